@@ -1,9 +1,20 @@
 /**
- * The pipeline's public contract. Implementation: see newPipeline below (filled in by the core work).
+ * The pipeline: the one way records enter Crossgate, whatever door they came through (REST, Kafka,
+ * gRPC). The contract first, then `newPipeline`, which wires the core's pieces together.
  */
-import type { Rejection } from './errors.js';
+import { authorize } from './authorize.js';
+import { Batcher, type Timers } from './batcher.js';
+import { canonicalJson } from './canonical-json.js';
+import { sha256 } from './digest.js';
+import { toHex, utf8 } from './encoding.js';
+import { parseEnvelope } from './envelope.js';
+import { ErrorCodes, rejection, type Rejection } from './errors.js';
+import type { ChainClient, Signer, Store, StoredRecord } from './ports.js';
+import { sealBatch, type LeafRecord } from './seal-batch.js';
+import { Submitter, type RetryPolicy } from './submitter.js';
 import type { Tenant } from './tenant.js';
-import type { BatchHeader, RecordId } from './types.js';
+import type { BatchHeader, Clock, RecordId } from './types.js';
+import { validateRecord } from './validate-record.js';
 
 export type SubmitOutcome =
   /** Durable: the record is in a sealed batch written to the outbox. */
@@ -48,6 +59,266 @@ export interface Pipeline {
   /** Seals what is queued now and waits until it is durable. */
   flush(): Promise<void>;
   stats(): PipelineStats;
+  /** Holds anchoring (chain maintenance): batches wait in the outbox and count towards its bound. */
+  pauseAnchoring(): void;
+  resumeAnchoring(): void;
+  readonly anchoringPaused: boolean;
   /** Flushes, stops the submitter, and resolves when nothing is in flight. */
   close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Implementation
+// ---------------------------------------------------------------------------------------------
+
+
+export interface PipelineLimits {
+  readonly maxBatchRecords: number;
+  readonly maxBatchBytes: number;
+  readonly lingerMs: number;
+  /** Records held in memory before `submit` answers 'overloaded'. */
+  readonly maxQueuedRecords: number;
+  /** Batches sealed but not anchored before `submit` answers 'overloaded' (chain down or slow). */
+  readonly maxOutboxBatches: number;
+}
+
+export interface PipelineDeps {
+  readonly registry: Parameters<typeof validateRecord>[1];
+  readonly signer: Signer;
+  readonly store: Store;
+  readonly chain: ChainClient;
+  readonly clock: Clock;
+  readonly limits: PipelineLimits;
+  readonly retry: RetryPolicy;
+  readonly observer?: PipelineObserver;
+  readonly timers?: Timers;
+  /** How often the submitter looks at the outbox on its own (default 1 s). */
+  readonly submitterPollMs?: number;
+  /** Jitter for retry backoff, in [0, 1). */
+  readonly random?: () => number;
+  /** Told about background failures (store down while anchoring), for logs. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A record that passed every check and waits in the batcher. */
+interface QueuedRecord extends LeafRecord {
+  readonly key: string;
+  readonly sector: string;
+  settle(outcome: SubmitOutcome | Error): void;
+}
+
+type Checked =
+  | { readonly ok: true; readonly record: Omit<QueuedRecord, 'settle'>; readonly bytes: number }
+  | { readonly ok: false; readonly outcome: SubmitOutcome };
+
+const defaultTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+function keyOf(source: string, id: string): string {
+  return `${source}\u0000${id}`;
+}
+
+/**
+ * Builds the pipeline and starts its outbox submitter. Records flow:
+ * parse envelope → authorize → validate → RFC 8785 digest → batcher → seal (Merkle, sign) →
+ * store (one transaction per batch) → `submit` resolves → submitter anchors the batch on chain.
+ */
+export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
+  const { registry, signer, store, chain, clock, limits, observer } = deps;
+  const timers = deps.timers ?? defaultTimers;
+  let prev = await store.lastBatchId(signer.keyId);
+  let outboxDepth = await store.outboxDepth();
+  let sealedBatches = 0;
+  /** First submission of each (source, id) not yet settled: later ones wait for it. */
+  const inFlight = new Map<string, Promise<SubmitOutcome>>();
+
+  const submitter = new Submitter({
+    store, chain, clock, timers, retry: deps.retry,
+    pollMs: deps.submitterPollMs ?? 1000,
+    observer,
+    ...(deps.random ? { random: deps.random } : {}),
+    ...(deps.onError ? { onError: deps.onError } : {}),
+    onAnchored: () => {
+      outboxDepth = Math.max(0, outboxDepth - 1);
+    },
+  });
+
+  const batcher = new Batcher<QueuedRecord>(
+    {
+      maxRecords: limits.maxBatchRecords,
+      maxBytes: limits.maxBatchBytes,
+      lingerMs: limits.lingerMs,
+      maxQueued: limits.maxQueuedRecords,
+    },
+    timers,
+    (records) => sealAndStore(records),
+  );
+
+  /** Seals and stores; records whose id is already stored are answered from the store and left out. */
+  async function sealAndStore(records: readonly QueuedRecord[]): Promise<void> {
+    let remaining = records;
+    try {
+      while (remaining.length > 0) {
+        const started = clock.now();
+        const batch = await sealBatch(remaining, { signer, prev, sealedAtMillis: started });
+        const saved = await store.saveBatch(batch, clock.now());
+        if (saved.ok) {
+          prev = batch.header.id;
+          outboxDepth += 1;
+          sealedBatches += 1;
+          observer?.batchSealed?.(batch.header, clock.now() - started);
+          for (const sealed of batch.records) {
+            const record = remaining[sealed.leafIndex] as QueuedRecord;
+            observer?.recordAccepted?.(record.type, record.sector);
+            record.settle({
+              status: 'accepted', recordId: record.recordId, digest: record.digestHex,
+              batchId: batch.header.id, leafIndex: sealed.leafIndex,
+            });
+          }
+          submitter.kick();
+          return;
+        }
+        remaining = await settleConflicts(remaining, saved.conflicts);
+      }
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const record of remaining) record.settle(failure);
+    }
+  }
+
+  /** Answers the records that were stored meanwhile (duplicate or conflict) and returns the rest. */
+  async function settleConflicts(
+    records: readonly QueuedRecord[],
+    conflicts: readonly { source: string; id: string }[],
+  ): Promise<readonly QueuedRecord[]> {
+    const existing = new Map<string, StoredRecord>();
+    for (const stored of await store.findRecords(conflicts)) {
+      existing.set(keyOf(stored.recordId.source, stored.recordId.id), stored);
+    }
+    const rest: QueuedRecord[] = [];
+    for (const record of records) {
+      const stored = existing.get(record.key);
+      if (stored === undefined) rest.push(record);
+      else record.settle(answerForStored(record, stored));
+    }
+    return rest;
+  }
+
+  function answerForStored(
+    record: Pick<QueuedRecord, 'recordId' | 'digestHex' | 'type' | 'sector'>,
+    stored: Pick<StoredRecord, 'digest' | 'batchId' | 'leafIndex'>,
+  ): SubmitOutcome {
+    if (stored.digest === record.digestHex) {
+      observer?.recordDuplicate?.(record.type);
+      return { status: 'duplicate', recordId: record.recordId, digest: stored.digest, batchId: stored.batchId, leafIndex: stored.leafIndex };
+    }
+    return rejected(record.recordId, record.type, record.sector, rejection(
+      ErrorCodes.DuplicateConflict,
+      `record ${record.recordId.id} from ${record.recordId.source} was already accepted with a different digest (${stored.digest})`,
+    ));
+  }
+
+  function rejected(recordId: RecordId | null, type: string | null, sector: string | null, why: Rejection): SubmitOutcome {
+    observer?.recordRejected?.(why.code, type, sector);
+    return { status: 'rejected', recordId, type, rejection: why };
+  }
+
+  /** Everything short of queueing: the pure, synchronous checks and the digest. */
+  function check(input: unknown, tenant: Tenant): Checked {
+    const parsed = parseEnvelope(input);
+    if (!parsed.ok) return { ok: false, outcome: rejected(null, null, null, parsed.rejection) };
+    const envelope = parsed.envelope;
+    const recordId = { source: envelope.source, id: envelope.id };
+    const denied = authorize(envelope, tenant);
+    if (denied !== null) return { ok: false, outcome: rejected(recordId, envelope.type, null, denied) };
+    const valid = validateRecord(envelope, registry);
+    if (!valid.ok) return { ok: false, outcome: rejected(recordId, envelope.type, null, valid.rejection) };
+    let canonical: string;
+    try {
+      canonical = canonicalJson(input);
+    } catch (error) {
+      // JSON.parse accepts numbers such as 1e400 that have no JSON form once parsed (Infinity).
+      return { ok: false, outcome: rejected(recordId, envelope.type, valid.sector, rejection(
+        ErrorCodes.EnvelopeInvalid, `record cannot be canonicalized: ${(error as Error).message}`,
+      )) };
+    }
+    const bytes = utf8(canonical);
+    const digest = sha256(bytes);
+    return {
+      ok: true,
+      bytes: bytes.length,
+      record: {
+        key: keyOf(recordId.source, recordId.id), recordId, digest, digestHex: toHex(digest),
+        type: valid.type, sector: valid.sector, tenant: tenant.id,
+      },
+    };
+  }
+
+  function retryAfterSeconds(): number {
+    return outboxDepth >= limits.maxOutboxBatches ? 5 : Math.max(1, Math.ceil(limits.lingerMs / 1000));
+  }
+
+  function admission(): 'open' | 'full' {
+    return batcher.room === 0 || outboxDepth >= limits.maxOutboxBatches ? 'full' : 'open';
+  }
+
+  function enqueue(checked: Extract<Checked, { ok: true }>): Promise<SubmitOutcome> {
+    const { record, bytes } = checked;
+    const first = inFlight.get(record.key);
+    if (first !== undefined) {
+      // The same (source, id) is on its way already: answer once the first one is settled.
+      return first.then(
+        (outcome) => outcome.status === 'accepted' || outcome.status === 'duplicate'
+          ? answerForStored(record, outcome)
+          : enqueue(checked),
+        () => enqueue(checked),
+      );
+    }
+    if (admission() === 'full') return Promise.resolve({ status: 'overloaded', retryAfterSeconds: retryAfterSeconds() });
+    const promise = new Promise<SubmitOutcome>((resolve, reject) => {
+      const queued: QueuedRecord = {
+        ...record,
+        settle: (outcome) => {
+          inFlight.delete(record.key);
+          if (outcome instanceof Error) reject(outcome);
+          else resolve(outcome);
+        },
+      };
+      if (batcher.offer(queued, bytes) === 'full') {
+        inFlight.delete(record.key);
+        resolve({ status: 'overloaded', retryAfterSeconds: retryAfterSeconds() });
+      }
+    });
+    inFlight.set(record.key, promise);
+    return promise;
+  }
+
+  submitter.start();
+  let closed = false;
+
+  return {
+    submit(input, tenant) {
+      if (closed) return Promise.resolve({ status: 'overloaded', retryAfterSeconds: 5 });
+      const checked = check(input, tenant);
+      return checked.ok ? enqueue(checked) : Promise.resolve(checked.outcome);
+    },
+    submitMany(inputs, tenant) {
+      return Promise.all(inputs.map((input) => this.submit(input, tenant)));
+    },
+    admission,
+    flush: () => batcher.flush(),
+    stats: () => ({ queued: batcher.queued, outboxDepth, sealedBatches, anchoredBatches: submitter.anchoredCount }),
+    pauseAnchoring: () => submitter.pause(),
+    resumeAnchoring: () => submitter.resume(),
+    get anchoringPaused() {
+      return submitter.paused;
+    },
+    async close() {
+      closed = true;
+      await batcher.flush();
+      await submitter.stop();
+    },
+  };
 }

@@ -1,0 +1,307 @@
+/**
+ * The embedded ledger: the default chain for local runs and single-node deployments.
+ *
+ * Design rationale:
+ * - One append-only file, `ledger.jsonl`, one block per line. Each block names the hash of the block
+ *   before it and is signed by the ledger's key, so any edit to history breaks a link that
+ *   `verifyChain` (and `crossgate verify --ledger`) finds.
+ * - `anchor` is idempotent by batch id: an anchored batch returns its first transaction. The
+ *   transaction id is derived from (network, batch id), so it is the same after a restart.
+ * - Anchors that arrive while a block is being written wait and go into the next block together,
+ *   so a burst of batches costs one fsync, not one each.
+ * - A block is durable (fsync) before `anchor` resolves. A crash mid-append leaves at most one torn
+ *   last line, which `open` cuts off; anything else broken stops `open` with the height at fault.
+ * - While `<dir>/MAINTENANCE` exists the ledger refuses writes (CG_CHAIN_UNAVAILABLE), so an
+ *   operator can copy the file for a backup while the gateway keeps batches in its outbox.
+ *
+ * Block line (RFC 8785 JSON of the block body plus its hash and signature):
+ *   { height, prevHash, time, anchors: [{ batchId, txId, header, signature }], hash, signer, signature }
+ *   hash      = hex SHA-256 of RFC 8785({ height, prevHash, time, anchors })
+ *   signature = ledger signer's signature over the same RFC 8785 bytes (base64url)
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { batchIdOf, signedBytesOfHeader } from '../../../src/core/batch-header.js';
+import { canonicalJson } from '../../../src/core/canonical-json.js';
+import { sha256 } from '../../../src/core/digest.js';
+import { fromBase64Url, toBase64Url, toHex, utf8 } from '../../../src/core/encoding.js';
+import { ChainError, ErrorCodes } from '../../../src/core/errors.js';
+import type { AnchoredBatch, AnchorRequest, ChainClient, HealthStatus, Signer } from '../../../src/core/ports.js';
+import { keyIdFor, verifySignature } from '../../../src/core/signer.js';
+import type { BatchHeader, ChainAnchor, Clock, SignerInfo } from '../../../src/core/types.js';
+
+const LEDGER_FILE = 'ledger.jsonl';
+const LOCK_FILE = 'ledger.lock';
+const MAINTENANCE_FILE = 'MAINTENANCE';
+const GENESIS_PREV = '0'.repeat(64);
+
+export interface LedgerAnchorEntry {
+  readonly batchId: string;
+  readonly txId: string;
+  readonly header: BatchHeader;
+  readonly signature: string;
+}
+
+export interface LedgerBlock {
+  readonly height: number;
+  readonly prevHash: string;
+  readonly time: string;
+  readonly anchors: readonly LedgerAnchorEntry[];
+  readonly hash: string;
+  readonly signer: SignerInfo;
+  readonly signature: string;
+}
+
+export type ChainVerification =
+  | { readonly ok: true; readonly blocks: number; readonly anchors: number; readonly head: string }
+  | { readonly ok: false; readonly height: number; readonly message: string };
+
+export interface EmbeddedLedger extends ChainClient {
+  /** Walks the whole file and reports the first broken link, hash or signature. */
+  verifyChain(): ChainVerification;
+  readonly height: number;
+}
+
+export interface EmbeddedLedgerOptions {
+  readonly dir: string;
+  /** Signs blocks. The gateway's key serves; a separate ledger key is better in production. */
+  readonly signer: Signer;
+  readonly clock: Clock;
+  /** Network name reported in receipts (default "embedded"). */
+  readonly network?: string;
+  /** Open without taking the single-writer lock (read-only use such as `crossgate verify --ledger`). */
+  readonly readOnly?: boolean;
+}
+
+function blockBody(block: Pick<LedgerBlock, 'height' | 'prevHash' | 'time' | 'anchors'>): Uint8Array {
+  return utf8(canonicalJson({ height: block.height, prevHash: block.prevHash, time: block.time, anchors: block.anchors }));
+}
+
+/** The transaction id of a batch on an embedded network: the same however often it is anchored. */
+export function embeddedTxId(network: string, batchId: string): string {
+  return toHex(sha256(utf8(canonicalJson({ network, batchId }))));
+}
+
+/** Checks one block against its predecessor; returns what is wrong, or null. */
+function checkBlock(block: LedgerBlock, expectedHeight: number, expectedPrev: string): string | null {
+  if (block.height !== expectedHeight) return `expected height ${expectedHeight}, found ${block.height}`;
+  if (block.prevHash !== expectedPrev) return `prevHash ${block.prevHash} does not match the hash of block ${expectedHeight - 1} (${expectedPrev})`;
+  const body = blockBody(block);
+  const hash = toHex(sha256(body));
+  if (hash !== block.hash) return `hash ${block.hash} does not match the block content (${hash})`;
+  let publicKey: Uint8Array;
+  let signature: Uint8Array;
+  try {
+    publicKey = fromBase64Url(block.signer.publicKey);
+    signature = fromBase64Url(block.signature);
+  } catch {
+    return 'signer public key or signature is not base64url';
+  }
+  if (!verifySignature(block.signer.alg, publicKey, body, signature)) return 'block signature does not verify';
+  return null;
+}
+
+/** Reads every complete line; a torn last line (crash mid-append) is reported as `tornBytes`. */
+function readBlocks(file: string): { blocks: LedgerBlock[]; goodBytes: number; tornBytes: number; error: { height: number; message: string } | null } {
+  if (!existsSync(file)) return { blocks: [], goodBytes: 0, tornBytes: 0, error: null };
+  const text = readFileSync(file, 'utf8');
+  const blocks: LedgerBlock[] = [];
+  let offset = 0;
+  let prev = GENESIS_PREV;
+  while (offset < text.length) {
+    const end = text.indexOf('\n', offset);
+    if (end === -1) return { blocks, goodBytes: Buffer.byteLength(text.slice(0, offset)), tornBytes: Buffer.byteLength(text.slice(offset)), error: null };
+    const line = text.slice(offset, end);
+    let block: LedgerBlock;
+    try {
+      block = JSON.parse(line) as LedgerBlock;
+    } catch {
+      return { blocks, goodBytes: 0, tornBytes: 0, error: { height: blocks.length, message: 'line is not valid JSON' } };
+    }
+    const problem = checkBlock(block, blocks.length, prev);
+    if (problem !== null) return { blocks, goodBytes: 0, tornBytes: 0, error: { height: blocks.length, message: problem } };
+    blocks.push(block);
+    prev = block.hash;
+    offset = end + 1;
+  }
+  return { blocks, goodBytes: Buffer.byteLength(text), tornBytes: 0, error: null };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the single-writer lock; a lock left by a process that died is taken over. */
+function acquireLock(dir: string): () => void {
+  const lockPath = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+        throw new Error(`embedded ledger ${dir} is in use by process ${holder}`);
+      }
+      rmSync(lockPath, { force: true });
+    }
+  }
+  throw new Error(`could not lock embedded ledger ${dir}`);
+}
+
+/** Checks what the chaincode checks on Fabric: the id is derived from the header and the signature holds. */
+function checkAnchorRequest(request: AnchorRequest): string | null {
+  const { id, ...content } = request.header;
+  if (batchIdOf(content) !== id) return `batch id ${id} does not match the header content`;
+  const signer = request.header.signer;
+  let publicKey: Uint8Array;
+  let signature: Uint8Array;
+  try {
+    publicKey = fromBase64Url(signer.publicKey);
+    signature = fromBase64Url(request.signature);
+  } catch {
+    return 'public key or signature is not base64url';
+  }
+  if (keyIdFor(signer.alg, publicKey) !== signer.keyId) return `key id ${signer.keyId} does not match the public key`;
+  if (!verifySignature(signer.alg, publicKey, signedBytesOfHeader(request.header), signature)) {
+    return `gateway signature over batch ${id} does not verify`;
+  }
+  return null;
+}
+
+export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promise<EmbeddedLedger> {
+  const { dir, signer, clock } = options;
+  const network = options.network ?? 'embedded';
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, LEDGER_FILE);
+  const releaseLock = options.readOnly ? () => undefined : acquireLock(dir);
+
+  const loaded = readBlocks(file);
+  if (loaded.error !== null) {
+    releaseLock();
+    throw new Error(`embedded ledger ${file} is broken at height ${loaded.error.height}: ${loaded.error.message}`);
+  }
+  if (loaded.tornBytes > 0 && !options.readOnly) truncateSync(file, loaded.goodBytes);
+
+  const signerInfo: SignerInfo = { keyId: signer.keyId, alg: signer.alg, publicKey: toBase64Url(signer.publicKey) };
+  const index = new Map<string, { entry: LedgerAnchorEntry; height: number }>();
+  for (const block of loaded.blocks) for (const entry of block.anchors) index.set(entry.batchId, { entry, height: block.height });
+  let height = loaded.blocks.length;
+  let head = loaded.blocks.at(-1)?.hash ?? GENESIS_PREV;
+  let fd: number | null = null;
+  /** Bytes of complete blocks in the file: a failed append is cut back to this. */
+  let fileBytes = loaded.tornBytes > 0 && !options.readOnly ? loaded.goodBytes : existsSync(file) ? statSync(file).size : 0;
+  let pending: { request: AnchorRequest; resolve: (anchor: ChainAnchor) => void; reject: (error: unknown) => void }[] = [];
+  let writing = false;
+
+  const anchorOf = (batchId: string): ChainAnchor | undefined => {
+    const found = index.get(batchId);
+    return found && { kind: 'embedded', network, txId: found.entry.txId, blockNumber: found.height };
+  };
+
+  async function writeBlock(): Promise<void> {
+    writing = true;
+    try {
+      while (pending.length > 0) {
+        const waiting = pending;
+        pending = [];
+        const anchors: LedgerAnchorEntry[] = [];
+        const seen = new Set<string>();
+        for (const { request } of waiting) {
+          const id = request.header.id;
+          if (index.has(id) || seen.has(id)) continue;
+          seen.add(id);
+          anchors.push({ batchId: id, txId: embeddedTxId(network, id), header: request.header, signature: request.signature });
+        }
+        if (anchors.length > 0) {
+          const body = { height, prevHash: head, time: new Date(clock.now()).toISOString(), anchors };
+          const bytes = blockBody(body);
+          const block: LedgerBlock = {
+            ...body,
+            hash: toHex(sha256(bytes)),
+            signer: signerInfo,
+            signature: toBase64Url(await signer.sign(bytes)),
+          };
+          const line = Buffer.from(`${JSON.stringify(block)}\n`);
+          try {
+            fd ??= openSync(file, 'a');
+            writeSync(fd, line);
+            fsyncSync(fd);
+            fileBytes += line.length;
+          } catch (error) {
+            try {
+              truncateSync(file, fileBytes);
+            } catch {
+              // the next open() cuts a torn last line anyway
+            }
+            const failure = new ChainError(ErrorCodes.ChainUnavailable, `embedded ledger write failed: ${(error as Error).message}`, { cause: error });
+            for (const waiter of waiting) waiter.reject(failure);
+            continue;
+          }
+          for (const entry of anchors) index.set(entry.batchId, { entry, height });
+          head = block.hash;
+          height += 1;
+        }
+        for (const waiter of waiting) waiter.resolve(anchorOf(waiter.request.header.id) as ChainAnchor);
+      }
+    } finally {
+      writing = false;
+    }
+  }
+
+  return {
+    kind: 'embedded',
+    network,
+    get height() {
+      return height;
+    },
+    async anchor(request) {
+      const existing = anchorOf(request.header.id);
+      if (existing) return existing;
+      if (options.readOnly) throw new ChainError(ErrorCodes.ChainRejected, 'embedded ledger is open read-only');
+      if (existsSync(join(dir, MAINTENANCE_FILE))) {
+        throw new ChainError(ErrorCodes.ChainUnavailable, `embedded ledger is in maintenance (remove ${join(dir, MAINTENANCE_FILE)} to resume)`);
+      }
+      const problem = checkAnchorRequest(request);
+      if (problem !== null) throw new ChainError(ErrorCodes.ChainRejected, problem);
+      const result = new Promise<ChainAnchor>((resolve, reject) => pending.push({ request, resolve, reject }));
+      if (!writing) void writeBlock();
+      return result;
+    },
+    async lookup(batchId): Promise<AnchoredBatch | undefined> {
+      const found = index.get(batchId);
+      const anchor = anchorOf(batchId);
+      return found && anchor && { header: found.entry.header, signature: found.entry.signature, anchor };
+    },
+    async health(): Promise<HealthStatus> {
+      if (existsSync(join(dir, MAINTENANCE_FILE))) return { ok: false, detail: 'embedded ledger in maintenance' };
+      try {
+        statSync(dir);
+        return { ok: true, detail: `embedded ledger at height ${height}` };
+      } catch (error) {
+        return { ok: false, detail: (error as Error).message };
+      }
+    },
+    verifyChain() {
+      const result = readBlocks(file);
+      if (result.error !== null) return { ok: false, ...result.error };
+      if (result.tornBytes > 0) return { ok: false, height: result.blocks.length, message: 'last line is incomplete (torn write)' };
+      const anchors = result.blocks.reduce((sum, block) => sum + block.anchors.length, 0);
+      return { ok: true, blocks: result.blocks.length, anchors, head: result.blocks.at(-1)?.hash ?? GENESIS_PREV };
+    },
+    async close() {
+      while (writing) await new Promise((resolve) => setImmediate(resolve));
+      if (fd !== null) closeSync(fd);
+      fd = null;
+      releaseLock();
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * An in-memory Store: not durable, for benchmarks that measure the core without a database and for
+ * unit tests of the pipeline. Production uses the PostgreSQL or embedded (PGlite) store, which share
+ * one set of SQL migrations; the contract tests hold all three to the same behaviour.
+ */
+import { buildReceipt } from '../../src/core/receipt.js';
+import type {
+  DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterState, HealthStatus,
+  OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
+} from '../../src/core/ports.js';
+import type { ChainAnchor, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
+
+interface BatchRow {
+  entry: OutboxEntry;
+  seq: number;
+}
+
+const keyOf = (id: RecordId): string => `${id.source}\u0000${id.id}`;
+
+export class MemoryStore implements Store {
+  readonly #records = new Map<string, { record: SealedRecord; batchId: string; acceptedAt: number }>();
+  readonly #batches = new Map<string, BatchRow>();
+  readonly #deadLetters = new Map<string, DeadLetter>();
+  readonly #audit: DeadLetterAuditEntry[] = [];
+  #seq = 0;
+  /** Set to make every call fail, as a database outage would. */
+  failing = false;
+
+  #check(): void {
+    if (this.failing) throw new Error('memory store: simulated outage');
+  }
+
+  async saveBatch(batch: SealedBatch, at: number): Promise<SaveBatchResult> {
+    this.#check();
+    const conflicts = batch.records.filter((r) => this.#records.has(keyOf(r.recordId))).map((r) => r.recordId);
+    if (conflicts.length > 0) return { ok: false, conflicts };
+    for (const record of batch.records) this.#records.set(keyOf(record.recordId), { record, batchId: batch.header.id, acceptedAt: at });
+    this.#seq += 1;
+    this.#batches.set(batch.header.id, {
+      seq: this.#seq,
+      entry: { header: batch.header, signature: batch.signature, state: 'sealed', attempts: 0, nextAttemptAt: at, lastError: null, anchor: null, anchoredAt: null },
+    });
+    return { ok: true };
+  }
+
+  async findRecords(ids: readonly RecordId[]): Promise<StoredRecord[]> {
+    this.#check();
+    const found: StoredRecord[] = [];
+    for (const id of ids) {
+      const row = this.#records.get(keyOf(id));
+      if (row === undefined) continue;
+      const batch = this.#batches.get(row.batchId);
+      found.push({
+        recordId: row.record.recordId, digest: row.record.digest, type: row.record.type, tenant: row.record.tenant,
+        batchId: row.batchId, leafIndex: row.record.leafIndex, acceptedAt: row.acceptedAt,
+        status: batch?.entry.state === 'anchored' ? 'anchored' : 'sealed',
+      });
+    }
+    return found;
+  }
+
+  async dueBatches(now: number, limit: number): Promise<OutboxEntry[]> {
+    this.#check();
+    return [...this.#batches.values()]
+      .filter((row) => row.entry.state === 'sealed' && row.entry.nextAttemptAt <= now)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit)
+      .map((row) => row.entry);
+  }
+
+  async outboxDepth(): Promise<number> {
+    this.#check();
+    return [...this.#batches.values()].filter((row) => row.entry.state === 'sealed').length;
+  }
+
+  async markAnchored(batchId: string, anchor: ChainAnchor, at: number): Promise<void> {
+    this.#check();
+    const row = this.#batches.get(batchId);
+    if (row) row.entry = { ...row.entry, state: 'anchored', anchor, anchoredAt: at, lastError: null };
+  }
+
+  async markAttemptFailed(batchId: string, error: string, nextAttemptAt: number, terminal: boolean): Promise<void> {
+    this.#check();
+    const row = this.#batches.get(batchId);
+    if (row) row.entry = { ...row.entry, state: terminal ? 'failed' : 'sealed', attempts: row.entry.attempts + 1, lastError: error, nextAttemptAt };
+  }
+
+  async getBatch(batchId: string): Promise<OutboxEntry | undefined> {
+    this.#check();
+    return this.#batches.get(batchId)?.entry;
+  }
+
+  async lastBatchId(signerKeyId: string): Promise<string | null> {
+    this.#check();
+    let last: BatchRow | undefined;
+    for (const row of this.#batches.values()) {
+      if (row.entry.header.signer.keyId === signerKeyId && (last === undefined || row.seq > last.seq)) last = row;
+    }
+    return last?.entry.header.id ?? null;
+  }
+
+  async getReceipt(id: RecordId) {
+    this.#check();
+    const row = this.#records.get(keyOf(id));
+    const batch = row && this.#batches.get(row.batchId)?.entry;
+    if (!row || !batch || batch.anchor === null) return undefined;
+    return buildReceipt(row.record, batch.header, batch.signature, batch.anchor);
+  }
+
+  async recentBatches(limit: number): Promise<OutboxEntry[]> {
+    this.#check();
+    return [...this.#batches.values()].sort((a, b) => b.seq - a.seq).slice(0, limit).map((row) => row.entry);
+  }
+
+  async addDeadLetter(entry: DeadLetterInput): Promise<string> {
+    this.#check();
+    const id = String(this.#deadLetters.size + 1);
+    this.#deadLetters.set(id, { ...entry, id, state: 'open', resolvedAt: null, resolution: null });
+    return id;
+  }
+
+  async getDeadLetter(id: string): Promise<DeadLetter | undefined> {
+    this.#check();
+    return this.#deadLetters.get(id);
+  }
+
+  async listDeadLetters(filter: DeadLetterFilter, limit: number, cursor: string | null): Promise<Page<DeadLetter>> {
+    this.#check();
+    const matches = [...this.#deadLetters.values()].filter((d) =>
+      (filter.sector === undefined || d.sector === filter.sector)
+      && (filter.tenant === undefined || d.tenant === filter.tenant)
+      && (filter.sourcePrefix === undefined || (d.recordId?.source.startsWith(filter.sourcePrefix) ?? false))
+      && (filter.code === undefined || d.code === filter.code)
+      && (filter.origin === undefined || d.origin === filter.origin)
+      && (filter.state === undefined || d.state === filter.state)
+      && (filter.from === undefined || d.createdAt >= filter.from)
+      && (filter.to === undefined || d.createdAt < filter.to)
+      && (filter.recordId === undefined || (d.recordId !== null && keyOf(d.recordId) === keyOf(filter.recordId))));
+    const start = cursor === null ? 0 : Number(cursor);
+    const items = matches.slice(start, start + limit);
+    const next = start + limit < matches.length ? String(start + limit) : null;
+    return { items, next, total: matches.length };
+  }
+
+  async resolveDeadLetter(id: string, state: DeadLetterState, audit: DeadLetterAuditEntry, newReason?: Pick<DeadLetter, 'code' | 'message' | 'issues'>): Promise<void> {
+    this.#check();
+    const entry = this.#deadLetters.get(id);
+    if (entry === undefined) return;
+    this.#deadLetters.set(id, {
+      ...entry, ...(newReason ?? {}), state,
+      resolvedAt: state === 'open' ? null : audit.at,
+      resolution: state === 'open' ? null : audit.reason,
+    });
+    this.#audit.push(audit);
+  }
+
+  async deadLetterAudit(id: string): Promise<DeadLetterAuditEntry[]> {
+    this.#check();
+    return this.#audit.filter((entry) => entry.deadLetterId === id);
+  }
+
+  async deadLetterCounts() {
+    this.#check();
+    const counts = new Map<string, { code: string; sector: string | null; origin: DeadLetter['origin']; count: number }>();
+    for (const d of this.#deadLetters.values()) {
+      if (d.state !== 'open') continue;
+      const key = `${d.code}|${d.sector}|${d.origin}`;
+      const current = counts.get(key) ?? { code: d.code, sector: d.sector, origin: d.origin, count: 0 };
+      counts.set(key, { ...current, count: current.count + 1 });
+    }
+    return [...counts.values()];
+  }
+
+  async health(): Promise<HealthStatus> {
+    return this.failing ? { ok: false, detail: 'memory store failing' } : { ok: true, detail: 'memory store' };
+  }
+
+  async close(): Promise<void> {}
+}

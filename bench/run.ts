@@ -1,0 +1,26 @@
+/**
+ * `npm run bench -- <scenario> [...]`: runs benchmark scenarios and writes bench/results/<scenario>.json.
+ * Speed goals live here, never in timed tests.
+ */
+import { printResult, writeResult, type BenchResult } from './result.js';
+
+type Scenario = () => Promise<BenchResult>;
+
+const scenarios: Record<string, () => Promise<Scenario>> = {
+  core: async () => (await import('./core.js')).runCoreBench,
+  rest: async () => (await import('./rest.js')).runRestBench,
+  kafka: async () => (await import('./kafka.js')).runKafkaBench,
+  fabric: async () => (await import('./fabric.js')).runFabricBench,
+};
+
+const requested = process.argv.slice(2);
+if (requested.length === 0 || requested.some((name) => !(name in scenarios))) {
+  console.error(`usage: npm run bench -- <${Object.keys(scenarios).join('|')}> [...]`);
+  process.exit(2);
+}
+for (const name of requested) {
+  const run = await (scenarios[name] as () => Promise<Scenario>)();
+  const result = await run();
+  printResult(result);
+  console.log(`  written to ${writeResult(result)}`);
+}

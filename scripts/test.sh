@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `npm test`: lint, typecheck, generated artifacts, then the real services the tests need
+# (PostgreSQL, Apache Kafka, Hyperledger Fabric), then every test in one node:test run.
+# A service that cannot start fails the run here, loudly; no test is ever skipped for want of one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+node scripts/check-node.mjs
+
+echo "== lint"
+eslint .
+echo "== typecheck and build"
+tsc -p tsconfig.json
+echo "== generated artifacts are current"
+node dist/schemas/export-json-schema.js --check
+
+echo "== services"
+export CROSSGATE_STATE_DIR="${CROSSGATE_STATE_DIR:-/tmp/crossgate-services}"
+mkdir -p "$CROSSGATE_STATE_DIR"
+started=()
+stop_started() {
+  [ "${CROSSGATE_KEEP_SERVICES:-}" = 1 ] && return 0
+  for ((i=${#started[@]}-1; i>=0; i--)); do bash ${started[$i]} stop >/dev/null 2>&1 || true; done
+}
+trap stop_started EXIT
+
+# Start the three in parallel (Fabric's first build takes minutes), then wait for each.
+declare -A service_scripts=( [postgres]=scripts/postgres.sh [kafka]=scripts/kafka.sh [fabric]=scripts/fabric/network.sh )
+declare -A pids=()
+for name in postgres kafka fabric; do
+  script=${service_scripts[$name]}
+  if bash "$script" status >/dev/null 2>&1; then
+    echo "   $name: already running, reused"
+  else
+    started+=("$script")
+    ( bash "$script" start >"$CROSSGATE_STATE_DIR/$name-start.log" 2>&1 ) &
+    pids[$name]=$!
+  fi
+done
+failed=0
+for name in "${!pids[@]}"; do
+  if wait "${pids[$name]}"; then
+    echo "   $name: started"
+  else
+    echo "!! $name could not be started; its log ($CROSSGATE_STATE_DIR/$name-start.log) ends with:" >&2
+    tail -n 40 "$CROSSGATE_STATE_DIR/$name-start.log" >&2 || true
+    failed=1
+  fi
+done
+[ "$failed" = 0 ] || { echo "!! a service the tests need did not start: failing the test run" >&2; exit 1; }
+
+export CROSSGATE_TEST_PG_URL="$(bash scripts/postgres.sh url)"
+export CROSSGATE_TEST_KAFKA_BROKERS="$(bash scripts/kafka.sh brokers)"
+export CROSSGATE_TEST_FABRIC_PROFILE="$(bash scripts/fabric/network.sh profile)"
+echo "   postgres=$CROSSGATE_TEST_PG_URL kafka=$CROSSGATE_TEST_KAFKA_BROKERS fabric=$CROSSGATE_TEST_FABRIC_PROFILE"
+
+echo "== tests"
+node --test --test-concurrency=2 --test-timeout=900000 "dist/test/**/*.test.js"
