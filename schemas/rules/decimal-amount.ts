@@ -88,3 +88,18 @@ function compareMagnitude(a: string, b: string): number {
   const pb = bf.padEnd(width, '0');
   return pa === pb ? 0 : pa < pb ? -1 : 1;
 }
+
+/**
+ * The value of a decimal string times 10^scale as a bigint (exact). The string's own scale must not
+ * be above `scale`; returns null when it is.
+ */
+export function toScaledBigInt(s: string, scale: number): bigint | null {
+  const negative = s.startsWith('-');
+  const body = negative ? s.slice(1) : s;
+  const dot = body.indexOf('.');
+  const whole = dot < 0 ? body : body.slice(0, dot);
+  const fraction = dot < 0 ? '' : body.slice(dot + 1);
+  if (fraction.length > scale) return null;
+  const value = BigInt(whole + fraction.padEnd(scale, '0'));
+  return negative ? -value : value;
+}

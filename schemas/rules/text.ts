@@ -1,0 +1,18 @@
+/** Bounded text and identifier fields. Bounds keep one record's size and log lines predictable. */
+import { z } from 'zod';
+
+/** Visible text of 1..max characters without control characters and without edge whitespace. */
+export function boundedText(max: number) {
+  return z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `at most ${max} characters` })
+    .regex(/^(?!\s)[^\p{Cc}]*(?<!\s)$/u, { error: 'no control characters and no leading or trailing whitespace' });
+}
+
+/** An identifier: 1..max of letters, digits and `. _ : -`, e.g. a route or gantry id. */
+export function identifier(max: number) {
+  return z
+    .string()
+    .regex(new RegExp(`^[A-Za-z0-9._:-]{1,${max}}$`), { error: `expected 1 to ${max} letters, digits or . _ : -` });
+}
