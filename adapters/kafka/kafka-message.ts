@@ -1,0 +1,92 @@
+/**
+ * The shape of a consumed Kafka record as the decoders see it, and the helpers every decoder needs to
+ * read it without throwing: strict UTF-8, header lookup that refuses ambiguous repeats.
+ */
+import { ErrorCodes, rejection, type Rejection } from '../../src/core/errors.js';
+
+/** Header values as kafkajs hands them over: a repeated header key arrives as an array. */
+export type KafkaHeaderValue = Buffer | string | undefined | (Buffer | string)[];
+
+/** A consumed record's payload: what a decoder may look at (topic coordinates are not its business). */
+export interface KafkaMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, KafkaHeaderValue>>;
+}
+
+/** A decoder's answer: a CloudEvents structured-JSON candidate (the core's parseEnvelope judges it), or why not. */
+export type DecodeResult =
+  | { readonly ok: true; readonly envelope: unknown }
+  | { readonly ok: false; readonly rejection: Rejection };
+
+/** Turns one sector's wire format into an envelope candidate. Never throws. */
+export type Decoder = (message: KafkaMessage) => DecodeResult;
+
+export function decodeFailed(message: string): DecodeResult {
+  return { ok: false, rejection: rejection(ErrorCodes.DecodeFailed, message) };
+}
+
+// fatal: invalid UTF-8 is a decode failure, not a string with U+FFFD silently substituted.
+// ignoreBOM: false strips a leading BOM, which some Windows producers write.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Decodes UTF-8 strictly; undefined when the bytes are not valid UTF-8. */
+export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A header read as one UTF-8 string. */
+export type HeaderRead =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'value'; readonly value: string }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/**
+ * Reads one header as a single UTF-8 string. A header key that occurs more than once is 'invalid':
+ * picking the first or the last would let two consumers read the same record differently.
+ */
+export function readHeader(headers: KafkaMessage['headers'], name: string): HeaderRead {
+  const raw = headers[name];
+  if (raw === undefined) return { kind: 'absent' };
+  if (Array.isArray(raw)) {
+    if (raw.length === 0) return { kind: 'absent' };
+    if (raw.length > 1) return { kind: 'invalid', reason: `header '${name}' occurs ${raw.length} times` };
+    return headerValue(name, raw[0] as Buffer | string);
+  }
+  return headerValue(name, raw);
+}
+
+function headerValue(name: string, raw: Buffer | string): HeaderRead {
+  if (typeof raw === 'string') return { kind: 'value', value: raw };
+  const text = utf8OrUndefined(raw);
+  return text === undefined
+    ? { kind: 'invalid', reason: `header '${name}' is not valid UTF-8` }
+    : { kind: 'value', value: text };
+}
+
+/** The media type of a content-type value, lowercased, without parameters (`; charset=...`). */
+export function mediaType(contentType: string): string {
+  return (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
+}
+
+/** True for `application/json` and any `+json` structured-syntax suffix type (RFC 6839). */
+export function isJsonMediaType(type: string): boolean {
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+/** Parses JSON text; undefined with the parser's reason when it is not JSON. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
