@@ -1,0 +1,404 @@
+/**
+ * The {@link Store} port in SQL, shared by PostgreSQL and PGlite: the drivers only differ in how they
+ * connect (see postgres-store.ts, embedded-store.ts), never in the statements.
+ *
+ * Design notes:
+ * - `saveBatch` is the hot path. It writes the batch row and all record rows with two statements,
+ *   whatever the batch size: the records go in as parallel arrays through `unnest(...)`. Records are
+ *   inserted with `ON CONFLICT DO NOTHING RETURNING`; when fewer rows come back than were sent, some
+ *   (source, id) already existed and the whole transaction is rolled back, so nothing is written.
+ *   On PostgreSQL a concurrent insert of the same key makes the second transaction wait for the first,
+ *   then see the conflict: exactly one of two overlapping batches wins. Rows are inserted in key order
+ *   so two overlapping batches lock their common keys in the same order and cannot deadlock.
+ * - `attempts` counts failed anchoring attempts (markAttemptFailed); markAnchored leaves it as is.
+ * - An anchored batch stays anchored: a late failure report or a second markAnchored changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { StoreError, type ErrorCode, type Issue } from '../../src/core/errors.js';
+import type {
+  DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterOrigin, DeadLetterState,
+  HealthStatus, OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
+} from '../../src/core/ports.js';
+import type { ChainAnchor, Receipt, RecordId, SealedBatch } from '../../src/core/types.js';
+import type { SqlDatabase } from './sql-database.js';
+import {
+  batchColumns, deadLetterColumns, json, num, toAuditEntry, toDeadLetter, toOutboxEntry, toStoredRecord,
+  type AuditRow, type BatchRow, type DeadLetterRow, type RecordRow,
+} from './store-rows.js';
+
+/** Options for {@link SqlStore}. */
+export interface SqlStoreOptions {
+  /** Dead-letter id generator; random UUIDs by default. */
+  readonly newId?: () => string;
+}
+
+const insertBatch = `
+  INSERT INTO batches (id, header, signature, signer_key_id, state, attempts, next_attempt_at, sealed_at)
+  VALUES ($1, $2::text::jsonb, $3, $4, 'sealed', 0, $5, $5)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
+
+// $6 (batch id) and $8 (accepted at) are the same for every row; the rest are parallel arrays.
+// A proof travels as one comma-joined string per record: hex never contains a comma, and a flat text[]
+// avoids unnest flattening a two-dimensional array.
+const insertRecords = `
+  INSERT INTO records (source, id, digest, type, tenant, batch_id, leaf_index, proof, accepted_at)
+  SELECT r.source, r.id, r.digest, r.type, r.tenant, $6, r.leaf_index, string_to_array(r.proof, ','), $8::bigint
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::int[], $9::text[])
+    AS r(source, id, digest, type, tenant, leaf_index, proof)
+  ORDER BY r.source, r.id
+  ON CONFLICT (source, id) DO NOTHING
+  RETURNING source, id`;
+
+/** Thrown inside the saveBatch transaction to roll it back; never escapes the store. */
+class ConflictRollback {
+  constructor(readonly conflicts: readonly RecordId[]) {}
+}
+
+const recordKey = (source: string, id: string): string => `${source}\u0000${id}`;
+
+/** The Store over any {@link SqlDatabase}. The database must already be migrated. */
+export class SqlStore implements Store {
+  private readonly newId: () => string;
+
+  constructor(private readonly db: SqlDatabase, options: SqlStoreOptions = {}) {
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  async saveBatch(batch: SealedBatch, at: number): Promise<SaveBatchResult> {
+    const { header, signature, records } = batch;
+    // A (source, id) twice in one batch would make ON CONFLICT skip the second copy silently.
+    const seen = new Set<string>();
+    const repeated: RecordId[] = [];
+    for (const r of records) {
+      const k = recordKey(r.recordId.source, r.recordId.id);
+      if (seen.has(k)) repeated.push(r.recordId);
+      seen.add(k);
+    }
+    if (repeated.length > 0) return { ok: false, conflicts: repeated };
+
+    const n = records.length;
+    const sources = new Array<string>(n), ids = new Array<string>(n), digests = new Array<string>(n);
+    const types = new Array<string>(n), tenants = new Array<string>(n), leaves = new Array<number>(n);
+    const proofs = new Array<string>(n);
+    records.forEach((r, i) => {
+      sources[i] = r.recordId.source;
+      ids[i] = r.recordId.id;
+      digests[i] = r.digest;
+      types[i] = r.type;
+      tenants[i] = r.tenant;
+      leaves[i] = r.leafIndex;
+      proofs[i] = r.proof.join(',');
+    });
+    try {
+      await this.db.transaction(async (tx) => {
+        const created = await tx.query(insertBatch, [header.id, JSON.stringify(header), signature, header.signer.keyId, at]);
+        const inserted = n === 0 ? [] : (await tx.query<{ source: string; id: string }>(
+          insertRecords, [sources, ids, digests, types, tenants, header.id, leaves, at, proofs],
+        )).rows;
+        if (created.rows.length === 1 && inserted.length === n) return;
+        const fresh = new Set(inserted.map((r) => recordKey(r.source, r.id)));
+        const conflicts = records.filter((r) => !fresh.has(recordKey(r.recordId.source, r.recordId.id))).map((r) => r.recordId);
+        // The batch id itself existed (same content saved before): every record of it is a repeat.
+        throw new ConflictRollback(conflicts.length > 0 ? conflicts : records.map((r) => r.recordId));
+      });
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof ConflictRollback) return { ok: false, conflicts: err.conflicts };
+      throw storeError('saveBatch', err);
+    }
+  }
+
+  findRecords(ids: readonly RecordId[]): Promise<StoredRecord[]> {
+    return this.run('findRecords', async () => {
+      if (ids.length === 0) return [];
+      const { rows } = await this.db.query<RecordRow>(
+        `SELECT r.source, r.id, r.digest, r.type, r.tenant, r.batch_id, r.leaf_index, r.accepted_at, b.state
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(source, id, ord)
+         JOIN records r ON r.source = q.source AND r.id = q.id
+         JOIN batches b ON b.id = r.batch_id
+         ORDER BY q.ord`,
+        [ids.map((r) => r.source), ids.map((r) => r.id)],
+      );
+      return rows.map(toStoredRecord);
+    });
+  }
+
+  dueBatches(now: number, limit: number): Promise<OutboxEntry[]> {
+    return this.run('dueBatches', async () => {
+      const { rows } = await this.db.query<BatchRow>(
+        `SELECT ${batchColumns} FROM batches
+         WHERE state = 'sealed' AND next_attempt_at <= $1
+         ORDER BY seq LIMIT $2`,
+        [now, Math.max(0, Math.floor(limit))],
+      );
+      return rows.map(toOutboxEntry);
+    });
+  }
+
+  outboxDepth(): Promise<number> {
+    return this.run('outboxDepth', async () => {
+      const { rows } = await this.db.query<{ n: unknown }>(`SELECT count(*) AS n FROM batches WHERE state = 'sealed'`);
+      return num(rows[0]?.n ?? 0);
+    });
+  }
+
+  markAnchored(batchId: string, anchor: ChainAnchor, at: number): Promise<void> {
+    return this.run('markAnchored', async () => {
+      const { rows } = await this.db.query(
+        `UPDATE batches SET state = 'anchored', anchor = $2::text::jsonb, anchored_at = $3, last_error = NULL
+         WHERE id = $1 AND state <> 'anchored' RETURNING id`,
+        [batchId, JSON.stringify(anchor), at],
+      );
+      if (rows.length === 0) await this.requireBatch(batchId);
+    });
+  }
+
+  markAttemptFailed(batchId: string, error: string, nextAttemptAt: number, terminal: boolean): Promise<void> {
+    return this.run('markAttemptFailed', async () => {
+      const { rows } = await this.db.query(
+        `UPDATE batches
+         SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3,
+             state = CASE WHEN $4::boolean THEN 'failed' ELSE state END
+         WHERE id = $1 AND state <> 'anchored' RETURNING id`,
+        [batchId, error, nextAttemptAt, terminal],
+      );
+      if (rows.length === 0) await this.requireBatch(batchId);
+    });
+  }
+
+  getBatch(batchId: string): Promise<OutboxEntry | undefined> {
+    return this.run('getBatch', async () => {
+      const { rows } = await this.db.query<BatchRow>(`SELECT ${batchColumns} FROM batches WHERE id = $1`, [batchId]);
+      return rows[0] === undefined ? undefined : toOutboxEntry(rows[0]);
+    });
+  }
+
+  lastBatchId(signerKeyId: string): Promise<string | null> {
+    return this.run('lastBatchId', async () => {
+      const { rows } = await this.db.query<{ id: string }>(
+        'SELECT id FROM batches WHERE signer_key_id = $1 ORDER BY seq DESC LIMIT 1', [signerKeyId],
+      );
+      return rows[0]?.id ?? null;
+    });
+  }
+
+  getReceipt(id: RecordId): Promise<Receipt | undefined> {
+    return this.run('getReceipt', async () => {
+      const { rows } = await this.db.query<{ digest: string; leaf_index: unknown; proof: string[]; header: unknown; signature: string; anchor: unknown }>(
+        `SELECT r.digest, r.leaf_index, r.proof, b.header, b.signature, b.anchor
+         FROM records r JOIN batches b ON b.id = r.batch_id
+         WHERE r.source = $1 AND r.id = $2 AND b.state = 'anchored'`,
+        [id.source, id.id],
+      );
+      const row = rows[0];
+      if (row === undefined) return undefined;
+      return {
+        recordId: { source: id.source, id: id.id },
+        digest: row.digest,
+        leafIndex: num(row.leaf_index),
+        proof: row.proof,
+        batch: json(row.header),
+        signature: row.signature,
+        chain: json(row.anchor),
+      };
+    });
+  }
+
+  recentBatches(limit: number): Promise<OutboxEntry[]> {
+    return this.run('recentBatches', async () => {
+      const { rows } = await this.db.query<BatchRow>(
+        `SELECT ${batchColumns} FROM batches WHERE state = 'anchored'
+         ORDER BY anchored_at DESC, seq DESC LIMIT $1`,
+        [Math.max(0, Math.floor(limit))],
+      );
+      return rows.map(toOutboxEntry);
+    });
+  }
+
+  addDeadLetter(entry: DeadLetterInput): Promise<string> {
+    return this.run('addDeadLetter', async () => {
+      const id = this.newId();
+      await this.db.query(
+        `INSERT INTO dead_letters (id, origin, tenant, source, record_id, type, sector, code, message, issues, payload, headers, kafka, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11, $12::text::jsonb, $13::text::jsonb, $14)`,
+        [
+          id, entry.origin, entry.tenant, entry.recordId?.source ?? null, entry.recordId?.id ?? null, entry.type,
+          entry.sector, entry.code, entry.message, JSON.stringify(entry.issues), Buffer.from(entry.payload),
+          JSON.stringify(entry.headers), entry.kafka === null ? null : JSON.stringify(entry.kafka), entry.createdAt,
+        ],
+      );
+      return id;
+    });
+  }
+
+  getDeadLetter(id: string): Promise<DeadLetter | undefined> {
+    return this.run('getDeadLetter', async () => {
+      const { rows } = await this.db.query<DeadLetterRow>(`SELECT ${deadLetterColumns} FROM dead_letters WHERE id = $1`, [id]);
+      return rows[0] === undefined ? undefined : toDeadLetter(rows[0]);
+    });
+  }
+
+  /**
+   * Newest first. `from` and `to` are both inclusive (epoch ms). The cursor is opaque; a cursor this
+   * store did not produce throws a RangeError (a caller error, not a database failure).
+   */
+  async listDeadLetters(filter: DeadLetterFilter, limit: number, cursor: string | null): Promise<Page<DeadLetter>> {
+    const after = cursor === null ? null : decodeCursor(cursor);
+    const size = Math.max(0, Math.floor(limit));
+    return this.run('listDeadLetters', async () => {
+      const params: unknown[] = [];
+      const where = deadLetterWhere(filter, params);
+      const countSql = `SELECT count(*) AS n FROM dead_letters${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}`;
+      const total = num((await this.db.query<{ n: unknown }>(countSql, params)).rows[0]?.n ?? 0);
+      if (size === 0) return { items: [], next: null, total };
+      const pageParams = [...params];
+      const pageWhere = [...where];
+      if (after !== null) {
+        pageParams.push(after.createdAt, after.seq);
+        pageWhere.push(`(created_at, seq) < ($${pageParams.length - 1}::bigint, $${pageParams.length}::bigint)`);
+      }
+      pageParams.push(size + 1);
+      const { rows } = await this.db.query<DeadLetterRow>(
+        `SELECT ${deadLetterColumns} FROM dead_letters
+         ${pageWhere.length > 0 ? `WHERE ${pageWhere.join(' AND ')}` : ''}
+         ORDER BY created_at DESC, seq DESC LIMIT $${pageParams.length}`,
+        pageParams,
+      );
+      const more = rows.length > size;
+      const pageRows = more ? rows.slice(0, size) : rows;
+      const last = pageRows[pageRows.length - 1];
+      return {
+        items: pageRows.map(toDeadLetter),
+        next: more && last !== undefined ? encodeCursor(num(last.created_at), String(last.seq)) : null,
+        total,
+      };
+    });
+  }
+
+  resolveDeadLetter(
+    id: string, state: DeadLetterState, audit: DeadLetterAuditEntry,
+    newReason?: { code: ErrorCode; message: string; issues: readonly Issue[] },
+  ): Promise<void> {
+    return this.run('resolveDeadLetter', () => this.db.transaction(async (tx) => {
+      const reason = newReason === undefined ? null : newReason;
+      const { rows } = await tx.query(
+        `UPDATE dead_letters SET
+           state = $2::text,
+           resolved_at = CASE WHEN $2::text = 'open' THEN NULL ELSE $3::bigint END,
+           resolution = CASE WHEN $2::text = 'open' THEN NULL ELSE $4::text END,
+           code = COALESCE($5::text, code),
+           message = COALESCE($6::text, message),
+           issues = COALESCE($7::text::jsonb, issues)
+         WHERE id = $1 RETURNING id`,
+        [id, state, audit.at, audit.reason, reason?.code ?? null, reason?.message ?? null,
+          reason === null ? null : JSON.stringify(reason.issues)],
+      );
+      if (rows.length === 0) throw new StoreError(`dead letter ${id} does not exist`);
+      await tx.query(
+        'INSERT INTO dead_letter_audit (dead_letter_id, action, actor, reason, at) VALUES ($1, $2, $3, $4, $5)',
+        [id, audit.action, audit.actor, audit.reason, audit.at],
+      );
+    }));
+  }
+
+  deadLetterAudit(id: string): Promise<DeadLetterAuditEntry[]> {
+    return this.run('deadLetterAudit', async () => {
+      const { rows } = await this.db.query<AuditRow>(
+        'SELECT dead_letter_id, action, actor, reason, at FROM dead_letter_audit WHERE dead_letter_id = $1 ORDER BY seq', [id],
+      );
+      return rows.map(toAuditEntry);
+    });
+  }
+
+  deadLetterCounts(): Promise<{ code: string; sector: string | null; origin: DeadLetterOrigin; count: number }[]> {
+    return this.run('deadLetterCounts', async () => {
+      const { rows } = await this.db.query<{ code: string; sector: string | null; origin: string; n: unknown }>(
+        `SELECT code, sector, origin, count(*) AS n FROM dead_letters WHERE state = 'open'
+         GROUP BY code, sector, origin ORDER BY code, sector, origin`,
+      );
+      return rows.map((r) => ({ code: r.code, sector: r.sector, origin: r.origin as DeadLetterOrigin, count: num(r.n) }));
+    });
+  }
+
+  async health(): Promise<HealthStatus> {
+    try {
+      await this.db.query('SELECT 1');
+      return { ok: true, detail: `${this.db.kind}: ok` };
+    } catch (err) {
+      return { ok: false, detail: `${this.db.kind}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.run('close', () => this.db.close());
+  }
+
+  /** A missing batch is a caller bug worth surfacing; an already anchored one is a no-op. */
+  private async requireBatch(batchId: string): Promise<void> {
+    const { rows } = await this.db.query('SELECT 1 FROM batches WHERE id = $1', [batchId]);
+    if (rows.length === 0) throw new StoreError(`batch ${batchId} does not exist`);
+  }
+
+  private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw storeError(op, err);
+    }
+  }
+}
+
+function storeError(op: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new StoreError(`store ${op} failed: ${message}`, { cause: err });
+}
+
+function deadLetterWhere(filter: DeadLetterFilter, params: unknown[]): string[] {
+  const where: string[] = [];
+  const eq = (column: string, value: unknown): void => {
+    params.push(value);
+    where.push(`${column} = $${params.length}`);
+  };
+  if (filter.recordId !== undefined) {
+    eq('source', filter.recordId.source);
+    eq('record_id', filter.recordId.id);
+  }
+  if (filter.sector !== undefined) eq('sector', filter.sector);
+  if (filter.tenant !== undefined) eq('tenant', filter.tenant);
+  if (filter.code !== undefined) eq('code', filter.code);
+  if (filter.origin !== undefined) eq('origin', filter.origin);
+  if (filter.state !== undefined) eq('state', filter.state);
+  if (filter.sourcePrefix !== undefined) {
+    params.push(`${filter.sourcePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`source LIKE $${params.length} ESCAPE '\\'`);
+  }
+  if (filter.from !== undefined) {
+    params.push(filter.from);
+    where.push(`created_at >= $${params.length}::bigint`);
+  }
+  if (filter.to !== undefined) {
+    params.push(filter.to);
+    where.push(`created_at <= $${params.length}::bigint`);
+  }
+  return where;
+}
+
+function encodeCursor(createdAt: number, seq: string): string {
+  return Buffer.from(JSON.stringify([createdAt, seq])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; seq: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new RangeError('invalid dead-letter cursor');
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !Number.isSafeInteger(parsed[0])
+    || typeof parsed[1] !== 'string' || !/^\d{1,19}$/.test(parsed[1])) {
+    throw new RangeError('invalid dead-letter cursor');
+  }
+  return { createdAt: parsed[0] as number, seq: parsed[1] };
+}
