@@ -1,0 +1,61 @@
+/**
+ * The Store on PGlite (PostgreSQL compiled to WebAssembly) persisted to a directory: the same SQL as
+ * the PostgreSQL store, no server to run. For `npm start` and single-instance deployments.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { StoreError } from '../../src/core/errors.js';
+import type { Store } from '../../src/core/ports.js';
+import { loadMigrations, runMigrations } from './migrations.js';
+import type { SqlDatabase, SqlExecutor } from './sql-database.js';
+import { SqlStore } from './sql-store.js';
+
+/** Options for {@link openEmbeddedStore}. */
+export interface EmbeddedStoreOptions {
+  /** Directory holding the database files (created when missing). Omit for an in-memory store. */
+  readonly dataDir?: string;
+  /** Where the NNN-name.sql files are; found from the project root by default. */
+  readonly migrationsDir?: string;
+}
+
+/**
+ * Opens (or creates) the embedded database, migrates it, and returns the store.
+ * Only one process may open a data directory at a time. Throws {@link StoreError} when it cannot open.
+ */
+export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<Store> {
+  let pglite: PGlite | undefined;
+  try {
+    if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
+    pglite = options.dataDir === undefined ? new PGlite() : new PGlite(options.dataDir);
+    await pglite.waitReady;
+    const db = pgliteDatabase(pglite);
+    await runMigrations(db, loadMigrations(options.migrationsDir), Date.now());
+    return new SqlStore(db);
+  } catch (err) {
+    await pglite?.close().catch(() => undefined);
+    throw new StoreError(`cannot open the embedded store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** Adapts a PGlite instance to {@link SqlDatabase}. PGlite runs one transaction at a time. */
+export function pgliteDatabase(pglite: PGlite): SqlDatabase {
+  const executor = (target: PGlite | Transaction): SqlExecutor => ({
+    async query<R>(sql: string, params?: readonly unknown[]) {
+      const result = await target.query<R>(sql, params === undefined ? undefined : [...params]);
+      return { rows: result.rows };
+    },
+    async exec(sql: string) {
+      await target.exec(sql);
+    },
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    kind: 'pglite',
+    ...executor(pglite),
+    transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> => pglite.transaction((tx) => fn(executor(tx))),
+    close() {
+      closed ??= pglite.closed ? Promise.resolve() : pglite.close();
+      return closed;
+    },
+  };
+}
