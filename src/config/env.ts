@@ -1,0 +1,134 @@
+/**
+ * Gateway settings, read from the environment once at start-up and validated with zod.
+ * A bad value stops the process with a message naming the setting (see {@link ConfigError});
+ * nothing else in the gateway reads process.env. docs/service.md lists every setting.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const boolSetting = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** Every setting, by its environment variable name. */
+export const envSchema = z.object({
+  PORT: intSetting(0, 65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CROSSGATE_DATA_DIR: z.string().min(1).default('./.crossgate'),
+  CROSSGATE_DEV_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional()),
+  CROSSGATE_TENANTS_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  CROSSGATE_STORE: z.enum(['embedded', 'postgres']).default('embedded'),
+  CROSSGATE_PG_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  CROSSGATE_PG_POOL_SIZE: intSetting(1, 200).default(10),
+  CROSSGATE_CHAIN: z.enum(['embedded', 'fabric']).default('embedded'),
+  CROSSGATE_FABRIC_PROFILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  CROSSGATE_SIGNING_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  CROSSGATE_SIGNING_ALG: z.enum(['Ed25519', 'ES256', 'ES256K']).default('Ed25519'),
+  CROSSGATE_BATCH_MAX_RECORDS: intSetting(1, 1_000_000).default(10_000),
+  CROSSGATE_BATCH_MAX_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
+  CROSSGATE_BATCH_LINGER_MS: intSetting(0, 60_000).default(200),
+  CROSSGATE_QUEUE_MAX_RECORDS: intSetting(1, 10_000_000).default(100_000),
+  CROSSGATE_OUTBOX_MAX_BATCHES: intSetting(1, 1_000_000).default(1_000),
+  CROSSGATE_RETRY_INITIAL_MS: intSetting(1, 3_600_000).default(500),
+  CROSSGATE_RETRY_MAX_MS: intSetting(1, 3_600_000).default(30_000),
+  CROSSGATE_REST_BATCH_LIMIT: intSetting(1, 100_000).default(1_000),
+  CROSSGATE_REST_BODY_LIMIT_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
+  CROSSGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CROSSGATE_LOG_REQUESTS: boolSetting.default(false),
+}).superRefine((env, ctx) => {
+  if (env.CROSSGATE_STORE === 'postgres' && env.CROSSGATE_PG_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['CROSSGATE_PG_URL'], message: 'is required when CROSSGATE_STORE=postgres' });
+  }
+  if (env.CROSSGATE_CHAIN === 'fabric' && env.CROSSGATE_FABRIC_PROFILE === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['CROSSGATE_FABRIC_PROFILE'], message: 'is required when CROSSGATE_CHAIN=fabric' });
+  }
+  if (env.CROSSGATE_RETRY_MAX_MS < env.CROSSGATE_RETRY_INITIAL_MS) {
+    ctx.addIssue({ code: 'custom', path: ['CROSSGATE_RETRY_MAX_MS'], message: 'must be >= CROSSGATE_RETRY_INITIAL_MS' });
+  }
+});
+
+/** The gateway's configuration, in the shape the code uses. */
+export interface GatewayConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute path of the directory holding local state (embedded store, ledger, dev key). */
+  readonly dataDir: string;
+  readonly devApiKey: string | undefined;
+  readonly tenantsFile: string | undefined;
+  readonly store: { readonly kind: 'embedded' } | { readonly kind: 'postgres'; readonly connectionString: string; readonly poolSize: number };
+  readonly chain: { readonly kind: 'embedded' } | { readonly kind: 'fabric'; readonly profile: string };
+  readonly signingKeyFile: string | undefined;
+  readonly signingAlg: 'Ed25519' | 'ES256' | 'ES256K';
+  readonly limits: {
+    readonly maxBatchRecords: number;
+    readonly maxBatchBytes: number;
+    readonly lingerMs: number;
+    readonly maxQueuedRecords: number;
+    readonly maxOutboxBatches: number;
+  };
+  readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
+  readonly rest: { readonly batchLimit: number; readonly bodyLimitBytes: number };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logRequests: boolean;
+}
+
+/** Invalid configuration. `settings` names every offending environment variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly settings: readonly string[], message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Parses the environment into a {@link GatewayConfig}. Throws {@link ConfigError} naming each bad setting.
+ * Relative paths resolve against `cwd`.
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>, cwd: string = process.cwd()): GatewayConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines: string[] = [];
+    const settings: string[] = [];
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'environment');
+      if (!settings.includes(name)) settings.push(name);
+      const value = env[name];
+      // Never echo secrets back, not even when they are wrong.
+      const shown = value === undefined || name === 'CROSSGATE_DEV_API_KEY' || name === 'CROSSGATE_PG_URL' ? '' : ` (got ${JSON.stringify(value)})`;
+      lines.push(`  ${name}: ${issue.message}${shown}`);
+    }
+    return throwConfig(settings, `invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const abs = (p: string) => resolve(cwd, p);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: abs(e.CROSSGATE_DATA_DIR),
+    devApiKey: e.CROSSGATE_DEV_API_KEY,
+    tenantsFile: e.CROSSGATE_TENANTS_FILE === undefined ? undefined : abs(e.CROSSGATE_TENANTS_FILE),
+    store: e.CROSSGATE_STORE === 'postgres'
+      ? { kind: 'postgres', connectionString: e.CROSSGATE_PG_URL ?? '', poolSize: e.CROSSGATE_PG_POOL_SIZE }
+      : { kind: 'embedded' },
+    chain: e.CROSSGATE_CHAIN === 'fabric'
+      ? { kind: 'fabric', profile: abs(e.CROSSGATE_FABRIC_PROFILE ?? '') }
+      : { kind: 'embedded' },
+    signingKeyFile: e.CROSSGATE_SIGNING_KEY_FILE === undefined ? undefined : abs(e.CROSSGATE_SIGNING_KEY_FILE),
+    signingAlg: e.CROSSGATE_SIGNING_ALG,
+    limits: {
+      maxBatchRecords: e.CROSSGATE_BATCH_MAX_RECORDS,
+      maxBatchBytes: e.CROSSGATE_BATCH_MAX_BYTES,
+      lingerMs: e.CROSSGATE_BATCH_LINGER_MS,
+      maxQueuedRecords: e.CROSSGATE_QUEUE_MAX_RECORDS,
+      maxOutboxBatches: e.CROSSGATE_OUTBOX_MAX_BATCHES,
+    },
+    retry: { initialBackoffMs: e.CROSSGATE_RETRY_INITIAL_MS, maxBackoffMs: e.CROSSGATE_RETRY_MAX_MS },
+    rest: { batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES },
+    logLevel: e.CROSSGATE_LOG_LEVEL,
+    logRequests: e.CROSSGATE_LOG_REQUESTS,
+  };
+}
+
+function throwConfig(settings: string[], message: string): never {
+  throw new ConfigError(settings, message);
+}

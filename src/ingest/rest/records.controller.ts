@@ -1,0 +1,176 @@
+/**
+ * POST /v1/records, POST /v1/records/batch, GET /v1/records/{source}/{id}[/receipt].
+ * Thin: the pipeline validates, authorizes, deduplicates and batches; this maps its outcomes to HTTP.
+ */
+import { Controller, Get, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ErrorCodes } from '../../core/errors.js';
+import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
+import type { DeadLetter, Store } from '../../core/ports.js';
+import type { Clock, RecordId } from '../../core/types.js';
+import type { BatchItemResult, BatchSubmitResult, RecordStatusBody, SubmitResult } from './api-schemas.js';
+import { ApiKeyGuard, type AuthenticatedRequest, mayRead } from './auth.guard.js';
+import { recordRejections, type RejectedItem, type SectorOf } from './dead-letters.js';
+import { HttpErrorCodes, ProblemException, problem, problemOfRejection } from './problem.js';
+import { recordLinks, recordPath } from './record-paths.js';
+import { CLOCK, PIPELINE, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
+
+type Accepted = Extract<SubmitOutcome, { status: 'accepted' | 'duplicate' }>;
+
+function submitResult(o: Accepted): SubmitResult {
+  return { status: o.status, recordId: o.recordId, digest: o.digest, batchId: o.batchId, leafIndex: o.leafIndex, links: recordLinks(o.recordId, o.batchId) };
+}
+
+function overloaded(retryAfterSeconds: number): ProblemException {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new ProblemException(
+    problem(ErrorCodes.Overloaded, 'The gateway queue is full; retry after the delay in Retry-After.', { retryAfterSeconds: seconds }),
+    { 'retry-after': String(seconds) },
+  );
+}
+
+/** Headers kept with a dead letter: never Authorization. */
+function keptHeaders(request: AuthenticatedRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  const ct = request.headers['content-type'];
+  const ua = request.headers['user-agent'];
+  if (typeof ct === 'string') out['content-type'] = ct;
+  if (typeof ua === 'string') out['user-agent'] = ua;
+  return out;
+}
+
+function rawBodyOf(request: AuthenticatedRequest): Uint8Array {
+  const raw = (request as { rawBody?: Buffer }).rawBody;
+  return raw ?? Buffer.from(JSON.stringify(request.body ?? null));
+}
+
+@Controller('v1/records')
+@UseGuards(ApiKeyGuard)
+export class RecordsController {
+  constructor(
+    @Inject(PIPELINE) private readonly pipeline: Pipeline,
+    @Inject(STORE) private readonly store: Store,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SECTOR_OF) private readonly sectorOf: SectorOf,
+    @Inject(REST_OPTIONS) private readonly options: RestOptions,
+  ) {}
+
+  @Post()
+  async submit(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SubmitResult> {
+    if (this.pipeline.admission() === 'full') throw overloaded(1);
+    const outcome = await this.pipeline.submit(request.body, request.tenant);
+    switch (outcome.status) {
+      case 'accepted':
+        reply.status(202).header('location', recordPath(outcome.recordId));
+        return submitResult(outcome);
+      case 'duplicate':
+        reply.status(200).header('location', recordPath(outcome.recordId));
+        return submitResult(outcome);
+      case 'overloaded':
+        throw overloaded(outcome.retryAfterSeconds);
+      case 'rejected':
+        await recordRejections(this.store, this.clock, this.sectorOf, request.tenant, [
+          { recordId: outcome.recordId, type: outcome.type, rejection: outcome.rejection, payload: rawBodyOf(request) },
+        ], keptHeaders(request));
+        throw new ProblemException(problemOfRejection(outcome.rejection));
+    }
+  }
+
+  @Post('batch')
+  async submitBatch(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchSubmitResult> {
+    const items = request.body;
+    if (!Array.isArray(items)) {
+      throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'A batch is a JSON array of records.'));
+    }
+    if (items.length === 0) {
+      throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'A batch needs at least one record.'));
+    }
+    if (items.length > this.options.batchLimit) {
+      throw new ProblemException(problem(HttpErrorCodes.BatchTooLarge, `A batch holds at most ${this.options.batchLimit} records; got ${items.length}.`));
+    }
+    if (this.pipeline.admission() === 'full') throw overloaded(1);
+    const outcomes = await this.pipeline.submitMany(items, request.tenant);
+    const counts = { accepted: 0, duplicate: 0, rejected: 0, overloaded: 0 };
+    const rejected: RejectedItem[] = [];
+    let retryAfter = 0;
+    const results: BatchItemResult[] = outcomes.map((o, index) => {
+      counts[o.status] += 1;
+      switch (o.status) {
+        case 'accepted':
+        case 'duplicate':
+          return { index, ...submitResult(o) };
+        case 'overloaded':
+          retryAfter = Math.max(retryAfter, Math.ceil(o.retryAfterSeconds), 1);
+          return { index, status: 'overloaded', retryAfterSeconds: Math.max(1, Math.ceil(o.retryAfterSeconds)) };
+        case 'rejected':
+          rejected.push({ recordId: o.recordId, type: o.type, rejection: o.rejection, payload: Buffer.from(JSON.stringify(items[index] ?? null)) });
+          return { index, status: 'rejected', recordId: o.recordId, problem: problemOfRejection(o.rejection) };
+      }
+    });
+    await recordRejections(this.store, this.clock, this.sectorOf, request.tenant, rejected, keptHeaders(request));
+    if (counts.overloaded === outcomes.length) throw overloaded(retryAfter);
+    if (retryAfter > 0) reply.header('retry-after', String(retryAfter));
+    reply.status(200);
+    return { counts, results };
+  }
+
+  @Get(':source/:id')
+  async status(@Req() request: AuthenticatedRequest, @Param('source') source: string, @Param('id') id: string): Promise<RecordStatusBody> {
+    const recordId: RecordId = { source, id };
+    const [stored] = await this.store.findRecords([recordId]);
+    if (stored !== undefined && mayRead(request.tenant, stored.tenant)) {
+      return {
+        status: stored.status,
+        recordId: stored.recordId,
+        type: stored.type,
+        digest: stored.digest,
+        batchId: stored.batchId,
+        leafIndex: stored.leafIndex,
+        acceptedAt: new Date(stored.acceptedAt).toISOString(),
+        links: recordLinks(stored.recordId, stored.batchId),
+      };
+    }
+    const letter = await this.latestRejection(request, recordId);
+    if (letter !== undefined) {
+      return {
+        status: 'rejected',
+        recordId,
+        type: letter.type,
+        rejectedAt: new Date(letter.createdAt).toISOString(),
+        problem: problemOfRejection({ code: letter.code, message: letter.message, issues: letter.issues }),
+      };
+    }
+    throw notFound();
+  }
+
+  @Get(':source/:id/receipt')
+  async receipt(@Req() request: AuthenticatedRequest, @Param('source') source: string, @Param('id') id: string): Promise<unknown> {
+    const recordId: RecordId = { source, id };
+    const [stored] = await this.store.findRecords([recordId]);
+    if (stored === undefined || !mayRead(request.tenant, stored.tenant)) throw notFound();
+    const receipt = await this.store.getReceipt(recordId);
+    if (receipt === undefined) {
+      throw new ProblemException(
+        problem(HttpErrorCodes.ReceiptPending, `The record is ${stored.status}; its batch is not anchored yet.`, { retryAfterSeconds: 1 }),
+        { 'retry-after': '1' },
+      );
+    }
+    return receipt;
+  }
+
+  private async latestRejection(request: AuthenticatedRequest, recordId: RecordId): Promise<DeadLetter | undefined> {
+    const filter = request.tenant.role === 'admin' ? { recordId, origin: 'rest' as const } : { recordId, tenant: request.tenant.id, origin: 'rest' as const };
+    const page = await this.store.listDeadLetters(filter, 20, null);
+    let latest: DeadLetter | undefined;
+    for (const letter of page.items) {
+      if (!mayRead(request.tenant, letter.tenant)) continue;
+      if (latest === undefined || letter.createdAt > latest.createdAt) latest = letter;
+    }
+    return latest;
+  }
+}
+
+/** 404 for both "no such record" and "another tenant's record": existence must not leak. */
+function notFound(): ProblemException {
+  return new ProblemException(problem(HttpErrorCodes.NotFound, 'No such record.'));
+}
