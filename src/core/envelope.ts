@@ -1,0 +1,130 @@
+/**
+ * CloudEvents 1.0 structured-mode JSON envelope (https://github.com/cloudevents/spec, v1.0.2):
+ *
+ *   specversion  REQUIRED  "1.0"
+ *   id           REQUIRED  non-empty string, unique within `source` (here at most 256 characters)
+ *   source       REQUIRED  URI-reference (RFC 3986), e.g. `/beijing/transport/metro-operator-3` (≤ 512)
+ *   type         REQUIRED  non-empty string, e.g. `cn.gov.transport.trip` (≤ 256)
+ *   time         OPTIONAL  RFC 3339 timestamp
+ *   dataschema   OPTIONAL  URI; Crossgate reads `urn:crossgate:schema:<type>:v<N>` (schemas/schema-urn.ts)
+ *   datacontenttype OPTIONAL, must be `application/json` here (the only data encoding accepted)
+ *   subject      OPTIONAL  non-empty string
+ *   data         REQUIRED here (CloudEvents makes it optional; a record without data has nothing to prove)
+ *   extensions   names of 1-20 lowercase letters or digits; values string, boolean or integer.
+ *                Crossgate's own: `producersig` (base64url signature, see authorize.ts) and `producerkid`.
+ * `data_base64` (binary data) is not accepted: records are JSON.
+ *
+ * parseEnvelope never throws: untrusted input gets a CG_ENVELOPE_INVALID rejection with issues.
+ */
+import { z } from 'zod';
+import { ErrorCodes, rejection, type Issue, type Rejection } from './errors.js';
+import type { RecordEnvelope } from './types.js';
+import { describeIssue, MAX_ISSUES, toIssues } from './zod-issues.js';
+
+/** RFC 3986 characters: unreserved, reserved, and percent-encoded octets. */
+const URI_CHARS = "(?:[A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})";
+const URI_REFERENCE = new RegExp(`^${URI_CHARS}+$`);
+const ABSOLUTE_URI = new RegExp(`^[A-Za-z][A-Za-z0-9+.\\-]*:${URI_CHARS}+$`);
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const NO_CONTROL = /^[^\p{Cc}]+$/u;
+/** CloudEvents 1.0 §"Attribute Naming Convention". */
+const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
+
+const CONTEXT_ATTRIBUTES = new Set([
+  'specversion', 'id', 'source', 'type', 'time', 'dataschema', 'datacontenttype', 'subject', 'data',
+  'producersig', 'producerkid',
+]);
+
+const envelopeSchema = z
+  .object({
+    specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
+    id: z.string().min(1, { error: 'id must not be empty' }).max(256, { error: 'id is at most 256 characters' }),
+    source: z
+      .string()
+      .min(1, { error: 'source must not be empty' })
+      .max(512, { error: 'source is at most 512 characters' })
+      .regex(URI_REFERENCE, { error: 'source must be a URI-reference (RFC 3986), e.g. "/beijing/transport/metro-operator-3"' }),
+    type: z
+      .string()
+      .min(1, { error: 'type must not be empty' })
+      .max(256, { error: 'type is at most 256 characters' })
+      .regex(NO_CONTROL, { error: 'type must not contain control characters' }),
+    time: z.iso
+      .datetime({ offset: true, error: 'time must be an RFC 3339 date-time with offset' })
+      .optional(),
+    dataschema: z
+      .string()
+      .max(1024, { error: 'dataschema is at most 1024 characters' })
+      .regex(ABSOLUTE_URI, { error: 'dataschema must be an absolute URI, e.g. "urn:crossgate:schema:cn.gov.transport.trip:v1"' })
+      .optional(),
+    datacontenttype: z.literal('application/json', { error: 'datacontenttype must be "application/json" when present' }).optional(),
+    subject: z.string().min(1, { error: 'subject must not be empty' }).max(256, { error: 'subject is at most 256 characters' }).optional(),
+    producersig: z
+      .string()
+      .max(1024, { error: 'producersig is at most 1024 characters' })
+      .regex(BASE64URL, { error: 'producersig must be unpadded base64url' })
+      .optional(),
+    producerkid: z.string().min(1, { error: 'producerkid must not be empty' }).max(256, { error: 'producerkid is at most 256 characters' }).optional(),
+    data: z.unknown(),
+  })
+  .catchall(
+    z.union([z.string(), z.boolean(), z.number().int()], {
+      error: 'extension attribute values must be strings, booleans or integers',
+    }),
+  );
+
+/** Outcome of parseEnvelope. */
+export type EnvelopeResult =
+  | { readonly ok: true; readonly envelope: RecordEnvelope }
+  | { readonly ok: false; readonly rejection: Rejection };
+
+function invalid(issues: Issue[]): EnvelopeResult {
+  const first = issues[0];
+  const message = first === undefined
+    ? 'not a valid CloudEvents 1.0 envelope'
+    : `not a valid CloudEvents 1.0 envelope: ${describeIssue(first)}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`;
+  return { ok: false, rejection: rejection(ErrorCodes.EnvelopeInvalid, message, issues) };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Checks that `input` (a parsed JSON value) is a CloudEvents 1.0 structured-mode envelope as above.
+ * Never throws. On success the envelope is the validated copy (same data reference as the input).
+ */
+export function parseEnvelope(input: unknown): EnvelopeResult {
+  try {
+    if (!isPlainObject(input)) {
+      return invalid([{ path: [], code: 'invalid_type', message: 'a record must be a JSON object' }]);
+    }
+    const issues: Issue[] = [];
+    if (!Object.hasOwn(input, 'data')) {
+      issues.push({ path: ['data'], code: 'invalid_type', message: Object.hasOwn(input, 'data_base64')
+        ? 'data is required; data_base64 (binary data) is not accepted, records are JSON'
+        : 'data is required' });
+    }
+    for (const key of Object.keys(input)) {
+      if (issues.length >= MAX_ISSUES) break;
+      if (!CONTEXT_ATTRIBUTES.has(key) && !EXTENSION_NAME.test(key)) {
+        issues.push({ path: [key], code: 'unrecognized_keys', message: 'attribute names are 1 to 20 lowercase letters or digits (CloudEvents 1.0)' });
+      }
+    }
+    const parsed = envelopeSchema.safeParse(input);
+    if (!parsed.success) {
+      for (const issue of toIssues(parsed.error.issues)) {
+        // The missing-data issue is already reported above with a better message.
+        if (issue.path.length === 1 && issue.path[0] === 'data' && !Object.hasOwn(input, 'data')) continue;
+        if (issues.length < MAX_ISSUES) issues.push(issue);
+      }
+    }
+    if (issues.length > 0) return invalid(issues);
+    return { ok: true, envelope: parsed.data as RecordEnvelope };
+  } catch (error) {
+    // Only reachable with exotic objects (getters that throw, proxies): never from JSON.parse output.
+    return invalid([{ path: [], code: 'custom', message: `record could not be read: ${error instanceof Error ? error.message : String(error)}` }]);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Validates a record's `data` against its registered schema. Which schema: the envelope's `type`, at
+ * the version its `dataschema` names (`urn:crossgate:schema:<type>:v<N>`), or the latest version
+ * when `dataschema` is absent (schemas/registry.ts). Never throws.
+ *
+ * Schemas are built once at module load (schemas/registry.ts); this function only looks them up,
+ * so validating a million records creates no schema objects.
+ */
+import type { SchemaRegistry, Sector } from '../../schemas/registry.js';
+import { parseSchemaUrn } from '../../schemas/schema-urn.js';
+import { ErrorCodes, rejection, type Rejection } from './errors.js';
+import type { RecordEnvelope } from './types.js';
+import { describeIssue, toIssues } from './zod-issues.js';
+
+/** Outcome of validateRecord. */
+export type RecordValidation =
+  | { readonly ok: true; readonly type: string; readonly version: number; readonly sector: Sector }
+  | { readonly ok: false; readonly rejection: Rejection };
+
+/** The part of the registry validation needs (so tests can pass a small one). */
+export type RecordSchemaLookup = Pick<SchemaRegistry, 'get' | 'latest'>;
+
+function unknown(message: string): RecordValidation {
+  return { ok: false, rejection: rejection(ErrorCodes.SchemaUnknown, message) };
+}
+
+/** Checks `envelope.data` against the schema of (type, version). */
+export function validateRecord(envelope: RecordEnvelope, registry: RecordSchemaLookup): RecordValidation {
+  try {
+    const type = envelope.type;
+    const dataschema = envelope.dataschema;
+    let definition;
+    if (dataschema === undefined) {
+      definition = registry.latest(type);
+      if (definition === undefined) return unknown(`no schema is registered for type "${type}"`);
+    } else {
+      const named = parseSchemaUrn(dataschema);
+      if (named === null) {
+        return unknown(`dataschema "${dataschema}" is not a Crossgate schema URN (urn:crossgate:schema:<type>:v<N>)`);
+      }
+      if (named.type !== type) return unknown(`dataschema names type "${named.type}" but the record's type is "${type}"`);
+      definition = registry.get(type, named.version);
+      if (definition === undefined) {
+        const latest = registry.latest(type);
+        return unknown(latest === undefined
+          ? `no schema is registered for type "${type}"`
+          : `${type} has no version ${named.version} (latest is ${latest.version})`);
+      }
+    }
+    const result = definition.dataSchema.safeParse(envelope.data);
+    if (result.success) return { ok: true, type, version: definition.version, sector: definition.sector };
+    const issues = toIssues(result.error.issues, ['data']);
+    const first = issues[0];
+    const detail = first === undefined ? '' : `: ${describeIssue(first)}${issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : ''}`;
+    return {
+      ok: false,
+      rejection: rejection(ErrorCodes.SchemaInvalid, `data does not match ${type} v${definition.version}${detail}`, issues),
+    };
+  } catch (error) {
+    // A schema that throws is a bug in the schema; the record still gets an answer, not a crash.
+    return { ok: false, rejection: rejection(ErrorCodes.SchemaInvalid, `schema check failed: ${error instanceof Error ? error.message : String(error)}`) };
+  }
+}
