@@ -2,10 +2,12 @@
  * Telecom sector (`telecom.events`): switches export call detail records as CSV, one record per Kafka
  * message, columns in the fixed order of docs/kafka-telecom-csv.md:
  *
- *   id,source,time,caller,callee,startTime,durationSeconds,cellId,imsiHash,callType
+ *   id,source,time,callerNumber,calleeNumber,startTime,durationSeconds,cellId,imsiHash,callType,direction
  *
- * The line becomes a `cn.gov.telecom.cdr` CloudEvent: the first three columns are envelope attributes,
- * the rest the record's data. Values are passed on as text except `durationSeconds`, which becomes a
+ * The line becomes a `cn.gov.telecom.cdr` v1 CloudEvent (schemas/telecom/cn.gov.telecom.cdr.v1.ts): the
+ * first three columns are envelope attributes, the rest the record's data, named as in the schema. The
+ * column layout is tied to v1, so `dataschema` names v1 explicitly: a v2 with other fields needs a new
+ * layout (and a new decoder version), not a silent reinterpretation of old lines. Values are passed on as text except `durationSeconds`, which becomes a
  * number when it is a plain decimal integer; anything else stays text so the schema reports it with its
  * path (`data.durationSeconds`) instead of this decoder guessing. Empty columns are left out, so a
  * missing required value is reported by the schema as missing.
@@ -15,19 +17,23 @@
  */
 import { readCeHeaders } from './cloudevents-binary.js';
 import { parseCsvRecord } from './csv-record.js';
+import { schemaUrn } from '../../schemas/schema-urn.js';
 import {
   decodeFailed, mediaType, readHeader, utf8OrUndefined, type DecodeResult, type KafkaMessage,
 } from './kafka-message.js';
 
 export const cdrType = 'cn.gov.telecom.cdr';
+/** The schema version the column layout below was written for. */
+export const cdrDataschema = schemaUrn(cdrType, 1);
 
-/** Column order of the telecom CSV line (docs/kafka-telecom-csv.md). Append-only: never reorder. */
+/** Column order of the telecom CSV line (docs/kafka-telecom-csv.md). Fixed for v1; a v2 gets its own layout. */
 export const cdrColumns = [
-  'id', 'source', 'time', 'caller', 'callee', 'startTime', 'durationSeconds', 'cellId', 'imsiHash', 'callType',
+  'id', 'source', 'time', 'callerNumber', 'calleeNumber', 'startTime', 'durationSeconds', 'cellId', 'imsiHash',
+  'callType', 'direction',
 ] as const;
 
 const envelopeColumns = new Set<string>(['id', 'source', 'time']);
-const csvDefined = new Set<string>(['specversion', 'id', 'source', 'type', 'time']);
+const csvDefined = new Set<string>(['specversion', 'id', 'source', 'type', 'time', 'dataschema']);
 const acceptedMediaTypes = new Set(['text/csv', 'text/plain']);
 const decimalInteger = /^-?(0|[1-9][0-9]*)$/;
 
@@ -49,7 +55,9 @@ export function decode(message: KafkaMessage): DecodeResult {
     return decodeFailed(`the CSV record has ${parsed.fields.length} column${parsed.fields.length === 1 ? '' : 's'}, expected ${cdrColumns.length}: ${cdrColumns.join(',')}`);
   }
 
-  const envelope: Record<string, unknown> = { specversion: '1.0', type: cdrType, datacontenttype: 'application/json' };
+  const envelope: Record<string, unknown> = {
+    specversion: '1.0', type: cdrType, dataschema: cdrDataschema, datacontenttype: 'application/json',
+  };
   const data: Record<string, unknown> = {};
   cdrColumns.forEach((column, index) => {
     const value = parsed.fields[index] as string;
