@@ -1,0 +1,146 @@
+/**
+ * Composition root: opens the store, the chain and the signing key the configuration names, builds
+ * the pipeline, mounts the NestJS application and listens. `startGateway` is what `npm start` runs;
+ * tests, the Kafka and ops wiring, and benchmarks use it (or `createGatewayApp`) too.
+ */
+import { join } from 'node:path';
+import type { DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { openEmbeddedLedger } from '../adapters/chains/embedded/embedded-ledger.js';
+import { openEmbeddedStore } from '../adapters/store/embedded-store.js';
+import { openPostgresStore } from '../adapters/store/postgres-store.js';
+import { schemaRegistry } from '../schemas/registry.js';
+import type { GatewayConfig } from './config/env.js';
+import { loadDevTenant } from './config/dev-tenant.js';
+import { loadTenantsFile, newTenantDirectory, type TenantDirectory } from './config/tenants.js';
+import { newPipeline, type Pipeline, type PipelineObserver } from './core/pipeline.js';
+import type { ChainClient, Signer, Store } from './core/ports.js';
+import type { Clock } from './core/types.js';
+import { createGatewayApp } from './http-app.js';
+import { createLogger, type Logger } from './logging.js';
+import type { RestDeps } from './ingest/rest/rest.module.js';
+import { registrySchemaCatalog } from './schema-catalog.js';
+import { loadSigningKey } from './signing-key.js';
+
+/** Everything a running gateway is made of, for modules mounted next to the REST API. */
+export interface GatewayContext extends RestDeps {
+  readonly config: GatewayConfig;
+  readonly signer: Signer;
+  readonly logger: Logger;
+}
+
+export interface StartOptions {
+  /** Defaults to a pino logger on stdout at config.logLevel. */
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly observer?: PipelineObserver;
+  /** Extra NestJS modules (ops, Kafka, gRPC), built from the opened dependencies. */
+  readonly modules?: (context: GatewayContext) => readonly DynamicModule[];
+}
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly app: NestFastifyApplication;
+  readonly context: GatewayContext;
+  /** The dev tenant's API key, when no tenants file is configured (to print; never log it). */
+  readonly devApiKey: string | undefined;
+  /** Stops accepting requests, flushes the pipeline, closes chain and store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Secret values the log scrubber blanks wherever they appear: the dev key, the database password. */
+function knownSecrets(config: GatewayConfig, devApiKey: string | undefined): string[] {
+  const secrets: string[] = [];
+  if (devApiKey !== undefined) secrets.push(devApiKey);
+  if (config.store.kind === 'postgres') {
+    const password = URL.parse(config.store.connectionString)?.password;
+    if (password) secrets.push(password, decodeURIComponent(password));
+  }
+  return secrets;
+}
+
+async function openStore(config: GatewayConfig): Promise<Store> {
+  return config.store.kind === 'postgres'
+    ? openPostgresStore({ connectionString: config.store.connectionString, poolSize: config.store.poolSize })
+    : openEmbeddedStore({ dataDir: join(config.dataDir, 'store') });
+}
+
+async function openChain(config: GatewayConfig, signer: Signer, clock: Clock): Promise<ChainClient> {
+  if (config.chain.kind === 'fabric') {
+    // Loaded only when configured: the Fabric client pulls in gRPC, which `npm start` does not need.
+    const { openFabricChainFromProfile } = await import('../adapters/chains/fabric/fabric-chain.js');
+    return openFabricChainFromProfile(config.chain.profile);
+  }
+  return openEmbeddedLedger({ dir: join(config.dataDir, 'ledger'), signer, clock });
+}
+
+async function loadTenants(config: GatewayConfig): Promise<{ directory: TenantDirectory; devApiKey: string | undefined }> {
+  if (config.tenantsFile !== undefined) {
+    return { directory: newTenantDirectory(await loadTenantsFile(config.tenantsFile)), devApiKey: undefined };
+  }
+  const dev = await loadDevTenant(config.dataDir, config.devApiKey);
+  return { directory: newTenantDirectory([dev.entry]), devApiKey: dev.apiKey };
+}
+
+/** Opens everything, starts the pipeline and listens on config.host:config.port. */
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const { directory: tenants, devApiKey } = await loadTenants(config);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: knownSecrets(config, devApiKey) });
+  const clock: Clock = options.clock ?? { now: () => Date.now() };
+  const cleanups: (() => Promise<void>)[] = [];
+  const unwind = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: config.dataDir, alg: config.signingAlg });
+    logger.info({ keyId: key.signer.keyId, alg: key.signer.alg, generated: key.generated }, 'signing key loaded');
+
+    const store = await openStore(config);
+    cleanups.push(() => store.close());
+    const chain = await openChain(config, key.signer, clock);
+    cleanups.push(() => chain.close());
+    logger.info({ store: config.store.kind, chain: chain.kind, network: chain.network }, 'store and chain open');
+
+    const pipeline: Pipeline = await newPipeline({
+      registry: schemaRegistry,
+      signer: key.signer,
+      store,
+      chain,
+      clock,
+      limits: config.limits,
+      retry: config.retry,
+      ...(options.observer ? { observer: options.observer } : {}),
+      onError: (err: unknown) => logger.warn({ err }, 'pipeline background failure'),
+    });
+    cleanups.push(() => pipeline.close());
+
+    const context: GatewayContext = {
+      config, signer: key.signer, logger, pipeline, store, chain, tenants, clock,
+      schemas: registrySchemaCatalog(schemaRegistry),
+      sectorOf: (type) => schemaRegistry.sectorOf(type),
+      rest: { batchLimit: config.rest.batchLimit },
+    };
+    const app = await createGatewayApp(context, {
+      logger,
+      bodyLimitBytes: config.rest.bodyLimitBytes,
+      logRequests: config.logRequests,
+      modules: options.modules?.(context) ?? [],
+    });
+    cleanups.push(() => app.close());
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    logger.info({ url }, 'gateway listening');
+
+    let closing: Promise<void> | undefined;
+    return {
+      url, app, context, devApiKey,
+      close: () => (closing ??= unwind().then(() => logger.info('gateway stopped'))),
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
