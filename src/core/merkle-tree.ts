@@ -143,6 +143,23 @@ export class MerkleTree {
   }
 }
 
+/**
+ * Number of nodes in the audit path of leaf `index` in a tree of `size` leaves (0 for a one-leaf
+ * tree), or -1 when `index` is not a leaf of such a tree. Lets a verifier say "wrong length" precisely.
+ */
+export function auditPathLength(index: number, size: number): number {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return -1;
+  let length = 0;
+  let i = index;
+  let width = size;
+  while (width > 1) {
+    if (i % 2 === 1 || i + 1 < width) length++;
+    i = Math.floor(i / 2);
+    width = Math.ceil(width / 2);
+  }
+  return length;
+}
+
 /** Inputs of {@link verifyInclusion}. */
 export interface InclusionParams {
   /** The leaf's data (not its leaf hash): in Crossgate the 32-byte record digest. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../../src/core/encoding.js';
 import {
-  leafHash, merkleTreeHead, MerkleTree, nodeHash, verifyInclusion,
+  auditPathLength, leafHash, merkleTreeHead, MerkleTree, nodeHash, verifyInclusion,
 } from '../../../src/core/merkle-tree.js';
 import { loadVectors } from '../../support/vectors.js';
 
@@ -116,7 +116,11 @@ describe('merkle tree: properties', () => {
       const d = data.slice(0, n);
       const tree = MerkleTree.build(d);
       assert.deepEqual(tree.root, refMth(d), `root n=${n}`);
-      for (let m = 0; m < n; m++) assert.deepEqual(tree.auditPath(m), refPath(m, d), `path ${m}/${n}`);
+      for (let m = 0; m < n; m++) {
+        assert.deepEqual(tree.auditPath(m), refPath(m, d), `path ${m}/${n}`);
+        assert.equal(auditPathLength(m, n), refPath(m, d).length, `length ${m}/${n}`);
+      }
+      assert.equal(auditPathLength(n, n), -1);
     }
   });
   it('every leaf of random trees of size 1..300 verifies, and any flipped byte fails', () => {
