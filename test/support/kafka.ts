@@ -110,10 +110,14 @@ export class KafkaTestContext {
     return unique;
   }
 
-  /** A connected producer shared by this context, waiting for all in-sync replicas on every send. */
+  /**
+   * A connected producer shared by this context, waiting for all in-sync replicas on every send.
+   * Idempotent: right after a topic is created the broker may answer a write it has already appended
+   * with a retriable error, and a plain producer's retry would then append the records twice.
+   */
   async sharedProducer(): Promise<Producer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       this.producer = producer;
     }
@@ -162,7 +166,9 @@ export class KafkaTestContext {
     if (remaining.size === 0) return [];
     const groupId = uniqueGroupId('reader');
     const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
-    const records: ReadRecord[] = [];
+    // Keyed by partition:offset: a group rebalance may deliver a record again, and a re-delivery is
+    // not a second record.
+    const records = new Map<string, ReadRecord>();
     let settle!: () => void;
     const done = new Promise<void>((resolve) => { settle = resolve; });
     try {
@@ -173,19 +179,19 @@ export class KafkaTestContext {
         eachMessage: async ({ partition, message }) => {
           const end = ends.get(partition) ?? 0n;
           const offset = BigInt(message.offset);
-          if (offset < end) records.push(toReadRecord(topic, partition, message));
+          if (offset < end) records.set(`${partition}:${offset}`, toReadRecord(topic, partition, message));
           if (offset >= end - 1n) {
             remaining.delete(partition);
             if (remaining.size === 0) settle();
           }
         },
       });
-      await withDeadline(done, timeoutMs, () => `read ${records.length} records of ${topic}; partitions ${[...remaining].join(',')} did not reach their end offsets`);
+      await withDeadline(done, timeoutMs, () => `read ${records.size} records of ${topic}; partitions ${[...remaining].join(',')} did not reach their end offsets`);
     } finally {
       await consumer.disconnect();
       await this.admin.deleteGroups([groupId]).catch(() => undefined);
     }
-    return records.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+    return [...records.values()].sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
   }
 
   /** Deletes topics now (also forgets them, so close() does not delete them again). */
