@@ -7,7 +7,8 @@ export function boundedText(max: number) {
     .string()
     .min(1, { error: 'must not be empty' })
     .max(max, { error: `at most ${max} characters` })
-    .regex(/^(?!\s)[^\p{Cc}]*(?<!\s)$/u, { error: 'no control characters and no leading or trailing whitespace' });
+        // No lookaround: the exported JSON Schema pattern must also work in RE2-style engines (Go, Rust).
+    .regex(/^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u, { error: 'no control characters and no leading or trailing whitespace' });
 }
 
 /** An identifier: 1..max of letters, digits and `. _ : -`, e.g. a route or gantry id. */
