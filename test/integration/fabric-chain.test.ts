@@ -1,0 +1,193 @@
+/**
+ * The Fabric chain adapter and the anchor chaincode against the real network from
+ * scripts/fabric/network.sh (orderer + two organizations, endorsement by both).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ChainError, ErrorCodes } from '../../src/core/errors.js';
+import { canonicalJson } from '../../src/core/canonical-json.js';
+import type { Signer } from '../../src/core/ports.js';
+import { toBase64Url } from '../../src/core/encoding.js';
+import type { SealedBatch } from '../../src/core/types.js';
+import { type FabricChain, openFabricChainFromProfile } from '../../adapters/chains/fabric/fabric-chain.js';
+import { type FabricKeyAdmin, openFabricKeyAdmin } from '../../adapters/chains/fabric/fabric-admin.js';
+import { connectionOptionsFromProfile, openFabricConnection } from '../../adapters/chains/fabric/fabric-connection.js';
+import { loadFabricProfile } from '../../adapters/chains/fabric/fabric-profile.js';
+import { eventually, fabricNode, fabricProfilePath, newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
+
+const decoder = new TextDecoder();
+
+async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ChainError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ChainError, `expected a ChainError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (pattern) assert.match(err.message + '\n' + err.details.join('\n'), pattern);
+    return err;
+  }
+  assert.fail(`expected ${code}, but the call succeeded`);
+}
+
+describe('Fabric chain adapter and anchor chaincode', () => {
+  let profilePath: string;
+  let chain: FabricChain;
+  let admin: FabricKeyAdmin;
+  let signer: Signer;
+
+  before(async () => {
+    profilePath = fabricProfilePath();
+    chain = await openFabricChainFromProfile(profilePath);
+    admin = await openFabricKeyAdmin(profilePath);
+    signer = newTestSigner('Ed25519');
+    await admin.registerGatewayKey(signerInfoOf(signer));
+  });
+  after(async () => {
+    await chain?.close();
+    admin?.close();
+  });
+
+  it('anchors a signed batch and reads it back with its transaction and block', async () => {
+    const batch = await randomBatch(signer, 8);
+    const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
+    assert.equal(anchor.kind, 'fabric');
+    assert.equal(anchor.network, 'crossgate');
+    assert.match(anchor.txId, /^[0-9a-f]{64}$/);
+    assert.ok(Number.isInteger(anchor.blockNumber) && anchor.blockNumber > 0, `block ${anchor.blockNumber}`);
+
+    const found = await chain.lookup(batch.header.id);
+    assert.deepEqual(found, { header: batch.header, signature: batch.signature, anchor });
+    assert.equal(await chain.lookup('0'.repeat(64)), undefined);
+    assert.equal((await chain.health()).ok, true);
+  });
+
+  it('anchoring the same batch twice leaves one entry on chain and returns the first anchor', async () => {
+    const batch = await randomBatch(signer, 3);
+    const first = await chain.anchor({ header: batch.header, signature: batch.signature });
+    const second = await chain.anchor({ header: batch.header, signature: batch.signature });
+    assert.deepEqual(second, first);
+
+    // Straight at the chaincode, past the adapter's read-before-write: the chaincode itself dedupes.
+    const conn = await openFabricConnection(connectionOptionsFromProfile(await loadFabricProfile(profilePath)));
+    try {
+      const raw = JSON.parse(decoder.decode(await conn.contract.submit('AnchorBatch', { arguments: [canonicalJson(batch.header), batch.signature] }))) as { status: string; entry: { txId: string } };
+      assert.equal(raw.status, 'existing');
+      assert.equal(raw.entry.txId, first.txId);
+    } finally {
+      conn.close();
+    }
+
+    const page = await chain.batchesByRange(batch.header.id, `${batch.header.id}0`, 10);
+    assert.equal(page.batches.length, 1, 'exactly one entry under the batch id');
+    assert.deepEqual(page.batches[0]?.anchor, first);
+    assert.deepEqual((await chain.lookup(batch.header.id))?.anchor, first);
+  });
+
+  it('emits a BatchAnchored chaincode event for a new anchor', async () => {
+    const batch = await randomBatch(signer, 2);
+    const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
+    const conn = await openFabricConnection(connectionOptionsFromProfile(await loadFabricProfile(profilePath)));
+    const events = await conn.network.getChaincodeEvents('anchor', { startBlock: BigInt(anchor.blockNumber) });
+    try {
+      for await (const event of events) {
+        assert.equal(event.blockNumber, BigInt(anchor.blockNumber));
+        if (event.transactionId !== anchor.txId) continue;
+        assert.equal(event.eventName, 'BatchAnchored');
+        const payload = JSON.parse(decoder.decode(event.payload)) as { batchId: string; root: string; size: number; txId: string };
+        assert.deepEqual(payload, { batchId: batch.header.id, root: batch.header.root, size: batch.header.size, txId: anchor.txId });
+        break;
+      }
+    } finally {
+      events.close();
+      conn.close();
+    }
+  });
+
+  it('rejects a batch signed by a key that was never registered, without retry', async () => {
+    const stranger = newTestSigner('ES256');
+    const batch = await randomBatch(stranger, 2);
+    const err = await rejectsWith(chain.anchor({ header: batch.header, signature: batch.signature }), ErrorCodes.ChainRejected, /not registered/);
+    assert.equal(err.retryable, false);
+    assert.equal(await chain.lookup(batch.header.id), undefined);
+  });
+
+  it('rejects batches signed by a revoked key, and keeps what it anchored before', async () => {
+    const rotating = newTestSigner('ES256K');
+    await admin.registerGatewayKey(signerInfoOf(rotating));
+    const before = await randomBatch(rotating, 2);
+    const anchored = await chain.anchor({ header: before.header, signature: before.signature });
+
+    const revoked = await admin.revokeGatewayKey(rotating.keyId);
+    assert.equal(revoked.status, 'revoked');
+    const afterBatch = await randomBatch(rotating, 2, before.header.id);
+    await rejectsWith(chain.anchor({ header: afterBatch.header, signature: afterBatch.signature }), ErrorCodes.ChainRejected, /revoked/);
+    assert.equal(await chain.lookup(afterBatch.header.id), undefined);
+    assert.deepEqual((await chain.lookup(before.header.id))?.anchor, anchored);
+    // A revoked key id never comes back.
+    await rejectsWith(admin.registerGatewayKey(signerInfoOf(rotating)), ErrorCodes.ChainRejected, /revoked/);
+  });
+
+  it('rejects a forged signature and a header whose id does not match its content', async () => {
+    const batch = await randomBatch(signer, 2);
+    const other = await randomBatch(signer, 2);
+    await rejectsWith(chain.anchor({ header: batch.header, signature: other.signature }), ErrorCodes.ChainRejected, /does not verify/);
+    const tampered = { ...batch.header, size: batch.header.size + 1 };
+    await rejectsWith(chain.anchor({ header: tampered, signature: batch.signature }), ErrorCodes.ChainRejected, /does not match its content/);
+  });
+
+  it('lets only admins manage gateway keys', async () => {
+    const gatewayAsAdmin = await openFabricKeyAdmin(profilePath, 'gateway');
+    try {
+      const key = newTestSigner('Ed25519');
+      await rejectsWith(gatewayAsAdmin.registerGatewayKey(signerInfoOf(key)), ErrorCodes.ChainRejected, /access denied/);
+      await rejectsWith(gatewayAsAdmin.revokeGatewayKey(signer.keyId), ErrorCodes.ChainRejected, /access denied/);
+      assert.equal(await admin.getGatewayKey(key.keyId), null);
+      assert.equal((await admin.getGatewayKey(signer.keyId))?.status, 'active');
+    } finally {
+      gatewayAsAdmin.close();
+    }
+  });
+
+  it('with the gateway peer stopped, anchoring fails as retryable CG_CHAIN_UNAVAILABLE; after the restart each batch is anchored once', async () => {
+    const batches: SealedBatch[] = [];
+    let prev: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const b = await randomBatch(signer, 4, prev);
+      batches.push(b);
+      prev = b.header.id;
+    }
+    await fabricNode('stop-node', 'peer-org1');
+    try {
+      for (const b of batches) {
+        const err = await rejectsWith(chain.anchor({ header: b.header, signature: b.signature }), ErrorCodes.ChainUnavailable);
+        assert.equal(err.retryable, true);
+      }
+      const health = await chain.health();
+      assert.equal(health.ok, false);
+    } finally {
+      await fabricNode('start-node', 'peer-org1');
+    }
+    // The submitter's job, done by hand: retry each waiting batch until the chain takes it.
+    const anchors = [];
+    for (const b of batches) {
+      anchors.push(await eventually(() => chain.anchor({ header: b.header, signature: b.signature }), 90_000));
+    }
+    assert.equal(new Set(anchors.map((a) => a.txId)).size, batches.length, 'one transaction per batch');
+    for (const [i, b] of batches.entries()) {
+      const again = await chain.anchor({ header: b.header, signature: b.signature });
+      assert.deepEqual(again, anchors[i], 'a repeat finds the first anchor');
+      assert.deepEqual((await chain.lookup(b.header.id))?.signature, b.signature);
+    }
+  });
+
+  it('signs with every supported algorithm', async () => {
+    for (const alg of ['Ed25519', 'ES256', 'ES256K'] as const) {
+      const s = newTestSigner(alg);
+      await admin.registerGatewayKey(signerInfoOf(s));
+      const b = await randomBatch(s, 1);
+      const anchor = await chain.anchor({ header: b.header, signature: b.signature });
+      assert.equal((await chain.lookup(b.header.id))?.anchor.txId, anchor.txId, alg);
+      assert.equal(b.header.signer.publicKey, toBase64Url(s.publicKey));
+    }
+  });
+});
