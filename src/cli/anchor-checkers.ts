@@ -1,0 +1,74 @@
+/**
+ * The online `ledger` check of `crossgate verify`: ask a chain for the receipt's batch and compare
+ * (core `verifyAnchor`). Each chain is a pluggable checker; adapters are imported only when their
+ * flag is used, so `crossgate verify` alone loads no chain client at all.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { ChainClient } from '../core/ports.js';
+import { verifyAnchor, type ReceiptVerification } from '../core/receipt.js';
+import { generatePrivateKey, newSigner } from '../core/signer.js';
+import type { Receipt } from '../core/types.js';
+import { UsageError } from './command.js';
+
+/** Checks a (format-valid) receipt against a chain. Throws UsageError when the chain cannot be asked. */
+export type AnchorChecker = (receipt: Receipt) => Promise<ReceiptVerification>;
+
+async function lookupAndCompare(chain: ChainClient, receipt: Receipt): Promise<ReceiptVerification> {
+  try {
+    return verifyAnchor(receipt, await chain.lookup(receipt.batch.id));
+  } finally {
+    await chain.close();
+  }
+}
+
+/** `--ledger <dir>`: the embedded ledger's directory, opened read-only. */
+export function embeddedLedgerChecker(dir: string): AnchorChecker {
+  return async (receipt) => {
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`ledger directory ${dir} does not exist`);
+    if (receipt.chain.kind !== 'embedded') {
+      return { ok: false, check: 'ledger', message: `receipt is anchored on a "${receipt.chain.kind}" chain, not the embedded ledger` };
+    }
+    const { openEmbeddedLedger } = await import('../../adapters/chains/embedded/embedded-ledger.js');
+    let ledger: Awaited<ReturnType<typeof openEmbeddedLedger>>;
+    try {
+      // Read-only: the ledger never signs, but its options require a signer; give it a throwaway one.
+      ledger = await openEmbeddedLedger({
+        dir,
+        signer: newSigner('Ed25519', generatePrivateKey('Ed25519')),
+        clock: { now: () => Date.now() },
+        network: receipt.chain.network,
+        readOnly: true,
+      });
+    } catch (error) {
+      return { ok: false, check: 'ledger', message: error instanceof Error ? error.message : String(error) };
+    }
+    const integrity = ledger.verifyChain();
+    if (!integrity.ok) {
+      await ledger.close();
+      return { ok: false, check: 'ledger', message: `ledger is broken at height ${integrity.height}: ${integrity.message}` };
+    }
+    return lookupAndCompare(ledger, receipt);
+  };
+}
+
+/** `--fabric <profile>`: a Fabric connection profile (scripts/fabric/network.sh profile). */
+export function fabricChecker(profile: string): AnchorChecker {
+  return async (receipt) => {
+    if (!existsSync(profile)) throw new UsageError(`Fabric connection profile ${profile} does not exist`);
+    if (receipt.chain.kind !== 'fabric') {
+      return { ok: false, check: 'ledger', message: `receipt is anchored on a "${receipt.chain.kind}" chain, not Fabric` };
+    }
+    const { openFabricChainFromProfile } = await import('../../adapters/chains/fabric/fabric-chain.js');
+    let chain: ChainClient;
+    try {
+      chain = await openFabricChainFromProfile(profile);
+    } catch (error) {
+      throw new UsageError(`cannot open Fabric profile ${profile}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+      return await lookupAndCompare(chain, receipt);
+    } catch (error) {
+      throw new UsageError(`Fabric lookup failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+}

@@ -1,0 +1,6 @@
+/** The `crossgate` subcommands, in help order. Add new commands here. */
+import type { Command } from '../command.js';
+import { keysCommand } from './keys.js';
+import { verifyCommand } from './verify.js';
+
+export const commands: readonly Command[] = [verifyCommand, keysCommand];

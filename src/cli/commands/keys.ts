@@ -1,0 +1,90 @@
+/**
+ * `crossgate keys generate --alg ed25519|p256|secp256k1 [--out <file>] [--format pem|jwk]`
+ * `crossgate keys show <key-file>`
+ *
+ * Private keys are written only to --out (created 0600, never overwritten) or, without --out, to
+ * stdout for piping; the public half and key id go to the other stream so they never mix.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { toBase64Url } from '../../core/encoding.js';
+import { encodePrivateKeyJwk, encodePrivateKeyPem, KeyFileError, parseKeyFile } from '../../core/key-files.js';
+import { generatePrivateKey, keyIdFor, publicKeyOf } from '../../core/signer.js';
+import type { SignatureAlg } from '../../core/types.js';
+import { ExitCode, UsageError, type Command } from '../command.js';
+
+const usage = `usage: crossgate keys generate --alg <ed25519|p256|secp256k1> [--out <file>] [--format pem|jwk]
+       crossgate keys show <key-file>
+
+generate  creates a gateway signing key. With --out the private key is written to that file (mode 0600,
+          never overwriting) and the public key info is printed; without --out the private key goes to
+          stdout and the public info to stderr.
+show      prints the algorithm, key id and public key of a PEM or JWK private key file.
+`;
+
+const algNames: Readonly<Record<string, SignatureAlg>> = {
+  ed25519: 'Ed25519', p256: 'ES256', 'p-256': 'ES256', es256: 'ES256', secp256k1: 'ES256K', es256k: 'ES256K',
+};
+
+function publicInfo(alg: SignatureAlg, privateKey: Uint8Array): string {
+  const publicKey = publicKeyOf(alg, privateKey);
+  return JSON.stringify({ alg, keyId: keyIdFor(alg, publicKey), publicKey: toBase64Url(publicKey) }, null, 2) + '\n';
+}
+
+export const keysCommand: Command = {
+  name: 'keys',
+  summary: 'generate a signing key, or show the public half of a key file',
+  usage,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    if (sub === 'generate') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        strict: true,
+        options: { alg: { type: 'string' }, out: { type: 'string' }, format: { type: 'string', default: 'pem' } },
+      });
+      if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+      const alg = algNames[(values.alg ?? '').toLowerCase()];
+      if (alg === undefined) throw new UsageError('--alg must be ed25519, p256 or secp256k1');
+      if (values.format !== 'pem' && values.format !== 'jwk') throw new UsageError('--format must be pem or jwk');
+      const privateKey = generatePrivateKey(alg);
+      const text = values.format === 'pem'
+        ? encodePrivateKeyPem(alg, privateKey)
+        : JSON.stringify(encodePrivateKeyJwk(alg, privateKey), null, 2) + '\n';
+      if (values.out === undefined) {
+        io.stdout(text);
+        io.stderr(publicInfo(alg, privateKey));
+        return ExitCode.Ok;
+      }
+      try {
+        await writeFile(values.out, text, { mode: 0o600, flag: 'wx' });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new UsageError(code === 'EEXIST' ? `${values.out} already exists; not overwriting a key` : `cannot write ${values.out}: ${code ?? String(error)}`);
+      }
+      io.stdout(publicInfo(alg, privateKey));
+      return ExitCode.Ok;
+    }
+    if (sub === 'show') {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
+      if (positionals.length !== 1) throw new UsageError('expected exactly one key file');
+      const path = positionals[0] as string;
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+      try {
+        const { alg, privateKey } = parseKeyFile(text);
+        io.stdout(publicInfo(alg, privateKey));
+        return ExitCode.Ok;
+      } catch (error) {
+        if (error instanceof KeyFileError) throw new UsageError(`${path}: ${error.message}`);
+        throw error;
+      }
+    }
+    throw new UsageError(sub === undefined ? 'expected a subcommand: generate or show' : `unknown subcommand "${sub}"`);
+  },
+};
