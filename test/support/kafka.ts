@@ -127,8 +127,10 @@ export class KafkaTestContext {
   /**
    * Produces messages with acks=-1 in batches of `batchSize`, one batch after the other so that the
    * order within each partition is the order given (tests put poison records at known positions).
+   * 1,000 per send is kafkajs' sweet spot here: its encoder slows down more than linearly with the
+   * request size (5,000 per send was 2.5x slower per record on this machine).
    */
-  async produce(topic: string, messages: readonly Message[], batchSize = 2000): Promise<void> {
+  async produce(topic: string, messages: readonly Message[], batchSize = 1000): Promise<void> {
     const producer = await this.sharedProducer();
     for (let i = 0; i < messages.length; i += batchSize) {
       await producer.send({ topic, acks: -1, messages: messages.slice(i, i + batchSize) });
@@ -136,7 +138,7 @@ export class KafkaTestContext {
   }
 
   /** Produces `count` messages built by `make(i)`, batched as in {@link produce}. */
-  async produceN(topic: string, count: number, make: (i: number) => Message, batchSize = 2000): Promise<void> {
+  async produceN(topic: string, count: number, make: (i: number) => Message, batchSize = 1000): Promise<void> {
     for (let i = 0; i < count; i += batchSize) {
       const batch: Message[] = [];
       for (let j = i; j < Math.min(count, i + batchSize); j++) batch.push(make(j));
