@@ -25,10 +25,9 @@ const BBAN = /^[A-Z0-9]+$/;
 const SHAPE_MESSAGE =
   'expected an IBAN in electronic format: country code, 2 check digits, uppercase letters and digits, no spaces';
 
-/** ISO 7064 MOD 97-10 remainder of an alphanumeric string with letters read as 10..35. */
-function mod97(s: string): number {
-  let r = 0;
-  for (let i = 0; i < s.length; i++) {
+/** ISO 7064 MOD 97-10 remainder of `s[from..to)` continuing from `r`, letters read as 10..35. */
+function mod97(s: string, r = 0, from = 0, to = s.length): number {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     // Digits add one decimal place, letters (10..35) two.
     r = c <= 57 ? (r * 10 + (c - 48)) % 97 : (r * 100 + (c - 55)) % 97;
@@ -36,12 +35,17 @@ function mod97(s: string): number {
   return r;
 }
 
+/** The IBAN check: characters 5.. then the first four, mod 97, must be 1 (no string rearranging). */
+function checksumOk(s: string): boolean {
+  return mod97(s, mod97(s, 0, 4), 0, 4) === 1;
+}
+
 /** True when `s` is an IBAN of a registered country with the right length and check digits. */
 export function isIban(s: unknown): s is string {
   if (typeof s !== 'string' || !SHAPE.test(s)) return false;
   const length = IBAN_LENGTHS[s.slice(0, 2)];
   if (length === undefined || s.length !== length) return false;
-  return mod97(s.slice(4) + s.slice(0, 4)) === 1;
+  return checksumOk(s);
 }
 
 /** The two check digits for `country` + `bban`. Throws a TypeError on malformed input. */
@@ -62,7 +66,7 @@ export function ibanIssue(s: string): string | null {
   const length = IBAN_LENGTHS[country];
   if (length === undefined) return `${country} does not issue IBANs`;
   if (s.length !== length) return `an IBAN for ${country} has ${length} characters, not ${s.length}`;
-  if (mod97(s.slice(4) + s.slice(0, 4)) !== 1) return 'IBAN check digits (ISO 13616 mod 97) are wrong';
+  if (!checksumOk(s)) return 'IBAN check digits (ISO 13616 mod 97) are wrong';
   return null;
 }
 
