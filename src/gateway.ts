@@ -21,12 +21,17 @@ import { createLogger, type Logger } from './logging.js';
 import type { RestDeps } from './ingest/rest/rest.module.js';
 import { registrySchemaCatalog } from './schema-catalog.js';
 import { loadSigningKey } from './signing-key.js';
+import { registryWithExtras } from './ops/extra-schemas.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { OpsModule } from './ops/ops.module.js';
 
 /** Everything a running gateway is made of, for modules mounted next to the REST API. */
 export interface GatewayContext extends RestDeps {
   readonly config: GatewayConfig;
   readonly signer: Signer;
   readonly logger: Logger;
+  /** Prometheus metrics; their observer is the pipeline's. Served by the ops module at /metrics. */
+  readonly metrics: Metrics;
 }
 
 export interface StartOptions {
@@ -82,6 +87,24 @@ async function loadTenants(config: GatewayConfig): Promise<{ directory: TenantDi
   return { directory: newTenantDirectory([dev.entry]), devApiKey: dev.apiKey };
 }
 
+/** Both observers, each call guarded: an observer must never break the pipeline. */
+function combineObservers(first: PipelineObserver, second: PipelineObserver | undefined): PipelineObserver {
+  if (second === undefined) return first;
+  const both = {} as Record<keyof PipelineObserver, (...args: never[]) => void>;
+  for (const name of new Set([...Object.keys(first), ...Object.keys(second)]) as Set<keyof PipelineObserver>) {
+    both[name] = (...args: never[]) => {
+      for (const o of [first, second]) {
+        try {
+          (o[name] as ((...a: never[]) => void) | undefined)?.(...args);
+        } catch {
+          // an observer's bug is not the pipeline's failure
+        }
+      }
+    };
+  }
+  return both as PipelineObserver;
+}
+
 /** Opens everything, starts the pipeline and listens on config.host:config.port. */
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const { directory: tenants, devApiKey } = await loadTenants(config);
@@ -101,30 +124,34 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     cleanups.push(() => chain.close());
     logger.info({ store: config.store.kind, chain: chain.kind, network: chain.network }, 'store and chain open');
 
+    const registry = await registryWithExtras(schemaRegistry, config.extraSchemas);
+    if (config.extraSchemas.length > 0) logger.info({ modules: config.extraSchemas, schemas: registry.list().length }, 'extra schema versions loaded');
+    const metrics = createMetrics(undefined, { sectorOf: (type) => registry.sectorOf(type) });
+    const observer = combineObservers(metrics.observer, options.observer);
     const pipeline: Pipeline = await newPipeline({
-      registry: schemaRegistry,
+      registry,
       signer: key.signer,
       store,
       chain,
       clock,
       limits: config.limits,
       retry: config.retry,
-      ...(options.observer ? { observer: options.observer } : {}),
+      observer,
       onError: (err: unknown) => logger.warn({ err }, 'pipeline background failure'),
     });
     cleanups.push(() => pipeline.close());
 
     const context: GatewayContext = {
-      config, signer: key.signer, logger, pipeline, store, chain, tenants, clock,
-      schemas: registrySchemaCatalog(schemaRegistry),
-      sectorOf: (type) => schemaRegistry.sectorOf(type),
+      config, signer: key.signer, logger, metrics, pipeline, store, chain, tenants, clock,
+      schemas: registrySchemaCatalog(registry),
+      sectorOf: (type) => registry.sectorOf(type),
       rest: { batchLimit: config.rest.batchLimit },
     };
     const app = await createGatewayApp(context, {
       logger,
       bodyLimitBytes: config.rest.bodyLimitBytes,
       logRequests: config.logRequests,
-      modules: options.modules?.(context) ?? [],
+      modules: [OpsModule.forRoot(context), ...(options.modules?.(context) ?? [])],
     });
     cleanups.push(() => app.close());
     await app.listen(config.port, config.host);

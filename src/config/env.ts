@@ -35,6 +35,8 @@ export const envSchema = z.object({
   CROSSGATE_REST_BODY_LIMIT_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
   CROSSGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CROSSGATE_LOG_REQUESTS: boolSetting.default(false),
+  /** Comma-separated module paths adding schema versions at start-up (docs/operating.md). */
+  CROSSGATE_EXTRA_SCHEMAS: z.preprocess(emptyAsUndefined, z.string().optional()),
 }).superRefine((env, ctx) => {
   if (env.CROSSGATE_STORE === 'postgres' && env.CROSSGATE_PG_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_PG_URL'], message: 'is required when CROSSGATE_STORE=postgres' });
@@ -70,6 +72,8 @@ export interface GatewayConfig {
   readonly rest: { readonly batchLimit: number; readonly bodyLimitBytes: number };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly logRequests: boolean;
+  /** Absolute paths of modules exporting extra schema versions (CROSSGATE_EXTRA_SCHEMAS). */
+  readonly extraSchemas: readonly string[];
 }
 
 /** Invalid configuration. `settings` names every offending environment variable. */
@@ -126,6 +130,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     rest: { batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES },
     logLevel: e.CROSSGATE_LOG_LEVEL,
     logRequests: e.CROSSGATE_LOG_REQUESTS,
+    extraSchemas: (e.CROSSGATE_EXTRA_SCHEMAS ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '').map(abs),
   };
 }
 

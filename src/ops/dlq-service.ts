@@ -22,7 +22,7 @@ import { decoders, defaultSectorTopics, sectorOfTopic, sectors, type Sector, typ
 import type { KafkaMessage } from '../../adapters/kafka/kafka-message.js';
 import { ErrorCodes, type ErrorCode, type Issue, type Rejection } from '../core/errors.js';
 import type { Pipeline } from '../core/pipeline.js';
-import type { DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterState, Page, Store, StoredRecord } from '../core/ports.js';
+import type { DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterState, OutboxEntry, Page, Store, StoredRecord } from '../core/ports.js';
 import type { Tenant } from '../core/tenant.js';
 import type { Clock, RecordId } from '../core/types.js';
 import type { ReplayResultLabel } from './metrics.js';
@@ -60,6 +60,8 @@ export interface DeadLetterDetail {
   readonly audit: readonly DeadLetterAuditEntry[];
   /** The record as the store knows it now (after a successful replay: sealed, then anchored). */
   readonly record: StoredRecord | null;
+  /** The batch holding the record, with its chain anchor once anchored. */
+  readonly batch: OutboxEntry | null;
 }
 
 /** `state: 'all'` lists every state; the default view is `open`. */
@@ -115,7 +117,9 @@ export class DlqService {
       this.#deps.store.deadLetterAudit(id),
       entry.recordId === null ? Promise.resolve([]) : this.#deps.store.findRecords([entry.recordId]),
     ]);
-    return { entry, audit, record: records[0] ?? null };
+    const record = records[0] ?? null;
+    const batch = record === null ? undefined : await this.#deps.store.getBatch(record.batchId);
+    return { entry, audit, record, batch: batch ?? null };
   }
 
   /** Replays one dead letter through the full pipeline. Rejects only when the store fails. */
