@@ -67,7 +67,12 @@ export function jsonSchemaFor(type: string, version: number, registry: SchemaReg
       data: dataJsonSchema(def.dataSchema),
     },
     propertyNames: { pattern: '^[a-z0-9]{1,20}$' },
-    additionalProperties: { type: ['string', 'boolean', 'integer'], description: 'CloudEvents extension attribute.' },
+    additionalProperties: {
+      type: ['string', 'boolean', 'integer'],
+      minimum: -2147483648,
+      maximum: 2147483647,
+      description: 'CloudEvents extension attribute (integers are signed 32-bit).',
+    },
   };
 }
 

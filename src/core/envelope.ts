@@ -10,7 +10,7 @@
  *   datacontenttype OPTIONAL, must be `application/json` here (the only data encoding accepted)
  *   subject      OPTIONAL  non-empty string
  *   data         REQUIRED here (CloudEvents makes it optional; a record without data has nothing to prove)
- *   extensions   names of 1-20 lowercase letters or digits; values string, boolean or integer.
+ *   extensions   names of 1-20 lowercase letters or digits; values string, boolean or 32-bit integer.
  *                Crossgate's own: `producersig` (base64url signature, see authorize.ts) and `producerkid`.
  * `data_base64` (binary data) is not accepted: records are JSON.
  *
@@ -68,8 +68,9 @@ const envelopeSchema = z
     data: z.unknown(),
   })
   .catchall(
-    z.union([z.string(), z.boolean(), z.number().int()], {
-      error: 'extension attribute values must be strings, booleans or integers',
+    // CloudEvents 1.0 type system: String, Boolean, Integer (signed 32-bit); URI and Timestamp are strings in JSON.
+    z.union([z.string(), z.boolean(), z.number().int().min(-2147483648).max(2147483647)], {
+      error: 'extension attribute values must be strings, booleans or 32-bit integers',
     }),
   );
 

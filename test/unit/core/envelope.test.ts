@@ -62,6 +62,7 @@ test('required attributes and their constraints', () => {
     [{ waytoolongextensionname: 'x' }, 'waytoolongextensionname'],
     [{ ext: { nested: 1 } }, 'ext'],
     [{ ext: 1.5 }, 'ext'],
+    [{ ext: 2147483648 }, 'ext'],
     [{ ext: null }, 'ext'],
   ];
   for (const [patch, path] of cases) {
