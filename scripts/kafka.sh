@@ -10,7 +10,7 @@
 #   scripts/kafka.sh clean     stop and delete the state directory (data, config, logs)
 #
 # Environment: CROSSGATE_KAFKA_VERSION (default 3.9.2), CROSSGATE_STATE_DIR (default /tmp/crossgate-services),
-# CROSSGATE_KAFKA_HEAP (default 512m), CROSSGATE_KAFKA_START_TIMEOUT seconds (default 90).
+# CROSSGATE_KAFKA_HEAP (default 512m), CROSSGATE_KAFKA_START_TIMEOUT seconds (default 180: CI starts Kafka beside a Fabric build on 2 cores).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,7 +26,7 @@ LOG_FILE="$STATE/kafka.log"
 CONFIG="$STATE/server.properties"
 DATA="$STATE/data"
 HEAP="${CROSSGATE_KAFKA_HEAP:-512m}"
-START_TIMEOUT="${CROSSGATE_KAFKA_START_TIMEOUT:-90}"
+START_TIMEOUT="${CROSSGATE_KAFKA_START_TIMEOUT:-180}"
 
 say() { echo "kafka: $*" >&2; }
 die() { echo "kafka: ERROR: $*" >&2; exit 1; }

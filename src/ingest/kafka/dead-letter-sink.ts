@@ -1,0 +1,82 @@
+/**
+ * Where a Kafka record that cannot be accepted goes (ARCHITECTURE.md invariant 4): first a copy to
+ * `<topic>.dlq` with acks=all (the original bytes plus `__cg.errors.*` headers, adapters/kafka/dlq.ts),
+ * then an entry in the store's dead-letter index (browse, replay and discard through the ops API).
+ * Only when both are done is the record "durable" and its offset committable. A failure in between
+ * makes the caller retry both: the DLQ topic may then hold a record twice, never zero times.
+ */
+import type { Producer } from 'kafkajs';
+import { buildDlqMessage, headersAsText, type FailedRecord } from '../../../adapters/kafka/dlq.js';
+import { dlqTopic } from '../../../adapters/kafka/topics.js';
+import type { Rejection } from '../../core/errors.js';
+import type { Store } from '../../core/ports.js';
+import type { RecordId } from '../../core/types.js';
+
+/** One rejected record with what is known about it. */
+export interface DeadLetterEntry {
+  readonly record: FailedRecord;
+  readonly rejection: Rejection;
+  readonly tenant: string | null;
+  readonly recordId: RecordId | null;
+  readonly type: string | null;
+  readonly sector: string | null;
+}
+
+/**
+ * The two steps, separately retryable so that a store failure after a successful publish does not
+ * publish again, and an entry indexed before a failure is not indexed twice.
+ */
+export interface DeadLetterSink {
+  /** Copies the records to their `<topic>.dlq` topics; resolves once the broker has them (acks=all). */
+  publish(entries: readonly DeadLetterEntry[], rejectedAt: number): Promise<void>;
+  /** Adds one entry to the store's dead-letter index. */
+  index(entry: DeadLetterEntry, rejectedAt: number): Promise<void>;
+}
+
+export interface KafkaDeadLetterSinkDeps {
+  /** Should be idempotent with acks=all, so a retried send does not append twice. */
+  readonly producer: Pick<Producer, 'sendBatch'>;
+  readonly store: Pick<Store, 'addDeadLetter'>;
+  readonly gatewayVersion: string;
+}
+
+export function newKafkaDeadLetterSink(deps: KafkaDeadLetterSinkDeps): DeadLetterSink {
+  return {
+    async publish(entries, rejectedAt) {
+      if (entries.length === 0) return;
+      const byTopic = new Map<string, ReturnType<typeof buildDlqMessage>[]>();
+      for (const entry of entries) {
+        const topic = dlqTopic(entry.record.topic);
+        const messages = byTopic.get(topic) ?? [];
+        messages.push(buildDlqMessage(entry.record, entry.rejection, { gatewayVersion: deps.gatewayVersion, rejectedAt, recordId: entry.recordId }));
+        byTopic.set(topic, messages);
+      }
+      await deps.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    },
+    async index(entry, rejectedAt) {
+      await deps.store.addDeadLetter({
+        origin: 'kafka',
+        tenant: entry.tenant,
+        recordId: entry.recordId,
+        type: entry.type,
+        sector: entry.sector,
+        code: entry.rejection.code,
+        message: entry.rejection.message,
+        issues: entry.rejection.issues ?? [],
+        payload: entry.record.value === null ? new Uint8Array(0) : new Uint8Array(entry.record.value),
+        headers: headersAsText(entry.record.headers),
+        kafka: {
+          topic: entry.record.topic,
+          partition: entry.record.partition,
+          offset: entry.record.offset,
+          key: entry.record.key === null ? null : entry.record.key.toString('utf8'),
+          timestamp: entry.record.timestamp,
+        },
+        createdAt: rejectedAt,
+      });
+    },
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The Kafka source: one kafkajs consumer in the gateway's consumer group reading the sector topics,
+ * eachBatch with autoCommit off (offsets are committed by PartitionBatchProcessor once records are
+ * durable), an idempotent acks=all producer for the DLQ topics, and an admin client for topic checks,
+ * lag and readiness. N gateway instances in one group share the partitions (ARCHITECTURE.md §3).
+ */
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { dlqTopic, sectorOfTopic, sectors, type SectorTopics } from '../../../adapters/kafka/topics.js';
+import type { Pipeline } from '../../core/pipeline.js';
+import type { DeadLetter, HealthStatus, Store } from '../../core/ports.js';
+import type { Tenant } from '../../core/tenant.js';
+import type { Clock } from '../../core/types.js';
+import type { KafkaStatus, PartitionLag } from '../../ops/kafka-status.js';
+import { AdmissionGate } from './admission-gate.js';
+import { newKafkaDeadLetterSink } from './dead-letter-sink.js';
+import { PartitionBatchProcessor, type BatchResult } from './partition-batch.js';
+import { tenantForSource } from './tenant-for-source.js';
+
+export interface KafkaIngestOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly topics: SectorTopics;
+  /** Create missing sector and DLQ topics with this many partitions; false: missing topics fail start. */
+  readonly createTopics: { readonly partitions: number; readonly replicationFactor: number } | false;
+  /** Partitions processed at once (kafkajs partitionsConsumedConcurrently). */
+  readonly partitionsConsumedConcurrently: number;
+  /** Most bytes fetched per partition per request (bounds records in memory per partition). */
+  readonly maxBytesPerPartition: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Backoff while the store or the DLQ topic is unavailable. */
+  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  /** Written into DLQ records' `__cg.errors.gateway.version`. */
+  readonly gatewayVersion: string;
+}
+
+export const defaultKafkaIngestOptions = {
+  clientId: 'crossgate',
+  groupId: 'crossgate',
+  createTopics: false,
+  partitionsConsumedConcurrently: 3,
+  maxBytesPerPartition: 2 * 1024 * 1024,
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  retry: { initialMs: 200, maxMs: 10_000 },
+  gatewayVersion: 'unknown',
+} as const satisfies Partial<KafkaIngestOptions>;
+
+/** Minimal logger shape (pino's), so tests can pass a recorder. */
+export interface IngestLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface KafkaIngestDeps {
+  readonly pipeline: Pick<Pipeline, 'submit' | 'admission'>;
+  readonly store: Pick<Store, 'addDeadLetter'>;
+  readonly tenants: { readonly tenants: readonly Tenant[] };
+  readonly clock: Clock;
+  readonly logger?: IngestLogger;
+  /** Rejections the pipeline never saw (decode failures, no tenant), for metrics. */
+  readonly onRejected?: (code: string, sector: string) => void;
+  /** Every batch's result (tests, metrics). */
+  readonly onBatch?: (topic: string, partition: number, result: BatchResult) => void;
+}
+
+export class KafkaIngest implements KafkaStatus {
+  readonly options: KafkaIngestOptions;
+  readonly #deps: KafkaIngestDeps;
+  readonly #kafka: Kafka;
+  readonly #admin: Admin;
+  readonly #producer: Producer;
+  readonly #consumer: Consumer;
+  readonly #gate: AdmissionGate;
+  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  #crashed: Error | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: KafkaIngestOptions, deps: KafkaIngestDeps) {
+    this.options = options;
+    this.#deps = deps;
+    this.#kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ level, log }) => {
+        const entry = { component: 'kafkajs', logger: log.logger, ...(log.broker ? { broker: log.broker } : {}), ...(log.error ? { error: log.error } : {}) };
+        if (level === logLevel.ERROR) deps.logger?.error(entry, log.message);
+        else if (level === logLevel.WARN) deps.logger?.warn(entry, log.message);
+      },
+    });
+    this.#admin = this.#kafka.admin();
+    this.#producer = this.#kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.#consumer = this.#kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      maxWaitTimeInMs: 250,
+    });
+    const consumed = this.consumedTopics().map((topic) => ({ topic }));
+    this.#gate = new AdmissionGate({
+      admission: () => deps.pipeline.admission(),
+      pause: () => this.#consumer.pause(consumed),
+      resume: () => this.#consumer.resume(consumed),
+      onChange: (state) => deps.logger?.info({ component: 'kafka' }, state === 'paused'
+        ? 'pipeline full: Kafka fetching paused'
+        : 'pipeline has room: Kafka fetching resumed'),
+    });
+  }
+
+  /** The sector topics this consumer reads. */
+  consumedTopics(): string[] {
+    return sectors.map((sector) => this.options.topics[sector]);
+  }
+
+  /** True while fetching is paused for back-pressure. */
+  get paused(): boolean {
+    return this.#gate.paused;
+  }
+
+  /** Connects, checks (or creates) the topics and joins the group. Throws when Kafka is unusable. */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`Kafka ingest cannot start: it is ${this.#state}`);
+    this.#state = 'starting';
+    try {
+      await this.#admin.connect();
+      await this.#ensureTopics();
+      await this.#producer.connect();
+      await this.#consumer.connect();
+      this.#consumer.on(this.#consumer.events.CRASH, (event) => {
+        this.#crashed = event.payload.error;
+        this.#deps.logger?.error({ component: 'kafka', err: event.payload.error, restart: event.payload.restart }, 'Kafka consumer crashed');
+      });
+      this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
+        this.#crashed = undefined;
+        this.#deps.logger?.info({ component: 'kafka', groupId: event.payload.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
+      });
+      await this.#consumer.subscribe({ topics: this.consumedTopics(), fromBeginning: true });
+      const processor = new PartitionBatchProcessor({
+        pipeline: this.#deps.pipeline,
+        tenants: this.#deps.tenants,
+        gate: this.#gate,
+        deadLetters: newKafkaDeadLetterSink({ producer: this.#producer, store: this.#deps.store, gatewayVersion: this.options.gatewayVersion }),
+        clock: this.#deps.clock,
+        retry: this.options.retry,
+        ...(this.#deps.onRejected ? { onRejected: this.#deps.onRejected } : {}),
+        onRetry: (step, err) => this.#deps.logger?.warn({ component: 'kafka', step, err }, 'retrying after a failure'),
+      });
+      await this.#consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const sector = sectorOfTopic(this.options.topics, batch.topic);
+          if (sector === undefined) throw new Error(`received a batch of topic ${batch.topic}, which is not a sector topic`);
+          const result = await processor.process(
+            { topic: batch.topic, partition: batch.partition, sector, messages: batch.messages },
+            {
+              isRunning: () => isRunning() && this.#state === 'running',
+              isStale,
+              heartbeat,
+              resolveOffset,
+              commit: (offset) => this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]),
+            },
+          );
+          this.#deps.onBatch?.(batch.topic, batch.partition, result);
+        },
+      });
+      this.#state = 'running';
+      this.#deps.logger?.info({ component: 'kafka', groupId: this.options.groupId, topics: this.consumedTopics() }, 'Kafka ingest started');
+    } catch (error) {
+      await this.#disconnectAll();
+      this.#state = 'stopped';
+      throw error;
+    }
+  }
+
+  /**
+   * Stops taking new records, lets the batches in hand finish (their durable prefix is committed),
+   * leaves the group and disconnects. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#state === 'new') {
+        this.#state = 'stopped';
+        return;
+      }
+      this.#state = 'stopping';
+      await this.#disconnectAll();
+      this.#state = 'stopped';
+      this.#deps.logger?.info({ component: 'kafka' }, 'Kafka ingest stopped');
+    })();
+    return this.#stopping;
+  }
+
+  async #disconnectAll(): Promise<void> {
+    // The consumer first: disconnect waits for the running eachBatch calls, which may still publish DLQ records.
+    for (const client of [this.#consumer, this.#producer, this.#admin]) {
+      await client.disconnect().catch((err: unknown) => this.#deps.logger?.warn({ component: 'kafka', err }, 'Kafka disconnect failed'));
+    }
+  }
+
+  async #ensureTopics(): Promise<void> {
+    const wanted = this.consumedTopics().flatMap((topic) => [topic, dlqTopic(topic)]);
+    const existing = new Set(await this.#admin.listTopics());
+    const missing = wanted.filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    const create = this.options.createTopics;
+    if (create === false) {
+      throw new Error(`Kafka topics missing: ${missing.join(', ')}. Create them (with their .dlq topics), or set CROSSGATE_KAFKA_CREATE_TOPICS=true for development`);
+    }
+    await this.#admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: create.partitions, replicationFactor: create.replicationFactor })),
+    });
+    this.#deps.logger?.info({ component: 'kafka', topics: missing }, 'created Kafka topics');
+  }
+
+  /** Lag of every partition of the consumed topics: high watermark minus the committed offset. */
+  async lag(): Promise<readonly PartitionLag[]> {
+    const topics = this.consumedTopics();
+    const committed = await this.#admin.fetchOffsets({ groupId: this.options.groupId, topics });
+    const lags: PartitionLag[] = [];
+    for (const topic of topics) {
+      const ends = await this.#admin.fetchTopicOffsets(topic);
+      const done = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+      for (const end of ends) {
+        const low = BigInt(end.low);
+        const high = BigInt(end.high);
+        const at = done.get(end.partition) ?? -1n;
+        const from = at < low ? low : at;
+        lags.push({ topic, partition: end.partition, lag: Number(high > from ? high - from : 0n) });
+      }
+    }
+    return lags;
+  }
+
+  async health(): Promise<HealthStatus> {
+    if (this.#state !== 'running') return { ok: false, detail: `consumer ${this.#state}` };
+    if (this.#crashed) return { ok: false, detail: `consumer crashed: ${this.#crashed.message}` };
+    try {
+      const cluster = await this.#admin.describeCluster();
+      return { ok: true, detail: `${cluster.brokers.length} broker(s), group ${this.options.groupId}${this.#gate.paused ? ', paused (pipeline full)' : ''}` };
+    } catch (error) {
+      return { ok: false, detail: `broker unreachable: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  /** The tenant a Kafka dead letter is replayed as: the owner of its source (as when it was consumed). */
+  tenantForDeadLetter(entry: DeadLetter): Tenant | undefined {
+    return entry.recordId === null ? undefined : tenantForSource(this.#deps.tenants.tenants, entry.recordId.source);
+  }
+}

@@ -1,0 +1,258 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ErrorCodes, rejection } from '../../../../src/core/errors.js';
+import type { SubmitOutcome } from '../../../../src/core/pipeline.js';
+import type { Tenant } from '../../../../src/core/tenant.js';
+import type { WaitControl } from '../../../../src/ingest/kafka/admission-gate.js';
+import type { DeadLetterEntry, DeadLetterSink } from '../../../../src/ingest/kafka/dead-letter-sink.js';
+import {
+  PartitionBatchProcessor, type BatchControl, type ConsumedMessage, type PartitionBatch,
+} from '../../../../src/ingest/kafka/partition-batch.js';
+
+const transportTenant: Tenant = {
+  id: 'metro', role: 'producer', sourcePrefixes: ['/beijing/transport'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [],
+};
+
+function event(id: string, extra: Record<string, unknown> = {}) {
+  return { specversion: '1.0', id, source: '/beijing/transport/metro-3', type: 'cn.gov.transport.trip', data: { n: id }, ...extra };
+}
+
+function message(offset: number, value: unknown): ConsumedMessage {
+  return {
+    offset: String(offset),
+    timestamp: String(1_700_000_000_000 + offset),
+    key: Buffer.from(`k${offset}`),
+    value: typeof value === 'string' ? Buffer.from(value) : Buffer.from(JSON.stringify(value)),
+    headers: { 'content-type': 'application/cloudevents+json' },
+  };
+}
+
+function batch(...messages: ConsumedMessage[]): PartitionBatch {
+  return { topic: 'transport.events', partition: 1, sector: 'transport', messages };
+}
+
+/** A controllable fake of kafkajs' batch payload. */
+function fakeControl() {
+  const state = { running: true, stale: false, resolved: [] as string[], commits: [] as string[], heartbeats: 0 };
+  const control: BatchControl = {
+    isRunning: () => state.running,
+    isStale: () => state.stale,
+    heartbeat: async () => { state.heartbeats += 1; },
+    resolveOffset: (offset) => { state.resolved.push(offset); },
+    commit: async (next) => { state.commits.push(next); },
+  };
+  return { control, state };
+}
+
+/** A DLQ sink recording calls; `failPublish`/`failIndex` make the next N calls fail. */
+function fakeSink() {
+  const calls: string[] = [];
+  const published: DeadLetterEntry[][] = [];
+  const indexed: DeadLetterEntry[] = [];
+  const faults = { publish: 0, index: 0 };
+  const sink: DeadLetterSink = {
+    async publish(entries) {
+      calls.push(`publish ${entries.map((e) => e.record.offset).join(',')}`);
+      if (faults.publish > 0) { faults.publish -= 1; throw new Error('broker down'); }
+      published.push([...entries]);
+    },
+    async index(entry) {
+      calls.push(`index ${entry.record.offset}`);
+      if (faults.index > 0) { faults.index -= 1; throw new Error('store down'); }
+      indexed.push(entry);
+    },
+  };
+  return { sink, calls, published, indexed, faults };
+}
+
+const openGate = { waitForRoom: async (_: WaitControl) => true };
+
+function processor(options: {
+  submit: (input: unknown, tenant: Tenant) => Promise<SubmitOutcome>;
+  sink?: DeadLetterSink;
+  gate?: { waitForRoom(control: WaitControl): Promise<boolean> };
+  onRejected?: (code: string, sector: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+}) {
+  return new PartitionBatchProcessor({
+    pipeline: { submit: options.submit },
+    tenants: { tenants: [transportTenant] },
+    gate: options.gate ?? openGate,
+    deadLetters: options.sink ?? fakeSink().sink,
+    clock: { now: () => 1_700_000_999_000 },
+    retry: { initialMs: 10, maxMs: 40 },
+    sleep: options.sleep ?? (async () => undefined),
+    ...(options.onRejected ? { onRejected: options.onRejected } : {}),
+  });
+}
+
+function accepted(input: unknown, index = 0): SubmitOutcome {
+  const { source, id } = input as { source: string; id: string };
+  return { status: 'accepted', recordId: { source, id }, digest: 'd', batchId: 'b', leafIndex: index };
+}
+
+describe('PartitionBatchProcessor', () => {
+  it('submits a whole fetch without waiting record by record, then commits the offset after the last', async () => {
+    const started: string[] = [];
+    let release!: () => void;
+    const sealed = new Promise<void>((resolve) => { release = resolve; });
+    const p = processor({
+      submit: async (input) => {
+        started.push((input as { id: string }).id);
+        if (started.length === 3) release();
+        await sealed; // like the batcher: nothing settles until the batch is sealed
+        return accepted(input);
+      },
+    });
+    const { control, state } = fakeControl();
+    const result = await p.process(batch(message(10, event('a')), message(11, event('b')), message(12, event('c'))), control);
+    assert.deepEqual(started, ['a', 'b', 'c']);
+    assert.deepEqual(result, { accepted: 3, duplicates: 0, deadLettered: 0, committed: '13' });
+    assert.deepEqual(state.commits, ['13']);
+    assert.deepEqual(state.resolved, ['12']);
+  });
+
+  it('counts duplicates as durable', async () => {
+    const p = processor({
+      submit: async (input) => ({ status: 'duplicate', recordId: { source: '/beijing/transport/metro-3', id: (input as { id: string }).id }, digest: 'd', batchId: 'b', leafIndex: 0 }),
+    });
+    const { control, state } = fakeControl();
+    const result = await p.process(batch(message(0, event('a'))), control);
+    assert.equal(result.duplicates, 1);
+    assert.deepEqual(state.commits, ['1']);
+  });
+
+  it('dead-letters decode failures, unknown sources and pipeline rejections, publishing before indexing, then commits', async () => {
+    const fake = fakeSink();
+    const rejectedCodes: string[] = [];
+    const p = processor({
+      sink: fake.sink,
+      onRejected: (code) => rejectedCodes.push(code),
+      submit: async (input) => {
+        const { source, id } = input as { source: string; id: string };
+        return id === 'bad'
+          ? { status: 'rejected', recordId: { source, id }, type: 'cn.gov.transport.trip', rejection: rejection(ErrorCodes.SchemaInvalid, 'data does not match', [{ path: ['data'], code: 'custom', message: 'x' }]) }
+          : accepted(input);
+      },
+    });
+    const { control, state } = fakeControl();
+    const result = await p.process(batch(
+      message(0, event('a')),
+      message(1, '{not json'),
+      message(2, event('bad')),
+      message(3, event('x', { source: '/nowhere/else' })),
+      message(4, { id: 'no-source' }),
+      message(5, event('b')),
+    ), control);
+
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 4, committed: '6' });
+    assert.deepEqual(fake.calls, ['publish 1,2,3,4', 'index 1', 'index 2', 'index 3', 'index 4']);
+    const [decode, schema, source, envelope] = fake.indexed;
+    assert.equal(decode?.rejection.code, 'CG_DECODE_FAILED');
+    assert.equal(decode?.tenant, null);
+    assert.deepEqual(decode?.record.value, Buffer.from('{not json'), 'the original bytes are kept');
+    assert.equal(schema?.rejection.code, 'CG_SCHEMA_INVALID');
+    assert.equal(schema?.tenant, 'metro');
+    assert.deepEqual(schema?.recordId, { source: '/beijing/transport/metro-3', id: 'bad' });
+    assert.equal(schema?.rejection.issues?.length, 1);
+    assert.equal(source?.rejection.code, 'CG_SOURCE_FORBIDDEN');
+    assert.deepEqual(source?.recordId, { source: '/nowhere/else', id: 'x' });
+    assert.equal(envelope?.rejection.code, 'CG_ENVELOPE_INVALID');
+    assert.ok(fake.indexed.every((e) => e.sector === 'transport' && e.record.topic === 'transport.events' && e.record.partition === 1));
+    assert.deepEqual(rejectedCodes, ['CG_DECODE_FAILED', 'CG_SOURCE_FORBIDDEN', 'CG_ENVELOPE_INVALID'], 'the pipeline counts its own rejections');
+    assert.deepEqual(state.commits, ['6']);
+  });
+
+  it('retries a failed DLQ publish, and a failed index without publishing again', async () => {
+    const fake = fakeSink();
+    fake.faults.publish = 2;
+    fake.faults.index = 1;
+    const p = processor({ sink: fake.sink, submit: async (input) => accepted(input) });
+    const { control, state } = fakeControl();
+    const result = await p.process(batch(message(7, 'nope')), control);
+    assert.deepEqual(fake.calls, ['publish 7', 'publish 7', 'publish 7', 'index 7', 'index 7']);
+    assert.equal(fake.published.length, 1);
+    assert.equal(fake.indexed.length, 1);
+    assert.deepEqual(state.commits, ['8']);
+    assert.equal(result.deadLettered, 1);
+  });
+
+  it('retries submissions while the store fails, with capped backoff', async () => {
+    let failures = 3;
+    const sleeps: number[] = [];
+    const p = processor({
+      sleep: async (ms) => { sleeps.push(ms); },
+      submit: async (input) => {
+        if (failures-- > 0) throw new Error('store down');
+        return accepted(input);
+      },
+    });
+    const { control, state } = fakeControl();
+    const result = await p.process(batch(message(3, event('a'))), control);
+    assert.equal(result.accepted, 1);
+    assert.deepEqual(sleeps, [10, 20, 40]);
+    assert.deepEqual(state.commits, ['4']);
+  });
+
+  it('on shutdown during a store outage, commits only the durable prefix', async () => {
+    const { control, state } = fakeControl();
+    const p = processor({
+      sleep: async () => { state.running = false; },
+      submit: async (input) => {
+        if ((input as { id: string }).id === 'b') throw new Error('store down');
+        return accepted(input);
+      },
+    });
+    const result = await p.process(batch(message(20, event('a')), message(21, event('b')), message(22, event('c'))), control);
+    // c was accepted too, but after b: only the prefix [a] is committed and counted.
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '21' });
+    assert.deepEqual(state.commits, ['21'], 'b and c will be read again by the next owner');
+  });
+
+  it('stops taking records when the consumer stops, committing what is durable', async () => {
+    const { control, state } = fakeControl();
+    const p = processor({
+      submit: async (input) => {
+        state.running = false; // SIGTERM arrives while the first record is submitted
+        return accepted(input);
+      },
+    });
+    const result = await p.process(batch(message(0, event('a')), message(1, event('b'))), control);
+    assert.deepEqual(result.committed, '1');
+  });
+
+  it('waits for room and resubmits an overloaded record', async () => {
+    let overloaded = 2;
+    let waits = 0;
+    const p = processor({
+      gate: { waitForRoom: async () => { waits += 1; return true; } },
+      submit: async (input) => (overloaded-- > 0 ? { status: 'overloaded', retryAfterSeconds: 1 } : accepted(input)),
+    });
+    const { control, state } = fakeControl();
+    const result = await p.process(batch(message(5, event('a'))), control);
+    assert.equal(result.accepted, 1);
+    assert.equal(waits, 3, 'once before the first submit, once per overloaded answer');
+    assert.deepEqual(state.commits, ['6']);
+  });
+
+  it('commits nothing when the gate gives up before the first record', async () => {
+    const p = processor({ gate: { waitForRoom: async () => false }, submit: async (input) => accepted(input) });
+    const { control, state } = fakeControl();
+    const result = await p.process(batch(message(0, event('a'))), control);
+    assert.equal(result.committed, null);
+    assert.deepEqual(state.commits, []);
+  });
+
+  it('does not commit for a partition that was revoked meanwhile', async () => {
+    const { control, state } = fakeControl();
+    const p = processor({
+      submit: async (input) => {
+        state.stale = true;
+        return accepted(input);
+      },
+    });
+    const result = await p.process(batch(message(0, event('a'))), control);
+    assert.equal(result.committed, null);
+    assert.deepEqual(state.commits, []);
+  });
+});
