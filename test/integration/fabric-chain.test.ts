@@ -1,6 +1,8 @@
 /**
- * The Fabric chain adapter and the anchor chaincode against the real network from
- * scripts/fabric/network.sh (orderer + two organizations, endorsement by both).
+ * The Fabric chain adapter, the anchor chaincode and `crossgate verify --fabric` against the real
+ * network from scripts/fabric/network.sh (orderer + two organizations, endorsement by both).
+ * One file on purpose: the outage test stops the gateway peer, and tests in one file run one
+ * after another, so no other Fabric test here sees that outage.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -8,11 +10,13 @@ import { ChainError, ErrorCodes } from '../../src/core/errors.js';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import type { Signer } from '../../src/core/ports.js';
 import { toBase64Url } from '../../src/core/encoding.js';
-import type { SealedBatch } from '../../src/core/types.js';
+import type { Receipt, SealedBatch } from '../../src/core/types.js';
 import { type FabricChain, openFabricChainFromProfile } from '../../adapters/chains/fabric/fabric-chain.js';
 import { type FabricKeyAdmin, openFabricKeyAdmin } from '../../adapters/chains/fabric/fabric-admin.js';
 import { connectionOptionsFromProfile, openFabricConnection } from '../../adapters/chains/fabric/fabric-connection.js';
 import { loadFabricProfile } from '../../adapters/chains/fabric/fabric-profile.js';
+import { fabricChecker } from '../../src/cli/anchor-checkers.js';
+import { buildReceipt, verifyReceipt } from '../../src/core/receipt.js';
 import { eventually, fabricNode, fabricProfilePath, newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
 
 const decoder = new TextDecoder();
@@ -148,6 +152,25 @@ describe('Fabric chain adapter and anchor chaincode', () => {
     }
   });
 
+  it('concurrent anchors of one batch: one transaction wins, a loser gets retryable CG_CHAIN_CONFLICT and then the winner\'s anchor', async () => {
+    const batch = await randomBatch(signer, 2);
+    const request = { header: batch.header, signature: batch.signature };
+    const settled = await Promise.allSettled([chain.anchor(request), chain.anchor(request), chain.anchor(request)]);
+    const winners = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value);
+    assert.ok(winners.length >= 1, 'at least one anchor succeeds');
+    for (const w of winners) assert.deepEqual(w, winners[0]);
+    for (const s of settled) {
+      if (s.status === 'rejected') {
+        assert.ok(s.reason instanceof ChainError, String(s.reason));
+        assert.equal(s.reason.code, ErrorCodes.ChainConflict, s.reason.message);
+        assert.equal(s.reason.retryable, true);
+        assert.deepEqual(await chain.anchor(request), winners[0], 'the retry finds the winner');
+      }
+    }
+    const page = await chain.batchesByRange(batch.header.id, `${batch.header.id}0`, 10);
+    assert.equal(page.batches.length, 1);
+  });
+
   it('with the gateway peer stopped, anchoring fails as retryable CG_CHAIN_UNAVAILABLE; after the restart each batch is anchored once', async () => {
     const batches: SealedBatch[] = [];
     let prev: string | null = null;
@@ -189,5 +212,50 @@ describe('Fabric chain adapter and anchor chaincode', () => {
       assert.equal((await chain.lookup(b.header.id))?.anchor.txId, anchor.txId, alg);
       assert.equal(b.header.signer.publicKey, toBase64Url(s.publicKey));
     }
+  });
+});
+
+describe('crossgate verify --fabric', () => {
+  let profile: string;
+  let chain: FabricChain;
+  let receipts: Receipt[];
+
+  before(async () => {
+    profile = fabricProfilePath();
+    const signer = newTestSigner('ES256');
+    const admin = await openFabricKeyAdmin(profile);
+    try {
+      await admin.registerGatewayKey(signerInfoOf(signer));
+    } finally {
+      admin.close();
+    }
+    chain = await openFabricChainFromProfile(profile);
+    const batch = await randomBatch(signer, 5);
+    const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
+    receipts = batch.records.map((r) => buildReceipt(r, batch.header, batch.signature, anchor));
+  });
+  after(async () => {
+    await chain?.close();
+  });
+
+  it('accepts receipts whose batch is on chain at the stated transaction and block', async () => {
+    for (const receipt of receipts) {
+      assert.equal(verifyReceipt(receipt).ok, true);
+      const result = await fabricChecker(profile)(receipt);
+      assert.equal(result.ok, true, result.ok ? '' : result.message);
+    }
+  });
+
+  it('refuses a receipt that misstates the block or names a batch that is not on chain', async () => {
+    const receipt = receipts[0] as Receipt;
+    const wrongBlock = { ...receipt, chain: { ...receipt.chain, blockNumber: receipt.chain.blockNumber + 1 } };
+    const r1 = await fabricChecker(profile)(wrongBlock);
+    assert.equal(r1.ok, false);
+    assert.match(r1.ok ? '' : r1.message, /blockNumber/);
+
+    const unknown = { ...receipt, batch: { ...receipt.batch, id: 'f'.repeat(64) } };
+    const r2 = await fabricChecker(profile)(unknown);
+    assert.equal(r2.ok, false);
+    assert.match(r2.ok ? '' : r2.message, /not on the ledger/);
   });
 });
