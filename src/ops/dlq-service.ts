@@ -20,6 +20,7 @@
 import type { Logger } from 'pino';
 import { decoders, defaultSectorTopics, sectorOfTopic, sectors, type Sector, type SectorTopics } from '../../adapters/kafka/topics.js';
 import type { KafkaMessage } from '../../adapters/kafka/kafka-message.js';
+import { sourceMatchesPrefix } from '../core/authorize.js';
 import { ErrorCodes, type ErrorCode, type Issue, type Rejection } from '../core/errors.js';
 import type { Pipeline } from '../core/pipeline.js';
 import type { DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterState, OutboxEntry, Page, Store, StoredRecord } from '../core/ports.js';
@@ -75,7 +76,7 @@ export interface DlqServiceDeps {
   readonly clock: Clock;
   /** Sector topics of the Kafka consumer, to pick the decoder of a Kafka dead letter. */
   readonly sectorTopics?: SectorTopics;
-  /** Tenant to replay a Kafka dead letter as when it carries none (the consumer's tenant for its topics). */
+  /** Tenant to replay a Kafka dead letter as when it carries none; by default the owner of its source. */
   readonly kafkaTenant?: (entry: DeadLetter) => Tenant | undefined;
   readonly metrics?: { replayed(result: ReplayResultLabel): void; discarded(): void };
   readonly logger?: Logger;
@@ -135,13 +136,14 @@ export class DlqService {
     if (entry === undefined) return { id, status: 'skipped', reason: 'not-found' };
     if (entry.state === 'replayed') return { id, status: 'skipped', reason: 'already-replayed' };
     if (entry.state === 'discarded') return { id, status: 'skipped', reason: 'discarded' };
-    const tenant = this.#tenantOf(entry);
-    if (tenant === undefined) return { id, status: 'skipped', reason: 'tenant-unknown' };
-
     const decoded = this.#decode(entry);
-    const outcome = decoded.ok
-      ? await pipeline.submit(decoded.input, tenant)
-      : { status: 'rejected' as const, rejection: decoded.rejection };
+    const tenant = this.#tenantOf(entry, decoded);
+    if (tenant === 'unknown') return { id, status: 'skipped', reason: 'tenant-unknown' };
+    const outcome = !decoded.ok
+      ? { status: 'rejected' as const, rejection: decoded.rejection }
+      : tenant === 'no-owner'
+        ? { status: 'rejected' as const, rejection: { code: ErrorCodes.SourceForbidden, message: `no tenant's source prefixes cover the record's source` } }
+        : await pipeline.submit(decoded.input, tenant);
     const log = this.#deps.logger?.child({ deadLetterId: id, recordId: entry.recordId ?? undefined });
     switch (outcome.status) {
       case 'accepted':
@@ -236,10 +238,31 @@ export class DlqService {
     return ids;
   }
 
-  #tenantOf(entry: DeadLetter): Tenant | undefined {
-    const byId = entry.tenant === null ? undefined : this.#deps.tenants.tenants.find((t) => t.id === entry.tenant);
-    if (byId !== undefined || entry.origin !== 'kafka') return byId;
-    return this.#deps.kafkaTenant?.(entry);
+  /**
+   * The tenant to replay as: the one that sent the record. A Kafka record that could not be decoded
+   * was stored without one (Kafka carries no API key; the consumer finds the tenant from the record's
+   * source), so it is found the consumer's way once the bytes decode: the longest matching source prefix.
+   * 'unknown': the entry names a tenant that no longer exists; 'no-owner': no tenant covers the source.
+   */
+  #tenantOf(entry: DeadLetter, decoded: Decoded): Tenant | 'unknown' | 'no-owner' {
+    const tenants = this.#deps.tenants.tenants;
+    if (entry.tenant !== null) return tenants.find((t) => t.id === entry.tenant) ?? 'unknown';
+    if (entry.origin !== 'kafka') return 'unknown';
+    const configured = this.#deps.kafkaTenant?.(entry);
+    if (configured !== undefined) return configured;
+    const source = decoded.ok && typeof decoded.input === 'object' && decoded.input !== null ? (decoded.input as { source?: unknown }).source : undefined;
+    if (typeof source !== 'string') return 'no-owner';
+    let best: Tenant | undefined;
+    let bestLength = -1;
+    for (const tenant of tenants) {
+      for (const prefix of tenant.sourcePrefixes) {
+        if (prefix.length > bestLength && sourceMatchesPrefix(source, prefix)) {
+          best = tenant;
+          bestLength = prefix.length;
+        }
+      }
+    }
+    return best ?? 'no-owner';
   }
 
   #decode(entry: DeadLetter): Decoded {

@@ -1,6 +1,7 @@
 /** The `crossgate` subcommands, in help order. Add new commands here. */
 import type { Command } from '../command.js';
+import { dlqCommand } from './dlq.js';
 import { keysCommand } from './keys.js';
 import { verifyCommand } from './verify.js';
 
-export const commands: readonly Command[] = [verifyCommand, keysCommand];
+export const commands: readonly Command[] = [verifyCommand, keysCommand, dlqCommand];

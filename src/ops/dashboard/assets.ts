@@ -10,6 +10,7 @@ export const dashboardHtml = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Crossgate ops</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ops/app.css">
 </head>
 <body>
@@ -28,7 +29,7 @@ export const dashboardHtml = `<!doctype html>
     <p>Enter an admin API key. It is kept in this tab only and sent as a bearer token.</p>
     <form id="login-form" autocomplete="off">
       <label for="api-key">API key</label>
-      <input id="api-key" name="api-key" type="password" spellcheck="false" required>
+      <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck="false" required>
       <button type="submit">Sign in</button>
     </form>
     <p id="login-error" class="bad" role="alert"></p>

@@ -265,7 +265,23 @@ describe('DLQ service', () => {
       code: ErrorCodes.DecodeFailed, message: 'not JSON', issues: [], payload: Buffer.from('{oops'),
       headers: {}, kafka: { ...kafka, offset: '42' }, createdAt: 2,
     });
+    // Stored without a tenant (the consumer could not decode it then): the owner of its source is found.
+    const undecoded = await store.addDeadLetter({
+      origin: 'kafka', tenant: null, recordId: null, type: null, sector: null,
+      code: ErrorCodes.DecodeFailed, message: 'was not JSON then', issues: [], payload: Buffer.from(JSON.stringify(trip('k-2', { version: 2 }))),
+      headers: {}, kafka: { ...kafka, offset: '43' }, createdAt: 3,
+    });
+    const orphan = await store.addDeadLetter({
+      origin: 'kafka', tenant: null, recordId: null, type: null, sector: null,
+      code: ErrorCodes.DecodeFailed, message: 'x', issues: [], payload: Buffer.from(JSON.stringify(trip('k-3', { version: 2, source: '/nobody/owns/this' }))),
+      headers: {}, kafka: { ...kafka, offset: '44' }, createdAt: 4,
+    });
     const service = new DlqService({ store, pipeline, tenants, clock });
+    const found = await service.replay(undecoded, 'ops');
+    assert.equal(found.status === 'replayed' && found.outcome, 'accepted', JSON.stringify(found));
+    assert.equal((await store.findRecords([{ source: TRIP_SOURCE, id: 'k-2' }]))[0]?.tenant, 'metro');
+    const unowned = await service.replay(orphan, 'ops');
+    assert.equal(unowned.status === 'failed' && unowned.code, ErrorCodes.SourceForbidden);
     const ok = await service.replay(structured, 'ops');
     assert.equal(ok.status === 'replayed' && ok.outcome, 'accepted', JSON.stringify(ok));
     const bad = await service.replay(broken, 'ops');
