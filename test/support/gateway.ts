@@ -42,6 +42,16 @@ export interface GatewayProcess {
   cleanup(): Promise<void>;
 }
 
+function listeningUrlOf(line: string): string | undefined {
+  if (!line.includes('"gateway listening"')) return undefined;
+  try {
+    const url = (JSON.parse(line) as { url?: unknown }).url;
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Running {
   child: ChildProcess;
   url: string;
@@ -63,16 +73,13 @@ function launch(env: Record<string, string>, output: string[], readyTimeoutMs: n
     };
     const onLine = (line: string) => {
       output.push(line);
-      if (settled || !line.includes('"gateway listening"')) return;
-      try {
-        const url = (JSON.parse(line) as { url?: string }).url;
-        if (typeof url !== 'string') return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ child, url, exited });
-      } catch {
-        // not a JSON log line
-      }
+      if (settled) return;
+      // The banner line (printed whatever the log level), or the structured "gateway listening" log line.
+      const url = /^Crossgate gateway listening on (http:\/\/\S+)$/.exec(line)?.[1] ?? listeningUrlOf(line);
+      if (url === undefined) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ child, url, exited });
     };
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';

@@ -1,0 +1,174 @@
+/**
+ * REST ingestion throughput: records/s through POST /v1/records/batch (100 records per request) and
+ * through POST /v1/records, with p50/p99 latency, measured with autocannon against the real gateway
+ * process (`node dist/src/main.js`) on the embedded store and on PostgreSQL. Every request carries
+ * fresh record ids, so each record really is validated, hashed, sealed, stored and anchored.
+ * Baseline: the same requests against a bare Fastify server that only JSON-parses the body.
+ *
+ *   npm run bench -- rest
+ *   CROSSGATE_BENCH_SECONDS=30 npm run bench -- rest
+ *
+ * PostgreSQL: a throwaway database beside CROSSGATE_TEST_PG_URL (or CROSSGATE_BENCH_PG_URL); without
+ * either, scripts/postgres.sh starts the local test cluster.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+import { createTestDatabase, REPO_ROOT, startGatewayProcess, type GatewayProcess } from '../test/support/gateway.js';
+import { makeValidRecord, RECORD_TYPES, type RecordType } from '../test/support/record-factory.js';
+import { printResult, type BenchResult, type Figure } from './result.js';
+
+const SECONDS = Number(process.env['CROSSGATE_BENCH_SECONDS'] ?? 15);
+const BATCH = 100;
+const BATCH_CONNECTIONS = Number(process.env['CROSSGATE_BENCH_BATCH_CONNECTIONS'] ?? 16);
+const SINGLE_CONNECTIONS = Number(process.env['CROSSGATE_BENCH_SINGLE_CONNECTIONS'] ?? 256);
+const PLACEHOLDER = '\u0000ID\u0000';
+
+/**
+ * Request bodies with unique ids, built from pre-serialized templates by string concatenation so the
+ * load generator (sharing this 2-core machine) spends little time per request.
+ */
+function bodyFactory(size: number): () => string {
+  const run = randomBytes(4).toString('hex');
+  const templates = Array.from({ length: size }, (_, i) => {
+    const record = makeValidRecord(RECORD_TYPES[i % RECORD_TYPES.length] as RecordType, i, { source: `/bench/${run}/sector-${i % 3}` });
+    record.id = PLACEHOLDER;
+    return JSON.stringify(record).split(JSON.stringify(PLACEHOLDER));
+  });
+  let seq = 0;
+  return () => {
+    seq += 1;
+    const parts = templates.map((t, i) => `${t[0]}"${run}-${seq}-${i}"${t[1]}`);
+    return size === 1 && parts.length === 1 ? (parts[0] as string) : `[${parts.join(',')}]`;
+  };
+}
+
+async function load(url: string, path: string, apiKey: string, size: number, connections: number, seconds: number): Promise<Result> {
+  const next = bodyFactory(size);
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    timeout: 30,
+    requests: [{
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      setupRequest: (request) => ({ ...request, body: next() }),
+    }],
+  });
+}
+
+interface Measured { readonly recordsPerSecond: number; readonly p50: number; readonly p99: number; readonly failed: number }
+
+function measured(result: Result, size: number): Measured {
+  return {
+    recordsPerSecond: (result['2xx'] * size) / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+async function measureBoth(url: string, apiKey: string): Promise<{ batch: Measured; single: Measured }> {
+  await load(url, '/v1/records/batch', apiKey, BATCH, BATCH_CONNECTIONS, 3); // warm-up (JIT, store caches)
+  const batch = measured(await load(url, '/v1/records/batch', apiKey, BATCH, BATCH_CONNECTIONS, SECONDS), BATCH);
+  const single = measured(await load(url, '/v1/records', apiKey, 1, SINGLE_CONNECTIONS, SECONDS), 1);
+  return { batch, single };
+}
+
+async function withBaselineServer<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const script = fileURLToPath(new URL('./rest-baseline-server.js', import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8');
+      child.stdout.once('data', (line: string) => resolve(line.trim()));
+      child.once('exit', (code) => reject(new Error(`baseline server exited with ${code}`)));
+    });
+    return await fn(url);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+function pgAdminUrl(): string {
+  const url = process.env['CROSSGATE_BENCH_PG_URL'] ?? process.env['CROSSGATE_TEST_PG_URL'];
+  if (url) return url;
+  const script = join(REPO_ROOT, 'scripts', 'postgres.sh');
+  execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
+}
+
+async function withGateway<T>(env: Record<string, string>, fn: (gw: GatewayProcess, apiKey: string) => Promise<T>): Promise<T> {
+  const apiKey = `cg_bench_${randomBytes(24).toString('base64url')}`;
+  const gw = await startGatewayProcess({
+    env: { ...env, CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn', CROSSGATE_QUEUE_MAX_RECORDS: '200000' },
+    readyTimeoutMs: 180_000,
+  });
+  try {
+    return await fn(gw, apiKey);
+  } finally {
+    await gw.stop();
+    await gw.cleanup();
+  }
+}
+
+function figures(prefix: string, m: Measured): Record<string, Figure> {
+  return {
+    [`${prefix} records/s`]: { value: Math.round(m.recordsPerSecond), unit: 'records/s' },
+    [`${prefix} p50 latency`]: { value: m.p50, unit: 'ms' },
+    [`${prefix} p99 latency`]: { value: m.p99, unit: 'ms' },
+    [`${prefix} failed requests`]: { value: m.failed, unit: 'requests' },
+  };
+}
+
+export async function runRestBench(): Promise<BenchResult> {
+  const baseline = await withBaselineServer((url) => measureBoth(url, 'unused'));
+  const embedded = await withGateway({ CROSSGATE_STORE: 'embedded' }, (gw, key) => measureBoth(gw.url, key));
+  const db = await createTestDatabaseFrom(pgAdminUrl());
+  let postgres: { batch: Measured; single: Measured };
+  try {
+    postgres = await withGateway({ CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: db.url }, (gw, key) => measureBoth(gw.url, key));
+  } finally {
+    await db.drop();
+  }
+  return {
+    scenario: 'rest',
+    date: new Date().toISOString(),
+    metrics: {
+      ...figures('embedded batch(100)', embedded.batch),
+      ...figures('embedded single', embedded.single),
+      ...figures('postgres batch(100)', postgres.batch),
+      ...figures('postgres single', postgres.single),
+    },
+    baseline: {
+      ...figures('bare fastify batch(100)', baseline.batch),
+      ...figures('bare fastify single', baseline.single),
+    },
+    ratio: Math.round((embedded.batch.recordsPerSecond / baseline.batch.recordsPerSecond) * 1000) / 1000,
+    notes: [
+      `autocannon ${SECONDS} s per phase after a 3 s warm-up; batch: ${BATCH_CONNECTIONS} connections x ${BATCH} records/request; single: ${SINGLE_CONNECTIONS} connections`,
+      'gateway: node dist/src/main.js as a child process, defaults (linger 200 ms), embedded ledger; load generator on the same machine',
+      'ratio: embedded-store batch records/s over bare Fastify (JSON parse only) batch records/s',
+      `target: >= 30000 records/s through the batch endpoint; machine: ${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores`,
+    ],
+  };
+}
+
+async function createTestDatabaseFrom(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const saved = process.env['CROSSGATE_TEST_PG_URL'];
+  process.env['CROSSGATE_TEST_PG_URL'] = adminUrl;
+  try {
+    return await createTestDatabase();
+  } finally {
+    if (saved === undefined) delete process.env['CROSSGATE_TEST_PG_URL'];
+    else process.env['CROSSGATE_TEST_PG_URL'] = saved;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  printResult(await runRestBench());
+}
