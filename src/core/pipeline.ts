@@ -295,18 +295,17 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
     return promise;
   }
 
-  submitter.start();
   let closed = false;
+  function submit(input: unknown, tenant: Tenant): Promise<SubmitOutcome> {
+    if (closed) return Promise.resolve({ status: 'overloaded', retryAfterSeconds: 5 });
+    const checked = check(input, tenant);
+    return checked.ok ? enqueue(checked) : Promise.resolve(checked.outcome);
+  }
 
+  submitter.start();
   return {
-    submit(input, tenant) {
-      if (closed) return Promise.resolve({ status: 'overloaded', retryAfterSeconds: 5 });
-      const checked = check(input, tenant);
-      return checked.ok ? enqueue(checked) : Promise.resolve(checked.outcome);
-    },
-    submitMany(inputs, tenant) {
-      return Promise.all(inputs.map((input) => this.submit(input, tenant)));
-    },
+    submit,
+    submitMany: (inputs, tenant) => Promise.all(inputs.map((input) => submit(input, tenant))),
     admission,
     flush: () => batcher.flush(),
     stats: () => ({ queued: batcher.queued, outboxDepth, sealedBatches, anchoredBatches: submitter.anchoredCount }),

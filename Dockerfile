@@ -1,0 +1,16 @@
+# The gateway image for docker-compose users. Node 24 LTS, as pinned in package.json.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production CROSSGATE_DATA_DIR=/var/lib/crossgate HOST=0.0.0.0 PORT=8080
+COPY --from=build /app /app
+RUN mkdir -p /var/lib/crossgate && chown node:node /var/lib/crossgate
+USER node
+EXPOSE 8080
+CMD ["node", "dist/src/main.js"]

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { openEmbeddedLedger } from '../../../adapters/chains/embedded/embedded-ledger.js';
+import { MemoryStore } from '../../../adapters/store/memory-store.js';
+import { ChainError, ErrorCodes } from '../../../src/core/errors.js';
+import { newPipeline, type PipelineDeps, type SubmitOutcome } from '../../../src/core/pipeline.js';
+import type { AnchorRequest, ChainClient } from '../../../src/core/ports.js';
+import { verifyReceipt } from '../../../src/core/receipt.js';
+import { generatePrivateKey, newSigner } from '../../../src/core/signer.js';
+import type { Tenant } from '../../../src/core/tenant.js';
+import { schemaRegistry } from '../../../schemas/registry.js';
+import { makeValidRecord, RECORD_TYPES } from '../../support/record-factory.js';
+
+const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
+const clock = { now: () => Date.now() };
+const tenant: Tenant = { id: 'all', role: 'producer', sourcePrefixes: ['/'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [] };
+const recordTypes = RECORD_TYPES;
+
+async function ledger(): Promise<ChainClient> {
+  return openEmbeddedLedger({ dir: mkdtempSync(join(tmpdir(), 'cg-pipe-')), signer, clock });
+}
+
+function deps(overrides: Partial<PipelineDeps> & Pick<PipelineDeps, 'store' | 'chain'>): PipelineDeps {
+  return {
+    registry: schemaRegistry, signer, clock,
+    limits: { maxBatchRecords: 50, maxBatchBytes: 1 << 20, lingerMs: 5, maxQueuedRecords: 1000, maxOutboxBatches: 100 },
+    retry: { initialBackoffMs: 5, maxBackoffMs: 20 },
+    submitterPollMs: 5,
+    ...overrides,
+  };
+}
+
+/** Waits for a condition with a deadline; the condition, not the time, ends the wait. */
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, deadlineMs = 10_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function accepted(outcome: SubmitOutcome) {
+  assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));
+  return outcome as Extract<SubmitOutcome, { status: 'accepted' }>;
+}
+
+describe('pipeline', () => {
+  it('turns valid records of every type into receipts that verify against the record', async () => {
+    const store = new MemoryStore();
+    const pipeline = await newPipeline(deps({ store, chain: await ledger() }));
+    const records = recordTypes.flatMap((type) => [0, 1, 2].map((i) => makeValidRecord(type, i)));
+    const outcomes = await pipeline.submitMany(records, tenant);
+    outcomes.forEach(accepted);
+    for (const [i, record] of records.entries()) {
+      const outcome = accepted(outcomes[i] as SubmitOutcome);
+      const receipt = await eventually(() => store.getReceipt(outcome.recordId), 'anchoring');
+      assert.equal(receipt.digest, outcome.digest);
+      const verification = verifyReceipt(receipt, { record });
+      assert.equal(verification.ok, true, JSON.stringify(verification));
+    }
+    await pipeline.close();
+  });
+
+  it('rejects bad records with typed errors and never throws, whatever the input', async () => {
+    const pipeline = await newPipeline(deps({ store: new MemoryStore(), chain: await ledger() }));
+    const noData = { ...makeValidRecord(recordTypes[0], 1), data: { nonsense: true } };
+    const outcome = await pipeline.submit(noData, tenant);
+    assert.equal(outcome.status, 'rejected');
+    assert.equal(outcome.status === 'rejected' && outcome.rejection.code, ErrorCodes.SchemaInvalid);
+    assert.ok(outcome.status === 'rejected' && (outcome.rejection.issues?.length ?? 0) > 0);
+    await fc.assert(fc.asyncProperty(fc.jsonValue(), async (value) => {
+      const result = await pipeline.submit(value, tenant);
+      assert.equal(result.status, 'rejected');
+    }), { numRuns: 300 });
+    await pipeline.close();
+  });
+
+  it('answers a repeat with the original result, and a changed repeat with a conflict', async () => {
+    const store = new MemoryStore();
+    const pipeline = await newPipeline(deps({ store, chain: await ledger() }));
+    const record = makeValidRecord(recordTypes[0], 7);
+    const [first, concurrent] = await Promise.all([pipeline.submit(record, tenant), pipeline.submit(structuredClone(record), tenant)]);
+    const original = accepted(first as SubmitOutcome);
+    assert.equal(concurrent?.status, 'duplicate');
+    const later = await pipeline.submit(record, tenant);
+    assert.deepEqual(later, { ...original, status: 'duplicate' });
+    const changed = { ...record, time: '2020-01-01T00:00:00Z' };
+    const conflict = await pipeline.submit(changed, tenant);
+    assert.equal(conflict.status === 'rejected' && conflict.rejection.code, ErrorCodes.DuplicateConflict);
+    assert.equal((await store.dueBatches(Number.MAX_SAFE_INTEGER, 100)).length + (await store.recentBatches(100)).length > 0, true);
+    await pipeline.close();
+  });
+
+  it('lets two gateways share a store and still accept each record once', async () => {
+    const store = new MemoryStore();
+    const chain = await ledger();
+    const a = await newPipeline(deps({ store, chain }));
+    const b = await newPipeline(deps({ store, chain, signer: newSigner('ES256', generatePrivateKey('ES256')) }));
+    const records = Array.from({ length: 40 }, (_, i) => makeValidRecord(recordTypes[i % recordTypes.length]!, 100 + i));
+    const [fromA, fromB] = await Promise.all([a.submitMany(records, tenant), b.submitMany(records, tenant)]);
+    for (let i = 0; i < records.length; i += 1) {
+      const statuses = [fromA[i]?.status, fromB[i]?.status].sort();
+      assert.deepEqual(statuses, ['accepted', 'duplicate'], `record ${i}`);
+    }
+    await a.close();
+    await b.close();
+  });
+
+  it('answers overloaded at the queue bound instead of growing', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    class SlowStore extends MemoryStore {
+      override async saveBatch(...args: Parameters<MemoryStore['saveBatch']>) {
+        await gate;
+        return super.saveBatch(...args);
+      }
+    }
+    const pipeline = await newPipeline(deps({
+      store: new SlowStore(), chain: await ledger(),
+      limits: { maxBatchRecords: 4, maxBatchBytes: 1 << 20, lingerMs: 1, maxQueuedRecords: 8, maxOutboxBatches: 100 },
+    }));
+    const pending = Array.from({ length: 8 }, (_, i) => pipeline.submit(makeValidRecord(recordTypes[0], 200 + i), tenant));
+    assert.equal(pipeline.admission(), 'full');
+    const refused = await pipeline.submit(makeValidRecord(recordTypes[0], 300), tenant);
+    assert.equal(refused.status, 'overloaded');
+    assert.ok(refused.status === 'overloaded' && refused.retryAfterSeconds >= 1);
+    release();
+    (await Promise.all(pending)).forEach(accepted);
+    assert.equal(pipeline.admission(), 'open');
+    await pipeline.close();
+  });
+
+  it('holds batches in the outbox while the chain is down, stops at the outbox bound, and anchors each once after', async () => {
+    const inner = await ledger();
+    let down = true;
+    const anchorCalls = new Map<string, number>();
+    const flaky: ChainClient = {
+      kind: inner.kind, network: inner.network,
+      async anchor(request: AnchorRequest) {
+        anchorCalls.set(request.header.id, (anchorCalls.get(request.header.id) ?? 0) + 1);
+        if (down) throw new ChainError(ErrorCodes.ChainUnavailable, 'peer unreachable');
+        return inner.anchor(request);
+      },
+      lookup: (id) => inner.lookup(id), health: () => inner.health(), close: () => inner.close(),
+    };
+    const store = new MemoryStore();
+    const pipeline = await newPipeline(deps({
+      store, chain: flaky,
+      limits: { maxBatchRecords: 2, maxBatchBytes: 1 << 20, lingerMs: 1, maxQueuedRecords: 100, maxOutboxBatches: 3 },
+    }));
+    const records = Array.from({ length: 6 }, (_, i) => makeValidRecord(recordTypes[1], 400 + i));
+    // Two at a time, so each pair fills one batch (maxBatchRecords 2) at once.
+    for (let i = 0; i < records.length; i += 2) (await pipeline.submitMany(records.slice(i, i + 2), tenant)).forEach(accepted);
+    assert.equal(await store.outboxDepth(), 3);
+    assert.equal(pipeline.admission(), 'full');
+    assert.equal((await pipeline.submit(makeValidRecord(recordTypes[1], 500), tenant)).status, 'overloaded');
+    down = false;
+    await eventually(async () => ((await store.outboxDepth()) === 0 ? true : undefined), 'outbox to drain');
+    for (const record of records) {
+      const r = record as { source: string; id: string };
+      assert.ok(await store.getReceipt({ source: r.source, id: r.id }));
+    }
+    assert.equal(inner instanceof Object && (await Promise.all([...anchorCalls.keys()].map((id) => inner.lookup(id)))).every(Boolean), true);
+    assert.equal(pipeline.admission(), 'open');
+    await pipeline.close();
+  });
+
+  it('rejects the submit (not a silent loss) when the store fails, and recovers with it', async () => {
+    const store = new MemoryStore();
+    const pipeline = await newPipeline(deps({ store, chain: await ledger() }));
+    store.failing = true;
+    await assert.rejects(pipeline.submit(makeValidRecord(recordTypes[2], 1), tenant), /simulated outage/);
+    store.failing = false;
+    accepted(await pipeline.submit(makeValidRecord(recordTypes[2], 1), tenant));
+    await pipeline.close();
+  });
+
+  it('continues the batch chain after a restart and anchors what the outbox still holds', async () => {
+    const store = new MemoryStore();
+    const chain = await ledger();
+    const first = await newPipeline(deps({ store, chain }));
+    first.pauseAnchoring();
+    const a = accepted(await first.submit(makeValidRecord(recordTypes[3], 1), tenant));
+    await first.close();
+    assert.equal(await store.outboxDepth(), 1);
+    const second = await newPipeline(deps({ store, chain }));
+    const b = accepted(await second.submit(makeValidRecord(recordTypes[3], 2), tenant));
+    const batchB = await store.getBatch(b.batchId);
+    assert.equal(batchB?.header.prev, a.batchId);
+    await eventually(async () => ((await store.outboxDepth()) === 0 ? true : undefined), 'outbox to drain after restart');
+    await second.close();
+  });
+});
