@@ -39,7 +39,7 @@ export function postgresDatabase(pool: pg.Pool): SqlDatabase {
   const executor = (client: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
       const result = await client.query(sql, params === undefined ? undefined : [...params]);
-      return { rows: result.rows as R[] };
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(sql: string) {
       await client.query(sql);

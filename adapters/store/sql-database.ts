@@ -6,8 +6,8 @@
 
 /** Runs statements on one connection (or inside one transaction). */
 export interface SqlExecutor {
-  /** One statement with `$n` parameters. */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[] }>;
+  /** One statement with `$n` parameters; `rowCount` is the number of rows returned or affected. */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }

@@ -5,11 +5,13 @@
  * Design notes:
  * - `saveBatch` is the hot path. It writes the batch row and all record rows with two statements,
  *   whatever the batch size: the records go in as parallel arrays through `unnest(...)`. Records are
- *   inserted with `ON CONFLICT DO NOTHING RETURNING`; when fewer rows come back than were sent, some
+ *   inserted with `ON CONFLICT DO NOTHING`; when fewer rows are inserted than were sent, some
  *   (source, id) already existed and the whole transaction is rolled back, so nothing is written.
  *   On PostgreSQL a concurrent insert of the same key makes the second transaction wait for the first,
  *   then see the conflict: exactly one of two overlapping batches wins. Rows are inserted in key order
  *   so two overlapping batches lock their common keys in the same order and cannot deadlock.
+ * - Proofs are stored as raw bytes (32 per node) and sent as one binary blob per batch; see
+ *   migrations/002-compact-records.sql for why.
  * - `attempts` counts failed anchoring attempts (markAttemptFailed); markAnchored leaves it as is.
  * - An anchored batch stays anchored: a late failure report or a second markAnchored changes nothing.
  */
@@ -22,7 +24,7 @@ import type {
 import type { ChainAnchor, Receipt, RecordId, SealedBatch } from '../../src/core/types.js';
 import type { SqlDatabase } from './sql-database.js';
 import {
-  batchColumns, deadLetterColumns, json, num, toAuditEntry, toDeadLetter, toOutboxEntry, toStoredRecord,
+  batchColumns, bytes, deadLetterColumns, json, num, toAuditEntry, toDeadLetter, toOutboxEntry, toStoredRecord,
   type AuditRow, type BatchRow, type DeadLetterRow, type RecordRow,
 } from './store-rows.js';
 
@@ -39,16 +41,22 @@ const insertBatch = `
   RETURNING id`;
 
 // $6 (batch id) and $8 (accepted at) are the same for every row; the rest are parallel arrays.
-// A proof travels as one comma-joined string per record: hex never contains a comma, and a flat text[]
-// avoids unnest flattening a two-dimensional array.
+// The proofs of the whole batch travel as one binary blob ($9), each record's slice given by its byte
+// offset and length ($10, $11): no text for the server to parse, and unnest never sees a 2-D array.
 const insertRecords = `
   INSERT INTO records (source, id, digest, type, tenant, batch_id, leaf_index, proof, accepted_at)
-  SELECT r.source, r.id, r.digest, r.type, r.tenant, $6, r.leaf_index, string_to_array(r.proof, ','), $8::bigint
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::int[], $9::text[])
-    AS r(source, id, digest, type, tenant, leaf_index, proof)
-  ORDER BY r.source, r.id
-  ON CONFLICT (source, id) DO NOTHING
-  RETURNING source, id`;
+  SELECT r.source, r.id, r.digest, r.type, r.tenant, $6, r.leaf_index, substring($9::bytea FROM r.off + 1 FOR r.len), $8::bigint
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::int[], $10::int[], $11::int[])
+    AS r(source, id, digest, type, tenant, leaf_index, off, len)
+  ORDER BY r.source COLLATE "C", r.id COLLATE "C"
+  ON CONFLICT (source, id) DO NOTHING`;
+
+// The batch's own rows carry its id; any other owner means the key existed before this batch.
+const findConflicts = `
+  SELECT q.source, q.id
+  FROM unnest($1::text[], $2::text[]) AS q(source, id)
+  JOIN records r ON r.source = q.source AND r.id = q.id
+  WHERE r.batch_id <> $3`;
 
 /** Thrown inside the saveBatch transaction to roll it back; never escapes the store. */
 class ConflictRollback {
@@ -56,6 +64,9 @@ class ConflictRollback {
 }
 
 const recordKey = (source: string, id: string): string => `${source}\u0000${id}`;
+
+/** Proof nodes are SHA-256 hashes (RFC 6962 over SHA-256), stored as raw bytes, read back as lowercase hex. */
+const hashBytes = 32;
 
 /** The Store over any {@link SqlDatabase}. The database must already be migrated. */
 export class SqlStore implements Store {
@@ -80,7 +91,11 @@ export class SqlStore implements Store {
     const n = records.length;
     const sources = new Array<string>(n), ids = new Array<string>(n), digests = new Array<string>(n);
     const types = new Array<string>(n), tenants = new Array<string>(n), leaves = new Array<number>(n);
-    const proofs = new Array<string>(n);
+    const offsets = new Array<number>(n), lengths = new Array<number>(n);
+    let proofBytes = 0;
+    for (const r of records) proofBytes += r.proof.length * hashBytes;
+    const proofs = Buffer.allocUnsafe(proofBytes);
+    let offset = 0;
     records.forEach((r, i) => {
       sources[i] = r.recordId.source;
       ids[i] = r.recordId.id;
@@ -88,19 +103,32 @@ export class SqlStore implements Store {
       types[i] = r.type;
       tenants[i] = r.tenant;
       leaves[i] = r.leafIndex;
-      proofs[i] = r.proof.join(',');
+      offsets[i] = offset;
+      for (const node of r.proof) {
+        // Buffer's hex decoder stops at the first non-hex character, so a short write means bad input.
+        if (node.length !== hashBytes * 2 || proofs.write(node, offset, 'hex') !== hashBytes) {
+          throw new TypeError(`proof node of ${r.recordId.source} ${r.recordId.id} is not a 32-byte hex hash`);
+        }
+        offset += hashBytes;
+      }
+      lengths[i] = offset - offsets[i]!;
     });
     try {
       await this.db.transaction(async (tx) => {
+        // A 5,000-record batch is several MB of parameters: give the unnest and the sort room so
+        // they do not spill to temporary files (the default work_mem is 4 MB).
+        await tx.query(`SET LOCAL work_mem = '64MB'`);
         const created = await tx.query(insertBatch, [header.id, JSON.stringify(header), signature, header.signer.keyId, at]);
-        const inserted = n === 0 ? [] : (await tx.query<{ source: string; id: string }>(
-          insertRecords, [sources, ids, digests, types, tenants, header.id, leaves, at, proofs],
-        )).rows;
-        if (created.rows.length === 1 && inserted.length === n) return;
-        const fresh = new Set(inserted.map((r) => recordKey(r.source, r.id)));
-        const conflicts = records.filter((r) => !fresh.has(recordKey(r.recordId.source, r.recordId.id))).map((r) => r.recordId);
-        // The batch id itself existed (same content saved before): every record of it is a repeat.
-        throw new ConflictRollback(conflicts.length > 0 ? conflicts : records.map((r) => r.recordId));
+        if (created.rows.length === 0) {
+          // The same batch id was saved before (same content): every record of it is a repeat.
+          throw new ConflictRollback(records.map((r) => r.recordId));
+        }
+        if (n === 0) return;
+        const { rowCount } = await tx.query(insertRecords, [sources, ids, digests, types, tenants, header.id, leaves, at, proofs, offsets, lengths]);
+        if (rowCount === n) return;
+        const { rows } = await tx.query<{ source: string; id: string }>(findConflicts, [sources, ids, header.id]);
+        const existing = new Set(rows.map((r) => recordKey(r.source, r.id)));
+        throw new ConflictRollback(records.filter((r) => existing.has(recordKey(r.recordId.source, r.recordId.id))).map((r) => r.recordId));
       });
       return { ok: true };
     } catch (err) {
@@ -185,7 +213,7 @@ export class SqlStore implements Store {
 
   getReceipt(id: RecordId): Promise<Receipt | undefined> {
     return this.run('getReceipt', async () => {
-      const { rows } = await this.db.query<{ digest: string; leaf_index: unknown; proof: string[]; header: unknown; signature: string; anchor: unknown }>(
+      const { rows } = await this.db.query<{ digest: string; leaf_index: unknown; proof: unknown; header: unknown; signature: string; anchor: unknown }>(
         `SELECT r.digest, r.leaf_index, r.proof, b.header, b.signature, b.anchor
          FROM records r JOIN batches b ON b.id = r.batch_id
          WHERE r.source = $1 AND r.id = $2 AND b.state = 'anchored'`,
@@ -197,7 +225,7 @@ export class SqlStore implements Store {
         recordId: { source: id.source, id: id.id },
         digest: row.digest,
         leafIndex: num(row.leaf_index),
-        proof: row.proof,
+        proof: proofNodes(bytes(row.proof)),
         batch: json(row.header),
         signature: row.signature,
         chain: json(row.anchor),
@@ -347,6 +375,13 @@ export class SqlStore implements Store {
       throw storeError(op, err);
     }
   }
+}
+
+function proofNodes(raw: Uint8Array): string[] {
+  const nodes: string[] = [];
+  const buffer = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  for (let at = 0; at < buffer.length; at += hashBytes) nodes.push(buffer.toString('hex', at, at + hashBytes));
+  return nodes;
 }
 
 function storeError(op: string, err: unknown): StoreError {
