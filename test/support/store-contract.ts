@@ -148,6 +148,15 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
         assert.deepEqual(await store.findRecords(ids), []);
       });
 
+      it('refuses a proof node that is not a 32-byte hex hash, writing nothing', async () => {
+        const ids = freshIds(2);
+        const batch = makeBatch(ids);
+        const bad: SealedBatch = { ...batch, records: [batch.records[0]!, { ...batch.records[1]!, proof: ['zz'.repeat(32)] }] };
+        await assert.rejects(store.saveBatch(bad, 1), TypeError);
+        assert.equal(await store.getBatch(batch.header.id), undefined);
+        assert.deepEqual(await store.findRecords(ids), []);
+      });
+
       it('lets exactly one of several concurrent overlapping batches win', async () => {
         const shared = freshIds(1)[0]!;
         const batches = Array.from({ length: 6 }, () => makeBatch([...freshIds(50), shared].reverse()));
