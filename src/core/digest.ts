@@ -11,6 +11,11 @@ export function sha256(data: Uint8Array): Uint8Array {
   return bufferToBytes(hash('sha256', data, 'buffer'));
 }
 
+/** SHA-256 of the UTF-8 bytes of `text`, without materialising them. */
+export function sha256Utf8(text: string): Uint8Array {
+  return bufferToBytes(hash('sha256', text, 'buffer'));
+}
+
 /**
  * SHA-256 of the UTF-8 bytes of the RFC 8785 form of `value`: the record digest and the batch id input.
  * @throws TypeError when `value` is not JSON data (see canonical-json.ts).

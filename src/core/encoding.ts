@@ -23,7 +23,8 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
-  return asBuffer(bytes).toString('hex');
+  // Views over Buffer's pool are common on the hot path; skip the wrapper when it is one already.
+  return (Buffer.isBuffer(bytes) ? bytes : asBuffer(bytes)).toString('hex');
 }
 
 /**

@@ -67,6 +67,8 @@ export class MerkleTree {
   readonly size: number;
   /** levels[0] holds the leaf hashes, the last level the root; each flat, 32 bytes per node. */
   readonly #levels: readonly Uint8Array[];
+  /** Buffer views of #levels, made on first use by auditPathHex. */
+  #levelBuffers: readonly Buffer[] | undefined;
 
   private constructor(levels: readonly Uint8Array[], size: number, root: Uint8Array) {
     this.#levels = levels;
@@ -111,6 +113,26 @@ export class MerkleTree {
       width = nextWidth;
     }
     return new MerkleTree(levels, n, level.slice(0, HASH_LEN));
+  }
+
+  /**
+   * {@link auditPath} as lowercase hex strings. Sealing a batch asks for every leaf's path, so this
+   * reads hex straight out of the flat levels instead of making a view per node.
+   */
+  auditPathHex(index: number): string[] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) {
+      throw new RangeError(`leaf index ${index} is outside the tree of size ${this.size}`);
+    }
+    this.#levelBuffers ??= this.#levels.map((level) => Buffer.from(level.buffer, level.byteOffset, level.byteLength));
+    const path: string[] = [];
+    let i = index;
+    for (let l = 0; l < this.#levelBuffers.length - 1; l++) {
+      const level = this.#levelBuffers[l] as Buffer;
+      const sibling = i % 2 === 0 ? i + 1 : i - 1;
+      if (sibling < level.length / HASH_LEN) path.push(level.toString('hex', sibling * HASH_LEN, (sibling + 1) * HASH_LEN));
+      i = Math.floor(i / 2);
+    }
+    return path;
   }
 
   /**

@@ -5,8 +5,8 @@
 import { authorize } from './authorize.js';
 import { Batcher, type Timers } from './batcher.js';
 import { canonicalJson } from './canonical-json.js';
-import { sha256 } from './digest.js';
-import { toHex, utf8 } from './encoding.js';
+import { sha256Utf8 } from './digest.js';
+import { toHex } from './encoding.js';
 import { parseEnvelope } from './envelope.js';
 import { ErrorCodes, rejection, type Rejection } from './errors.js';
 import type { ChainClient, Signer, Store, StoredRecord } from './ports.js';
@@ -244,11 +244,11 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
         ErrorCodes.EnvelopeInvalid, `record cannot be canonicalized: ${(error as Error).message}`,
       )) };
     }
-    const bytes = utf8(canonical);
-    const digest = sha256(bytes);
+    const digest = sha256Utf8(canonical);
     return {
       ok: true,
-      bytes: bytes.length,
+      // UTF-16 length: exact for ASCII, and close enough for a batch byte budget otherwise.
+      bytes: canonical.length,
       record: {
         key: keyOf(recordId.source, recordId.id), recordId, digest, digestHex: toHex(digest),
         type: valid.type, sector: valid.sector, tenant: tenant.id,

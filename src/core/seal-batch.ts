@@ -40,7 +40,7 @@ export async function sealBatch(
     type: leaf.type,
     tenant: leaf.tenant,
     leafIndex,
-    proof: tree.auditPath(leafIndex).map(toHex),
+    proof: tree.auditPathHex(leafIndex),
   }));
   return { header, signature, records };
 }

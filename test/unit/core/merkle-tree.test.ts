@@ -72,6 +72,7 @@ describe('merkle tree: Certificate Transparency known answers', () => {
     it(`audit path of leaf ${index} in a tree of ${size}`, () => {
       const tree = MerkleTree.build(leaves.slice(0, size));
       assert.deepEqual(tree.auditPath(index).map(toHex), path);
+      assert.deepEqual(tree.auditPathHex(index), path);
       const root = fromHex((v.roots[size - 1] as { root: string }).root);
       const proof = path.map(fromHex);
       const leafData = leaves[index] as Uint8Array;
