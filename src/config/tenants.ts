@@ -57,7 +57,9 @@ export const tenantsFileSchema = z.object({ tenants: z.array(tenantSchema).min(1
   file.tenants.forEach((t, i) => {
     if (ids.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id ${t.id}` });
     ids.add(t.id);
-    t.apiKeySha256.forEach((h, j) => {
+    // Refinements also run when an entry already failed (zod continues), so the transform may not have run.
+    const keyHashes: readonly string[] = Array.isArray(t.apiKeySha256) ? t.apiKeySha256 : [t.apiKeySha256];
+    keyHashes.forEach((h, j) => {
       if (hashes.has(h)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'apiKeySha256', j], message: 'the same API key is listed twice' });
       hashes.add(h);
     });

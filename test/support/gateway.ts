@@ -21,7 +21,7 @@ export interface GatewayProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Reuse a data directory (default: a new temp directory, removed by `cleanup`). */
   readonly dataDir?: string;
-  /** How long to wait for "gateway listening" (default 60 s). */
+  /** How long to wait for the start-up banner (default 60 s). */
   readonly readyTimeoutMs?: number;
 }
 
@@ -42,15 +42,8 @@ export interface GatewayProcess {
   cleanup(): Promise<void>;
 }
 
-function listeningUrlOf(line: string): string | undefined {
-  if (!line.includes('"gateway listening"')) return undefined;
-  try {
-    const url = (JSON.parse(line) as { url?: unknown }).url;
-    return typeof url === 'string' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The last line of the start-up banner (src/main.ts). */
+const BANNER_END = 'Other examples, one per record type';
 
 interface Running {
   child: ChildProcess;
@@ -71,12 +64,13 @@ function launch(env: Record<string, string>, output: string[], readyTimeoutMs: n
       child.kill('SIGKILL');
       reject(err);
     };
+    let url: string | undefined;
     const onLine = (line: string) => {
       output.push(line);
       if (settled) return;
-      // The banner line (printed whatever the log level), or the structured "gateway listening" log line.
-      const url = /^Crossgate gateway listening on (http:\/\/\S+)$/.exec(line)?.[1] ?? listeningUrlOf(line);
-      if (url === undefined) return;
+      // Ready once main.js printed its whole banner (URL, dev key, curl lines), whatever the log level.
+      url ??= /^Crossgate gateway listening on (http:\/\/\S+)$/.exec(line)?.[1];
+      if (url === undefined || !line.startsWith(BANNER_END)) return;
       settled = true;
       clearTimeout(timer);
       resolve({ child, url, exited });
