@@ -9,8 +9,8 @@
  * PostgreSQL runs in a throwaway database created beside the one in CROSSGATE_TEST_PG_URL.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -46,16 +46,47 @@ function makeBatch(seq: number): SealedBatch {
   };
 }
 
-/** Saves BATCHES fresh batches one after the other (the batcher's pattern); returns records/s. */
-async function measureSaves(store: Store): Promise<number> {
+interface Rates {
+  /** Wall clock: what this machine delivered, whatever else it was running. */
+  readonly perSecond: number;
+  /** CPU spent per record by this process plus the database backend, in microseconds. */
+  readonly cpuMicros: number;
+}
+
+/**
+ * Saves BATCHES fresh batches one after the other (the batcher's pattern). `serverCpuMs` reads the
+ * database server's CPU time for the store's connections (0 for PGlite, which runs in this process).
+ */
+async function measureSaves(store: Store, serverCpuMs: () => Promise<number>): Promise<Rates> {
   await store.saveBatch(makeBatch(-1), 0); // warm-up: plans, caches
   const batches = Array.from({ length: BATCHES }, (_, i) => makeBatch(i));
+  const server0 = await serverCpuMs();
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   for (const batch of batches) {
     const result = await store.saveBatch(batch, 1);
     if (!result.ok) throw new Error('bench batch conflicted');
   }
-  return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const serverMs = (await serverCpuMs()) - server0;
+  const records = BATCHES * BATCH_SIZE;
+  return { perSecond: records / seconds, cpuMicros: (cpu.user + cpu.system + serverMs * 1000) / records };
+}
+
+/** CPU time (ms) of the server processes serving `database`, read from /proc (same machine only). */
+async function backendCpuMs(admin: pg.Client, database: string): Promise<number> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  let total = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      total += (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // utime + stime, in 100 Hz ticks
+    } catch {
+      // the backend exited or /proc is not ours to read: count nothing
+    }
+  }
+  return total;
 }
 
 interface RawRunner {
@@ -91,7 +122,7 @@ async function measureBaseline(db: RawRunner): Promise<number> {
   return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
 }
 
-async function benchPostgres(adminUrl: string): Promise<{ saves: number; raw: number }> {
+async function benchPostgres(adminUrl: string): Promise<{ saves: Rates; raw: number }> {
   const database = `cg_bench_${hex(6)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -100,7 +131,7 @@ async function benchPostgres(adminUrl: string): Promise<{ saves: number; raw: nu
   url.pathname = `/${database}`;
   try {
     const store = await openPostgresStore({ connectionString: url.toString(), poolSize: 2 });
-    const saves = await measureSaves(store);
+    const saves = await measureSaves(store, () => backendCpuMs(admin, database));
     await store.close();
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
@@ -113,11 +144,11 @@ async function benchPostgres(adminUrl: string): Promise<{ saves: number; raw: nu
   }
 }
 
-async function benchEmbedded(): Promise<{ saves: number; raw: number }> {
+async function benchEmbedded(): Promise<{ saves: Rates; raw: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'cg-bench-store-'));
   try {
     const store = await openEmbeddedStore({ dataDir: join(dir, 'store') });
-    const saves = await measureSaves(store);
+    const saves = await measureSaves(store, () => Promise.resolve(0));
     await store.close();
     const raw = createPGlite(join(dir, 'raw'));
     const rawRate = await measureBaseline(raw);
@@ -132,17 +163,23 @@ async function benchEmbedded(): Promise<{ saves: number; raw: number }> {
 export async function runStoreBench(): Promise<BenchResult> {
   const metrics: Record<string, Figure> = {};
   const baseline: Record<string, Figure> = {};
-  const notes = [`${BATCHES} batches of ${BATCH_SIZE} records each, saved one after another`];
+  const notes = [
+    `${BATCHES} batches of ${BATCH_SIZE} records each (13-node proofs), saved one after another`,
+    'CPU µs/record counts this process and the PostgreSQL backends of the bench database (not the WAL writer or checkpointer); on a busy machine it is the steadier figure',
+    `machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+  ];
   const adminUrl = process.env['CROSSGATE_TEST_PG_URL'];
   if (adminUrl !== undefined && adminUrl !== '') {
     const r = await benchPostgres(adminUrl);
-    metrics['postgres saveBatch'] = { value: Math.round(r.saves), unit: 'records/s' };
+    metrics['postgres saveBatch'] = { value: Math.round(r.saves.perSecond), unit: 'records/s' };
+    metrics['postgres saveBatch CPU (client + backend)'] = { value: Number(r.saves.cpuMicros.toFixed(2)), unit: 'µs/record' };
     baseline['postgres bare unnest insert'] = { value: Math.round(r.raw), unit: 'records/s' };
   } else {
     notes.push('PostgreSQL skipped: CROSSGATE_TEST_PG_URL is not set (bash scripts/postgres.sh start)');
   }
   const e = await benchEmbedded();
-  metrics['pglite saveBatch'] = { value: Math.round(e.saves), unit: 'records/s' };
+  metrics['pglite saveBatch'] = { value: Math.round(e.saves.perSecond), unit: 'records/s' };
+  metrics['pglite saveBatch CPU'] = { value: Number(e.saves.cpuMicros.toFixed(2)), unit: 'µs/record' };
   baseline['pglite bare unnest insert'] = { value: Math.round(e.raw), unit: 'records/s' };
   const headline = metrics['postgres saveBatch'] ?? metrics['pglite saveBatch'];
   const base = baseline['postgres bare unnest insert'] ?? baseline['pglite bare unnest insert'];
