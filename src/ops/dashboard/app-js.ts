@@ -330,7 +330,17 @@ export const dashboardJs = String.raw`'use strict';
       poll(function () { return json('GET', '/ops/api/overview').then(renderOverview); });
     }
   }
+  // The readiness pill stays current on every view (the overview also refreshes it with its figures).
+  function refreshStatus() {
+    if (state.key && state.view !== 'overview') {
+      fetch('/health/ready').then(function (res) { return res.json(); }).then(function (r) {
+        setStatus(r.status, Object.keys(r.checks).map(function (n) { return n + ': ' + (r.checks[n].ok ? 'ok' : 'DOWN') + ' (' + r.checks[n].detail + ')'; }).join('\n'));
+      }).catch(function () { setStatus('unreachable', 'The gateway did not answer.'); });
+    }
+    setTimeout(refreshStatus, 5000);
+  }
   window.addEventListener('hashchange', route);
   route();
+  refreshStatus();
 })();
 `;
