@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { generateApiKey, hashApiKey, newTenantDirectory, parseTenantsFile, TenantsFileError } from '../../../src/config/tenants.js';
+import { toBase64Url } from '../../../src/core/encoding.js';
+import { generatePrivateKey, publicKeyOf } from '../../../src/core/signer.js';
+
+const keyA = generateApiKey();
+const keyB = generateApiKey();
+const producerKey = toBase64Url(publicKeyOf('Ed25519', generatePrivateKey('Ed25519')));
+
+const yaml = `
+tenants:
+  - id: beijing-transport
+    apiKeySha256: ${hashApiKey(keyA)}
+    sourcePrefixes: [/beijing/transport]
+    allowedTypes: [cn.gov.transport.trip]
+    requireProducerSignature: true
+    producerKeys:
+      - { keyId: metro-1, alg: Ed25519, publicKey: ${producerKey} }
+  - id: ops
+    role: admin
+    apiKeySha256: [${hashApiKey(keyB)}]
+`;
+
+function problems(text: string): readonly string[] {
+  try {
+    parseTenantsFile(text, 'tenants.yaml');
+  } catch (err) {
+    assert.ok(err instanceof TenantsFileError);
+    assert.match(err.message, /CROSSGATE_TENANTS_FILE/);
+    return err.problems;
+  }
+  assert.fail('expected a TenantsFileError');
+}
+
+describe('tenants file', () => {
+  it('hashes API keys with SHA-256 (hex)', () => {
+    assert.equal(hashApiKey('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.match(keyA, /^cg_[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(keyA, keyB);
+  });
+
+  it('parses YAML and JSON into tenants, with defaults', () => {
+    const entries = parseTenantsFile(yaml, 'tenants.yaml');
+    assert.deepEqual(entries.map((e) => e.tenant.id), ['beijing-transport', 'ops']);
+    const [transport, ops] = entries.map((e) => e.tenant);
+    assert.deepEqual(transport?.allowedTypes, ['cn.gov.transport.trip']);
+    assert.equal(transport?.role, 'producer');
+    assert.equal(transport?.producerKeys[0]?.keyId, 'metro-1');
+    assert.equal(ops?.role, 'admin');
+    assert.deepEqual(ops?.sourcePrefixes, []);
+    assert.deepEqual(ops?.allowedTypes, []);
+    assert.equal(ops?.requireProducerSignature, false);
+    const json = parseTenantsFile(JSON.stringify({ tenants: [{ id: 'x', apiKeySha256: hashApiKey(keyA), allowedTypes: '*' }] }), 'tenants.json');
+    assert.equal(json[0]?.tenant.allowedTypes, '*');
+  });
+
+  it('authenticates by key, and only by the exact key', () => {
+    const directory = newTenantDirectory(parseTenantsFile(yaml, 'tenants.yaml'));
+    assert.equal(directory.authenticate(keyA)?.id, 'beijing-transport');
+    assert.equal(directory.authenticate(keyB)?.id, 'ops');
+    assert.equal(directory.authenticate(`${keyA} `), undefined);
+    assert.equal(directory.authenticate(keyA.slice(0, -1)), undefined);
+    assert.equal(directory.authenticate(hashApiKey(keyA)), undefined, 'the stored hash is not a key');
+    assert.equal(directory.authenticate(''), undefined);
+  });
+
+  it('reports every problem with its place in the file', () => {
+    const found = problems(`
+tenants:
+  - id: a
+    apiKeySha256: NOT-A-HASH
+  - id: b
+    apiKeySha256: ${hashApiKey(keyA)}
+    requireProducerSignature: true
+  - id: c
+    apiKeySha256: ${hashApiKey(keyA)}
+    sourcePrefixes: [beijing]
+    producerKeys: [{ keyId: k, alg: ES256, publicKey: ${producerKey} }]
+    colour: blue
+`);
+    const joined = found.join('\n');
+    assert.match(joined, /tenants\.0\.apiKeySha256: must be the lowercase hex SHA-256/);
+    assert.match(joined, /tenants\.1\.producerKeys: requireProducerSignature needs at least one producer key/);
+    assert.match(joined, /tenants\.2\.sourcePrefixes\.0: a source prefix starts with "\/"/);
+    assert.match(joined, /tenants\.2\.producerKeys\.0\.publicKey: ES256 public key must be 33 bytes/);
+    assert.match(joined, /tenants\.2: .*colour/);
+  });
+
+  it('rejects duplicate tenant ids and one key shared by two tenants', () => {
+    const h = hashApiKey(keyA);
+    const found = problems(`tenants:\n  - { id: a, apiKeySha256: ${h} }\n  - { id: a, apiKeySha256: ${h} }\n`).join('\n');
+    assert.match(found, /duplicate tenant id a/);
+    assert.match(found, /the same API key is listed twice/);
+  });
+
+  it('rejects text that is not YAML/JSON, and an empty tenant list', () => {
+    assert.match(problems('tenants: [\n').join('\n'), /not valid YAML\/JSON/);
+    assert.ok(problems('tenants: []').length > 0);
+  });
+});
