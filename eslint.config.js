@@ -9,7 +9,7 @@ const frameworkPackages = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/artifacts/**', 'bench/results/**', 'schemas/json/**'] },
+  { ignores: ['dist*/**', 'node_modules/**', 'test/artifacts/**', 'bench/results/**', 'schemas/json/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
