@@ -57,6 +57,18 @@ wait_port() {
   done
 }
 
+# A restarted etcdraft orderer listens at once but refuses transactions ("no Raft leader") until
+# its single node has elected itself, several ticks later: wait for that, not for the port.
+wait_orderer_leader() {
+  local log="$STATE/logs/orderer.log" deadline=$((SECONDS + TIMEOUT)) from
+  until from="$(grep -n -- '^--- .* start$' "$log" | tail -n 1 | cut -d: -f1)" &&
+        tail -n +"${from:-1}" "$log" | grep -q "Start accepting requests as Raft leader"; do
+    pid_of orderer >/dev/null || die "orderer exited (log: $log)"
+    ((SECONDS < deadline)) || die "orderer elected no Raft leader within ${TIMEOUT}s (log: $log)"
+    sleep 0.2
+  done
+}
+
 # The pid file alone is not trusted: the process must carry this state dir's marker, so a reused
 # pid never gets killed or reported as ours.
 pid_of() {
@@ -225,6 +237,7 @@ resume() {
   local t0=$SECONDS
   for n in "${NODES[@]}"; do start_node "$n"; done
   for n in "${NODES[@]}"; do wait_port "$n" "$(node_port "$n")"; done
+  wait_orderer_leader
   say "network resumed from $STATE in $((SECONDS - t0))s"
 }
 
@@ -268,6 +281,9 @@ case "${1:-}" in
   profile) [[ -f "$STATE/profile.json" ]] || die "no profile: the network was never started (run: $0 start)"; echo "$STATE/profile.json" ;;
   clean) stop_all; rm -rf "$STATE"; say "removed $STATE" ;;
   stop-node) [[ -n "${2:-}" ]] || die "stop-node needs a node name"; stop_node "$2" ;;
-  start-node) [[ -n "${2:-}" ]] || die "start-node needs a node name"; start_node "$2"; wait_port "$2" "$(node_port "$2")" ;;
+  start-node)
+    [[ -n "${2:-}" ]] || die "start-node needs a node name"
+    start_node "$2"; wait_port "$2" "$(node_port "$2")"
+    if [[ "$2" == orderer ]]; then wait_orderer_leader; fi ;;
   *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
