@@ -14,7 +14,7 @@ import type { GatewayConfig } from './config/env.js';
 import { loadDevTenant } from './config/dev-tenant.js';
 import { loadTenantsFile, newTenantDirectory, type TenantDirectory } from './config/tenants.js';
 import { newPipeline, type Pipeline, type PipelineObserver } from './core/pipeline.js';
-import type { ChainClient, Signer, Store } from './core/ports.js';
+import type { ChainClient, DeadLetter, Signer, Store } from './core/ports.js';
 import type { Clock } from './core/types.js';
 import { createGatewayApp } from './http-app.js';
 import { createLogger, type Logger } from './logging.js';
@@ -24,6 +24,9 @@ import { loadSigningKey } from './signing-key.js';
 import { registryWithExtras } from './ops/extra-schemas.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { OpsModule } from './ops/ops.module.js';
+import { defaultKafkaIngestOptions, KafkaIngest } from './ingest/kafka/kafka-ingest.js';
+import { KafkaIngestModule } from './ingest/kafka/kafka-ingest.module.js';
+import { gatewayVersion } from './ingest/kafka/gateway-version.js';
 
 /** Everything a running gateway is made of, for modules mounted next to the REST API. */
 export interface GatewayContext extends RestDeps {
@@ -32,6 +35,8 @@ export interface GatewayContext extends RestDeps {
   readonly logger: Logger;
   /** Prometheus metrics; their observer is the pipeline's. Served by the ops module at /metrics. */
   readonly metrics: Metrics;
+  /** The Kafka consumer, when CROSSGATE_KAFKA_BROKERS is set (started and stopped with the app). */
+  readonly kafka?: KafkaIngest;
 }
 
 export interface StartOptions {
@@ -141,17 +146,45 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     });
     cleanups.push(() => pipeline.close());
 
+    const kafka = config.kafka === undefined ? undefined : new KafkaIngest({
+      ...defaultKafkaIngestOptions,
+      brokers: config.kafka.brokers,
+      clientId: config.kafka.clientId,
+      groupId: config.kafka.groupId,
+      topics: config.kafka.topics,
+      createTopics: config.kafka.createTopics,
+      partitionsConsumedConcurrently: config.kafka.concurrency,
+      retry: { initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs },
+      gatewayVersion: gatewayVersion(),
+    }, {
+      pipeline, store, tenants, clock,
+      logger: logger.child({ component: 'kafka' }),
+      // Decode failures and unknown sources never reach the pipeline; count them with its rejections.
+      onRejected: (code, sector) => observer.recordRejected?.(code, null, sector),
+    });
+    // Stopped by the app's shutdown hooks; this covers a start that fails before the app exists.
+    if (kafka !== undefined) cleanups.push(() => kafka.stop());
     const context: GatewayContext = {
       config, signer: key.signer, logger, metrics, pipeline, store, chain, tenants, clock,
       schemas: registrySchemaCatalog(registry),
       sectorOf: (type) => registry.sectorOf(type),
       rest: { batchLimit: config.rest.batchLimit },
+      ...(kafka === undefined ? {} : { kafka }),
+    };
+    const kafkaOps = kafka === undefined ? {} : {
+      kafka,
+      sectorTopics: kafka.options.topics,
+      kafkaTenant: (entry: DeadLetter) => kafka.tenantForDeadLetter(entry),
     };
     const app = await createGatewayApp(context, {
       logger,
       bodyLimitBytes: config.rest.bodyLimitBytes,
       logRequests: config.logRequests,
-      modules: [OpsModule.forRoot(context), ...(options.modules?.(context) ?? [])],
+      modules: [
+        OpsModule.forRoot({ ...context, ...kafkaOps }),
+        ...(kafka === undefined ? [] : [KafkaIngestModule.forRoot(kafka)]),
+        ...(options.modules?.(context) ?? []),
+      ],
     });
     cleanups.push(() => app.close());
     await app.listen(config.port, config.host);

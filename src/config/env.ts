@@ -9,6 +9,9 @@ import { z } from 'zod';
 const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const boolSetting = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+// Kafka's topic name rule, with room left for the `.dlq` suffix of the dead-letter topic.
+const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,245}$/;
+const KAFKA_TOPIC_RULE = '1-245 characters of a-z A-Z 0-9 . _ - (room for the .dlq suffix)';
 
 /** Every setting, by its environment variable name. */
 export const envSchema = z.object({
@@ -37,12 +40,32 @@ export const envSchema = z.object({
   CROSSGATE_LOG_REQUESTS: boolSetting.default(false),
   /** Comma-separated module paths adding schema versions at start-up (docs/operating.md). */
   CROSSGATE_EXTRA_SCHEMAS: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** Comma-separated host:port bootstrap brokers; when set, the gateway consumes the sector topics (docs/kafka.md). */
+  CROSSGATE_KAFKA_BROKERS: z.preprocess(emptyAsUndefined, z.string()
+    .transform((v) => v.split(',').map((b) => b.trim()).filter((b) => b !== ''))
+    .pipe(z.array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'each broker is host:port')).min(1, 'lists at least one broker'))
+    .optional()),
+  CROSSGATE_KAFKA_CLIENT_ID: z.string().min(1).default('crossgate'),
+  CROSSGATE_KAFKA_GROUP_ID: z.string().min(1).default('crossgate'),
+  CROSSGATE_KAFKA_TOPIC_TRANSPORT: z.string().regex(KAFKA_TOPIC, KAFKA_TOPIC_RULE).default('transport.events'),
+  CROSSGATE_KAFKA_TOPIC_FINANCE: z.string().regex(KAFKA_TOPIC, KAFKA_TOPIC_RULE).default('finance.events'),
+  CROSSGATE_KAFKA_TOPIC_TELECOM: z.string().regex(KAFKA_TOPIC, KAFKA_TOPIC_RULE).default('telecom.events'),
+  /** Create missing sector and .dlq topics at start (development); production topics are made by ops. */
+  CROSSGATE_KAFKA_CREATE_TOPICS: boolSetting.default(false),
+  CROSSGATE_KAFKA_TOPIC_PARTITIONS: intSetting(1, 10_000).default(3),
+  CROSSGATE_KAFKA_REPLICATION_FACTOR: intSetting(1, 100).default(1),
+  /** Partitions this instance processes at once. */
+  CROSSGATE_KAFKA_CONCURRENCY: intSetting(1, 1_000).default(3),
 }).superRefine((env, ctx) => {
   if (env.CROSSGATE_STORE === 'postgres' && env.CROSSGATE_PG_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_PG_URL'], message: 'is required when CROSSGATE_STORE=postgres' });
   }
   if (env.CROSSGATE_CHAIN === 'fabric' && env.CROSSGATE_FABRIC_PROFILE === undefined) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_FABRIC_PROFILE'], message: 'is required when CROSSGATE_CHAIN=fabric' });
+  }
+  const topics = [env.CROSSGATE_KAFKA_TOPIC_TRANSPORT, env.CROSSGATE_KAFKA_TOPIC_FINANCE, env.CROSSGATE_KAFKA_TOPIC_TELECOM];
+  if (new Set(topics).size !== topics.length) {
+    ctx.addIssue({ code: 'custom', path: ['CROSSGATE_KAFKA_TOPIC_TRANSPORT'], message: 'the three sector topics must differ (the topic picks the decoder)' });
   }
   if (env.CROSSGATE_RETRY_MAX_MS < env.CROSSGATE_RETRY_INITIAL_MS) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_RETRY_MAX_MS'], message: 'must be >= CROSSGATE_RETRY_INITIAL_MS' });
@@ -74,6 +97,19 @@ export interface GatewayConfig {
   readonly logRequests: boolean;
   /** Absolute paths of modules exporting extra schema versions (CROSSGATE_EXTRA_SCHEMAS). */
   readonly extraSchemas: readonly string[];
+  /** Kafka ingestion, when CROSSGATE_KAFKA_BROKERS is set. */
+  readonly kafka?: KafkaConfig;
+}
+
+/** The Kafka consumer's settings (CROSSGATE_KAFKA_*). */
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly topics: { readonly transport: string; readonly finance: string; readonly telecom: string };
+  /** Create missing topics with this layout, or false to require them. */
+  readonly createTopics: { readonly partitions: number; readonly replicationFactor: number } | false;
+  readonly concurrency: number;
 }
 
 /** Invalid configuration. `settings` names every offending environment variable. */
@@ -131,6 +167,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     logLevel: e.CROSSGATE_LOG_LEVEL,
     logRequests: e.CROSSGATE_LOG_REQUESTS,
     extraSchemas: (e.CROSSGATE_EXTRA_SCHEMAS ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '').map(abs),
+    ...(e.CROSSGATE_KAFKA_BROKERS === undefined ? {} : {
+      kafka: {
+        brokers: e.CROSSGATE_KAFKA_BROKERS,
+        clientId: e.CROSSGATE_KAFKA_CLIENT_ID,
+        groupId: e.CROSSGATE_KAFKA_GROUP_ID,
+        topics: { transport: e.CROSSGATE_KAFKA_TOPIC_TRANSPORT, finance: e.CROSSGATE_KAFKA_TOPIC_FINANCE, telecom: e.CROSSGATE_KAFKA_TOPIC_TELECOM },
+        createTopics: e.CROSSGATE_KAFKA_CREATE_TOPICS
+          ? { partitions: e.CROSSGATE_KAFKA_TOPIC_PARTITIONS, replicationFactor: e.CROSSGATE_KAFKA_REPLICATION_FACTOR }
+          : false,
+        concurrency: e.CROSSGATE_KAFKA_CONCURRENCY,
+      },
+    }),
   };
 }
 

@@ -1,0 +1,222 @@
+/**
+ * The Kafka consumer against the real broker and the real pipeline (embedded store and ledger):
+ * every sector's wire format in, one stored record per valid message, poison records in the DLQ
+ * topic and the store's dead-letter index, offsets committed to the end, and fetching paused while
+ * the pipeline is full.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Message } from 'kafkajs';
+import { openEmbeddedLedger } from '../../adapters/chains/embedded/embedded-ledger.js';
+import { DlqHeaders } from '../../adapters/kafka/dlq.js';
+import { dlqTopic, sectors, type Sector, type SectorTopics } from '../../adapters/kafka/topics.js';
+import { openEmbeddedStore } from '../../adapters/store/embedded-store.js';
+import { schemaRegistry } from '../../schemas/registry.js';
+import { newPipeline, type Pipeline } from '../../src/core/pipeline.js';
+import type { ChainClient, Store } from '../../src/core/ports.js';
+import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
+import type { Tenant } from '../../src/core/tenant.js';
+import { defaultKafkaIngestOptions, KafkaIngest } from '../../src/ingest/kafka/kafka-ingest.js';
+import { KafkaTestContext, kafkaBrokers, uniqueGroupId, waitFor } from '../support/kafka.js';
+import { sectorMessage } from '../support/kafka-wire.js';
+import { makeInvalidRecord, makeValidRecord, type GeneratedRecord, type RecordType } from '../support/record-factory.js';
+
+const clock = { now: () => Date.now() };
+
+const tenants: Tenant[] = [
+  { id: 'metro', role: 'producer', sourcePrefixes: ['/beijing/transport'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [] },
+  { id: 'bank', role: 'producer', sourcePrefixes: ['/shanghai/finance'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [] },
+  { id: 'telco', role: 'producer', sourcePrefixes: ['/guangdong/telecom'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [] },
+];
+
+interface Harness {
+  dir: string;
+  store: Store;
+  chain: ChainClient;
+  pipeline: Pipeline;
+}
+
+async function openHarness(limits: Partial<Parameters<typeof newPipeline>[0]['limits']> = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'cg-kafka-ingest-'));
+  const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
+  const store = await openEmbeddedStore({ dataDir: join(dir, 'store') });
+  const chain = await openEmbeddedLedger({ dir: join(dir, 'ledger'), signer, clock });
+  const pipeline = await newPipeline({
+    registry: schemaRegistry, signer, store, chain, clock,
+    limits: { maxBatchRecords: 2000, maxBatchBytes: 16 << 20, lingerMs: 50, maxQueuedRecords: 20_000, maxOutboxBatches: 1000, ...limits },
+    retry: { initialBackoffMs: 50, maxBackoffMs: 500 },
+  });
+  return { dir, store, chain, pipeline };
+}
+
+async function closeHarness(h: Harness): Promise<void> {
+  await h.pipeline.close();
+  await h.chain.close();
+  await h.store.close();
+  rmSync(h.dir, { recursive: true, force: true });
+}
+
+function ingestFor(h: Harness, topics: SectorTopics, groupId: string, pipeline: Pick<Pipeline, 'submit' | 'admission'> = h.pipeline): KafkaIngest {
+  return new KafkaIngest({
+    ...defaultKafkaIngestOptions,
+    brokers: kafkaBrokers(),
+    groupId,
+    topics,
+    retry: { initialMs: 50, maxMs: 500 },
+    gatewayVersion: 'test-1',
+  }, { pipeline, store: h.store, tenants: { tenants }, clock });
+}
+
+/** Waits until the group has committed every partition of the sector topics up to its end. */
+async function waitUntilCommittedToEnd(ctx: KafkaTestContext, groupId: string, topics: SectorTopics, timeoutMs = 90_000): Promise<void> {
+  let detail = '';
+  await waitFor(async () => {
+    for (const sector of sectors) {
+      const ends = await ctx.endOffsets(topics[sector]);
+      const committed = await ctx.committedOffsets(groupId, topics[sector]);
+      for (const [partition, end] of ends) {
+        const at = committed.get(partition) ?? -1n;
+        if (end > 0n && at !== end) {
+          detail = `${topics[sector]}[${partition}] committed ${at}, end ${end}`;
+          return false;
+        }
+      }
+    }
+    return true;
+  }, timeoutMs, () => detail, 200);
+}
+
+const validTypes: Record<Sector, RecordType[]> = {
+  transport: ['cn.gov.transport.trip', 'cn.gov.transport.toll-passage'],
+  finance: ['cn.gov.finance.payment', 'cn.gov.finance.invoice'],
+  telecom: ['cn.gov.telecom.cdr'],
+};
+
+describe('Kafka ingest', () => {
+  let ctx: KafkaTestContext;
+  before(async () => {
+    ctx = await KafkaTestContext.open('kafka-ingest-test');
+  });
+  after(async () => {
+    await ctx?.close();
+  });
+
+  it('accepts every sector format, dead-letters poison records with their reason, and commits to the end', async (t) => {
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics();
+    const groupId = uniqueGroupId('ingest');
+    const perSector = 150;
+    const valid: GeneratedRecord[] = [];
+    for (const sector of sectors) {
+      const messages: Message[] = [];
+      for (let i = 0; i < perSector; i++) {
+        const types = validTypes[sector];
+        const record = makeValidRecord(types[i % types.length] as RecordType, i, { idPrefix: `${prefix}-` });
+        valid.push(record);
+        messages.push(sectorMessage(sector, record));
+        // Poison records between valid ones: the partition must move past them.
+        if (i % 50 === 7) {
+          messages.push(...poison(sector, i, prefix));
+        }
+      }
+      await ctx.produce(topics[sector], messages);
+    }
+    const expectedDead = sectors.length * Math.ceil(perSector / 50) * 2;
+
+    const ingest = ingestFor(h, topics, groupId);
+    await ingest.start();
+    try {
+      await waitUntilCommittedToEnd(ctx, groupId, topics);
+    } finally {
+      await ingest.stop();
+    }
+
+    const stored = await h.store.findRecords(valid.map((r) => ({ source: r.source, id: r.id })));
+    assert.equal(stored.length, valid.length, 'every valid record is in a sealed batch');
+    const tenantOfType = new Map(stored.map((s) => [s.type, s.tenant]));
+    assert.equal(tenantOfType.get('cn.gov.transport.trip'), 'metro', 'the tenant is found by source prefix');
+    assert.equal(tenantOfType.get('cn.gov.finance.payment'), 'bank');
+    assert.equal(tenantOfType.get('cn.gov.telecom.cdr'), 'telco');
+
+    const dead = await h.store.listDeadLetters({ origin: 'kafka' }, 1000, null);
+    const ours = dead.items.filter((d) => d.kafka?.topic.startsWith(prefix));
+    assert.equal(ours.length, expectedDead, 'each poison record is indexed once');
+    const codes = new Map<string, number>();
+    for (const d of ours) codes.set(d.code, (codes.get(d.code) ?? 0) + 1);
+    // Per sector three poison pairs (i = 7, 57, 107): a decode failure each, then a schema-invalid
+    // transport record, and finance/telecom records from a source no tenant owns.
+    assert.deepEqual(Object.fromEntries([...codes].sort()), { CG_DECODE_FAILED: 9, CG_SCHEMA_INVALID: 3, CG_SOURCE_FORBIDDEN: 6 });
+
+    let dlqRecords = 0;
+    for (const sector of sectors) {
+      const records = await ctx.readAll(dlqTopic(topics[sector]));
+      dlqRecords += records.length;
+      for (const r of records) {
+        assert.equal(r.headers[DlqHeaders.topic], topics[sector]);
+        assert.equal(r.headers[DlqHeaders.gatewayVersion], 'test-1');
+        assert.match(String(r.headers[DlqHeaders.code]), /^CG_/);
+        const indexed = ours.find((d) => d.kafka?.topic === topics[sector] && d.kafka.partition === Number(r.headers[DlqHeaders.partition]) && d.kafka.offset === r.headers[DlqHeaders.offset]);
+        assert.ok(indexed, 'the DLQ record and the index entry describe the same consumed record');
+        assert.deepEqual(Buffer.from(indexed.payload), r.value ?? Buffer.alloc(0), 'original bytes kept in both');
+      }
+    }
+    assert.equal(dlqRecords, expectedDead, 'each poison record is in its DLQ topic once');
+  });
+
+  it('pauses fetching while the pipeline is full and takes the records once it drains', async (t) => {
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics();
+    const groupId = uniqueGroupId('pause');
+    const records = Array.from({ length: 60 }, (_, i) => makeValidRecord('cn.gov.transport.trip', i, { idPrefix: `${prefix}-` }));
+    await ctx.produce(topics.transport, records.map((r) => sectorMessage('transport', r)));
+
+    let full = true;
+    const gated = { submit: h.pipeline.submit, admission: () => (full ? 'full' as const : h.pipeline.admission()) };
+    const ingest = ingestFor(h, topics, groupId, gated);
+    await ingest.start();
+    try {
+      await waitFor(() => ingest.paused, 30_000, () => 'the consumer never paused for the full pipeline');
+      const committed = await ctx.committedOffsets(groupId, topics.transport);
+      assert.ok([...committed.values()].every((o) => o === -1n), 'nothing committed while the pipeline is full');
+      assert.equal((await h.store.findRecords(records.map((r) => ({ source: r.source, id: r.id })))).length, 0);
+      assert.equal((await ingest.health()).ok, true, 'paused is healthy: back-pressure, not failure');
+
+      full = false;
+      await waitUntilCommittedToEnd(ctx, groupId, topics);
+      assert.equal(ingest.paused, false);
+    } finally {
+      await ingest.stop();
+    }
+    assert.equal((await h.store.findRecords(records.map((r) => ({ source: r.source, id: r.id })))).length, records.length);
+  });
+});
+
+/**
+ * Two poison messages per call: one the decoder refuses, and one that decodes but is refused later
+ * (schema-invalid transport; a source no tenant owns for finance and telecom).
+ */
+function poison(sector: Sector, i: number, prefix: string): Message[] {
+  switch (sector) {
+    case 'transport':
+      return [
+        { key: 'x', value: `{"not json ${i}` },
+        { key: 'x', value: JSON.stringify(makeInvalidRecord('end-before-start', i, { idPrefix: `${prefix}-bad-` })) },
+      ];
+    case 'finance': {
+      const orphan = makeValidRecord('cn.gov.finance.payment', 10_000 + i, { idPrefix: `${prefix}-`, source: '/nobody/finance' });
+      return [
+        { key: 'x', value: '{}', headers: { ce_specversion: '1.0', ce_source: '/shanghai/finance/bank-12', ce_type: 'cn.gov.finance.payment', 'content-type': 'application/json' } },
+        sectorMessage('finance', orphan),
+      ];
+    }
+    case 'telecom': {
+      const orphan = makeValidRecord('cn.gov.telecom.cdr', 10_000 + i, { idPrefix: `${prefix}-`, source: '/nobody/telecom' });
+      return [{ key: 'x', value: 'only,three,columns' }, sectorMessage('telecom', orphan)];
+    }
+  }
+}
