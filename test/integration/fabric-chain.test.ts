@@ -92,19 +92,25 @@ describe('Fabric chain adapter and anchor chaincode', () => {
     const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
     const conn = await openFabricConnection(connectionOptionsFromProfile(await loadFabricProfile(profilePath)));
     const events = await conn.network.getChaincodeEvents('anchor', { startBlock: BigInt(anchor.blockNumber) });
+    // Bounded: if the event never comes, closing the stream ends the loop and the assertion fails.
+    const timer = setTimeout(() => events.close(), 30_000);
+    let payload: unknown;
     try {
       for await (const event of events) {
         assert.equal(event.blockNumber, BigInt(anchor.blockNumber));
         if (event.transactionId !== anchor.txId) continue;
         assert.equal(event.eventName, 'BatchAnchored');
-        const payload = JSON.parse(decoder.decode(event.payload)) as { batchId: string; root: string; size: number; txId: string };
-        assert.deepEqual(payload, { batchId: batch.header.id, root: batch.header.root, size: batch.header.size, txId: anchor.txId });
+        payload = JSON.parse(decoder.decode(event.payload));
         break;
       }
+    } catch (err) {
+      if (payload === undefined) throw err;
     } finally {
+      clearTimeout(timer);
       events.close();
       conn.close();
     }
+    assert.deepEqual(payload, { batchId: batch.header.id, root: batch.header.root, size: batch.header.size, txId: anchor.txId });
   });
 
   it('rejects a batch signed by a key that was never registered, without retry', async () => {
