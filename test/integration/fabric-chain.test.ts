@@ -209,6 +209,19 @@ describe('Fabric chain adapter and anchor chaincode', () => {
     }
   });
 
+  it('with the other organization\'s peer stopped, the endorsement policy cannot be met: retryable CG_CHAIN_UNAVAILABLE', async () => {
+    const batch = await randomBatch(signer, 2);
+    await fabricNode('stop-node', 'peer-org2');
+    try {
+      const err = await rejectsWith(chain.anchor({ header: batch.header, signature: batch.signature }), ErrorCodes.ChainUnavailable);
+      assert.equal(err.retryable, true);
+    } finally {
+      await fabricNode('start-node', 'peer-org2');
+    }
+    const anchor = await eventually(() => chain.anchor({ header: batch.header, signature: batch.signature }), 90_000);
+    assert.deepEqual((await chain.lookup(batch.header.id))?.anchor, anchor);
+  });
+
   it('signs with every supported algorithm', async () => {
     for (const alg of ['Ed25519', 'ES256', 'ES256K'] as const) {
       const s = newTestSigner(alg);
