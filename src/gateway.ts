@@ -22,6 +22,7 @@ import type { RestDeps } from './ingest/rest/rest.module.js';
 import { registrySchemaCatalog } from './schema-catalog.js';
 import { loadSigningKey } from './signing-key.js';
 import { registryWithExtras } from './ops/extra-schemas.js';
+import { loggingObserver } from './ops/log-observer.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { OpsModule } from './ops/ops.module.js';
 import { defaultKafkaIngestOptions, KafkaIngest } from './ingest/kafka/kafka-ingest.js';
@@ -92,13 +93,13 @@ async function loadTenants(config: GatewayConfig): Promise<{ directory: TenantDi
   return { directory: newTenantDirectory([dev.entry]), devApiKey: dev.apiKey };
 }
 
-/** Both observers, each call guarded: an observer must never break the pipeline. */
-function combineObservers(first: PipelineObserver, second: PipelineObserver | undefined): PipelineObserver {
-  if (second === undefined) return first;
+/** All the observers, each call guarded: an observer must never break the pipeline. */
+function combineObservers(...given: (PipelineObserver | undefined)[]): PipelineObserver {
+  const observers = given.filter((o): o is PipelineObserver => o !== undefined);
   const both = {} as Record<keyof PipelineObserver, (...args: never[]) => void>;
-  for (const name of new Set([...Object.keys(first), ...Object.keys(second)]) as Set<keyof PipelineObserver>) {
+  for (const name of new Set(observers.flatMap((o) => Object.keys(o))) as Set<keyof PipelineObserver>) {
     both[name] = (...args: never[]) => {
-      for (const o of [first, second]) {
+      for (const o of observers) {
         try {
           (o[name] as ((...a: never[]) => void) | undefined)?.(...args);
         } catch {
@@ -132,7 +133,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const registry = await registryWithExtras(schemaRegistry, config.extraSchemas);
     if (config.extraSchemas.length > 0) logger.info({ modules: config.extraSchemas, schemas: registry.list().length }, 'extra schema versions loaded');
     const metrics = createMetrics(undefined, { sectorOf: (type) => registry.sectorOf(type) });
-    const observer = combineObservers(metrics.observer, options.observer);
+    const observer = combineObservers(metrics.observer, loggingObserver(logger), options.observer);
     const pipeline: Pipeline = await newPipeline({
       registry,
       signer: key.signer,
