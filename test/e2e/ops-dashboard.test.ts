@@ -1,6 +1,6 @@
 /**
- * The ops dashboard in headless Chromium against the real gateway process: an admin logs in, watches the
- * figures move while records flow, opens a dead letter (a v2 trip the gateway did not know), sees its
+ * The ops dashboard in headless Chromium against the real gateway process (consuming Kafka as well):
+ * an admin logs in, watches the figures move while records flow over REST and Kafka, opens a dead letter (a v2 trip the gateway did not know), sees its
  * replay fail, the operator adds the schema version (CROSSGATE_EXTRA_SCHEMAS) and restarts, the replay
  * succeeds and the page shows the record anchored with its chain transaction id. Screenshots go to
  * test/artifacts/.
@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { hashApiKey } from '../../src/config/tenants.js';
+import type { SectorTopics } from '../../adapters/kafka/topics.js';
 import { type GatewayProcess, http, REPO_ROOT, startGatewayProcess, waitFor } from '../support/gateway.js';
+import { KafkaTestContext, kafkaBrokers, uniqueGroupId } from '../support/kafka.js';
 import { trip, TRIP_SOURCE } from '../support/ops-records.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,18 +29,26 @@ const producerKey = `cg_metro_${randomBytes(24).toString('base64url')}`;
 let gateway: GatewayProcess;
 let browser: Browser;
 let page: Page;
+let kafka: KafkaTestContext;
+let topics: SectorTopics;
 
-/** Sends small batches of valid trips until stopped; resolves with how many were accepted. */
+/** Sends small batches of valid trips over REST and the transport topic until stopped. */
 function produce(): { stop(): Promise<number> } {
   let running = true;
   let accepted = 0;
   let n = 0;
   const loop = (async () => {
+    const producer = await kafka.sharedProducer();
     while (running) {
       const batch = Array.from({ length: 5 }, () => trip(`${run}-flow-${n++}`));
       const res = await http(gateway.url, 'POST', '/v1/records/batch', { apiKey: producerKey, body: batch });
       assert.equal(res.status, 200, res.text);
       accepted += (res.body as { counts: { accepted: number } }).counts.accepted;
+      const viaKafka = Array.from({ length: 5 }, () => trip(`${run}-flow-${n++}`));
+      await producer.send({
+        topic: topics.transport, acks: -1,
+        messages: viaKafka.map((r) => ({ key: r.id, value: JSON.stringify(r), headers: { 'content-type': 'application/cloudevents+json' } })),
+      });
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   })();
@@ -61,6 +71,9 @@ const count = (text: string): number => Number(text.replace(/,/g, ''));
 describe('ops dashboard (Chromium)', { timeout: 240_000 }, () => {
   before(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the CI script installs it)`);
+    kafkaBrokers(); // throws when the test setup did not start Kafka
+    kafka = await KafkaTestContext.open('crossgate-ops-dashboard');
+    ({ topics } = await kafka.createSectorTopics({ partitions: 2 }));
     mkdirSync(ARTIFACTS, { recursive: true });
     const dir = mkdtempSync(join(tmpdir(), 'cg-ops-e2e-'));
     const tenantsFile = join(dir, 'tenants.json');
@@ -70,7 +83,14 @@ describe('ops dashboard (Chromium)', { timeout: 240_000 }, () => {
         { id: 'ops-admin', role: 'admin', apiKeySha256: hashApiKey(adminKey) },
       ],
     }));
-    gateway = await startGatewayProcess({ env: { CROSSGATE_TENANTS_FILE: tenantsFile, CROSSGATE_BATCH_LINGER_MS: '50' }, readyTimeoutMs: 120_000 });
+    gateway = await startGatewayProcess({
+      readyTimeoutMs: 120_000,
+      env: {
+        CROSSGATE_TENANTS_FILE: tenantsFile, CROSSGATE_BATCH_LINGER_MS: '50',
+        CROSSGATE_KAFKA_BROKERS: kafkaBrokers().join(','), CROSSGATE_KAFKA_GROUP_ID: uniqueGroupId('ops-dashboard'),
+        CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport, CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance, CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+      },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   });
@@ -78,6 +98,7 @@ describe('ops dashboard (Chromium)', { timeout: 240_000 }, () => {
   after(async () => {
     await browser?.close();
     await gateway?.cleanup();
+    await kafka?.close();
   });
 
   it('refuses a producer key and accepts an admin key', async () => {
@@ -86,7 +107,9 @@ describe('ops dashboard (Chromium)', { timeout: 240_000 }, () => {
     await page.locator('#login-form button[type=submit]').click();
     await waitFor('the not-admin message', async () => ((await textOf('#login-error')).includes('not an admin') ? true : undefined));
     await login(gateway.url);
-    assert.equal(await textOf('#status'), 'ready');
+    // Ready once store, chain and the Kafka consumer are; the pill follows without a reload.
+    await waitFor('the readiness pill', async () => ((await textOf('#status')) === 'ready' ? true : undefined), 60_000, 100);
+    assert.match(await textOf('#dependencies'), /kafka ✓/);
   });
 
   it('shows the figures change while records flow, and a rejected record in the DLQ', async () => {
@@ -101,6 +124,8 @@ describe('ops dashboard (Chromium)', { timeout: 240_000 }, () => {
       }, 60_000, 100);
       await waitFor('a non-zero rate', async () => (Number(await textOf('[data-testid=rate]')) > 0 ? true : undefined), 30_000, 100);
       await waitFor('an anchored batch with a tx id', async () => ((await page.locator('#batches td.state-anchored').count()) > 0 ? true : undefined), 30_000, 100);
+      await waitFor('the consumer lag of each partition', async () => ((await page.locator('#lag tbody tr').count()) === 6 ? true : undefined), 30_000, 100);
+      assert.match(await textOf('#lag'), new RegExp(topics.transport.replace(/\./g, '\\.')));
 
       const v2 = trip(`${run}-v2`, { version: 2 });
       const rejected = await http(gateway.url, 'POST', '/v1/records', { apiKey: producerKey, body: v2 });

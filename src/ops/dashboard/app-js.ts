@@ -197,7 +197,7 @@ export const dashboardJs = String.raw`'use strict';
         body.appendChild(el('tr', { 'data-id': d.id }, [
           el('td', null, [el('a', { href: '#/dlq/' + encodeURIComponent(d.id), class: 'entry-link', text: '#' + d.id })]),
           td(time(d.createdAt)), td(d.code, { class: 'code' }), td(d.type || '–'), td(d.recordId ? d.recordId.id : '–', { class: 'mono', title: d.recordId ? d.recordId.source : '' }),
-          td(d.tenant || '–'), td(d.origin + (d.kafka ? ' ' + d.kafka.topic + '/' + d.kafka.partition + '@' + d.kafka.offset : '')), td(short(d.message, 90), { title: d.message }), td(d.state),
+          td(d.tenant || '–'), td(d.origin + (d.kafka ? ' ' + d.kafka.topic + '/' + d.kafka.partition + '@' + d.kafka.offset : ''), { class: 'wrap' }), td(short(d.message, 90), { title: d.message, class: 'wrap' }), td(d.state),
         ]));
       });
       $('dlq-more').hidden = page.next === null;
@@ -268,8 +268,10 @@ export const dashboardJs = String.raw`'use strict';
       }), 'No field-level issues.'));
       var p = d.payload;
       $('e-payload').textContent = p.encoding === 'base64' ? '(binary, ' + p.size + ' bytes, base64)\n' + p.base64 : (p.json !== undefined ? JSON.stringify(p.json, null, 2) : p.text);
-      clear($('e-headers')).appendChild(table(['Header', 'Value'], Object.keys(d.headers).map(function (h) { return el('tr', null, [td(h, { class: 'mono' }), td(d.headers[h], { class: 'mono' })]); }), 'No headers kept.'));
-      clear($('e-audit')).appendChild(table(['When', 'Action', 'By', 'Reason'], d.audit.map(function (a) { return el('tr', null, [td(a.at), td(a.action), td(a.actor), td(a.reason)]); }), 'No actions yet.'));
+      clear($('e-headers')).appendChild(table(['Header', 'Value'], Object.keys(d.headers).map(function (h) { return el('tr', null, [td(h, { class: 'mono' }), td(d.headers[h], { class: 'mono wrap' })]); }), 'No headers kept.'));
+      clear($('e-audit')).appendChild(table(['When', 'Action', 'By', 'Reason'], d.audit.map(function (a) {
+        return el('tr', null, [td(a.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), { class: 'nowrap' }), td(a.action, { class: 'nowrap' }), td(a.actor), td(a.reason, { class: 'wrap' })]);
+      }), 'No actions yet.'));
       var rec = $('e-record');
       clear(rec);
       if (d.record === null) rec.appendChild(el('p', { class: 'empty', text: 'The record is not in any batch.' }));
@@ -313,6 +315,7 @@ export const dashboardJs = String.raw`'use strict';
   function route() {
     if (!state.key) { show('login'); return; }
     var hash = location.hash;
+    if (hash.indexOf('#/dlq') === 0) setTimeout(statusOnce, 0);
     if (hash.indexOf('#/dlq/') === 0) {
       var id = decodeURIComponent(hash.slice('#/dlq/'.length));
       if (state.view !== 'dlq-entry') $('e-result').textContent = '';
@@ -331,16 +334,14 @@ export const dashboardJs = String.raw`'use strict';
     }
   }
   // The readiness pill stays current on every view (the overview also refreshes it with its figures).
-  function refreshStatus() {
-    if (state.key && state.view !== 'overview') {
-      fetch('/health/ready').then(function (res) { return res.json(); }).then(function (r) {
-        setStatus(r.status, Object.keys(r.checks).map(function (n) { return n + ': ' + (r.checks[n].ok ? 'ok' : 'DOWN') + ' (' + r.checks[n].detail + ')'; }).join('\n'));
-      }).catch(function () { setStatus('unreachable', 'The gateway did not answer.'); });
-    }
-    setTimeout(refreshStatus, 5000);
+  function statusOnce() {
+    if (!state.key || state.view === 'overview') return;
+    fetch('/health/ready').then(function (res) { return res.json(); }).then(function (r) {
+      setStatus(r.status, Object.keys(r.checks).map(function (n) { return n + ': ' + (r.checks[n].ok ? 'ok' : 'DOWN') + ' (' + r.checks[n].detail + ')'; }).join('\n'));
+    }).catch(function () { setStatus('unreachable', 'The gateway did not answer.'); });
   }
   window.addEventListener('hashchange', route);
   route();
-  refreshStatus();
+  setInterval(statusOnce, 5000);
 })();
 `;

@@ -116,7 +116,8 @@ small, .sub { color: var(--muted); font-weight: 400; font-size: .8rem; }
 .grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0 1rem; }
 @media (max-width: 1000px) { .tiles { grid-template-columns: repeat(3, 1fr); } .grid { grid-template-columns: 1fr; } }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; }
-th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+td.wrap { overflow-wrap: anywhere; } td.nowrap { white-space: nowrap; }
 th { color: var(--muted); font-weight: 500; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .mono, .code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: .8rem; }
 .code { color: var(--bad); }
