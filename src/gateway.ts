@@ -16,6 +16,7 @@ import { loadTenantsFile, newTenantDirectory, type TenantDirectory } from './con
 import { newPipeline, type Pipeline, type PipelineObserver } from './core/pipeline.js';
 import type { ChainClient, DeadLetter, Signer, Store } from './core/ports.js';
 import type { Clock } from './core/types.js';
+import { toBase64Url } from './core/encoding.js';
 import { createGatewayApp } from './http-app.js';
 import { createLogger, type Logger } from './logging.js';
 import type { RestDeps } from './ingest/rest/rest.module.js';
@@ -76,11 +77,12 @@ async function openStore(config: GatewayConfig): Promise<Store> {
     : openEmbeddedStore({ dataDir: join(config.dataDir, 'store') });
 }
 
-async function openChain(config: GatewayConfig, signer: Signer, clock: Clock): Promise<ChainClient> {
+async function openChain(config: GatewayConfig, signer: Signer, clock: Clock, logger: Logger): Promise<ChainClient> {
   if (config.chain.kind === 'fabric') {
-    // Loaded only when configured: the Fabric client pulls in gRPC, which `npm start` does not need.
-    const { openFabricChainFromProfile } = await import('../adapters/chains/fabric/fabric-chain.js');
-    return openFabricChainFromProfile(config.chain.profile);
+    // Anchors only once the chaincode knows the gateway key (registering it when configured to).
+    const { openGatedFabricChain } = await import('./fabric-key-gate.js');
+    const key = { keyId: signer.keyId, alg: signer.alg, publicKey: toBase64Url(signer.publicKey) };
+    return openGatedFabricChain({ profile: config.chain.profile, key, registerAs: config.chain.registerKeyAs, logger: logger.child({ component: 'fabric' }) });
   }
   return openEmbeddedLedger({ dir: join(config.dataDir, 'ledger'), signer, clock });
 }
@@ -126,7 +128,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     const store = await openStore(config);
     cleanups.push(() => store.close());
-    const chain = await openChain(config, key.signer, clock);
+    const chain = await openChain(config, key.signer, clock, logger);
     cleanups.push(() => chain.close());
     logger.info({ store: config.store.kind, chain: chain.kind, network: chain.network }, 'store and chain open');
 

@@ -25,6 +25,10 @@ export const envSchema = z.object({
   CROSSGATE_PG_POOL_SIZE: intSetting(1, 200).default(10),
   CROSSGATE_CHAIN: z.enum(['embedded', 'fabric']).default('embedded'),
   CROSSGATE_FABRIC_PROFILE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** Register the gateway's signing key on the anchor chaincode at start, as the profile's admin identity (docs/fabric.md). */
+  CROSSGATE_FABRIC_REGISTER_KEY: boolSetting.default(false),
+  /** The profile identity that registers the key when CROSSGATE_FABRIC_REGISTER_KEY=true. */
+  CROSSGATE_FABRIC_ADMIN_IDENTITY: z.string().min(1).default('admin'),
   CROSSGATE_SIGNING_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   CROSSGATE_SIGNING_ALG: z.enum(['Ed25519', 'ES256', 'ES256K']).default('Ed25519'),
   CROSSGATE_BATCH_MAX_RECORDS: intSetting(1, 1_000_000).default(10_000),
@@ -63,6 +67,9 @@ export const envSchema = z.object({
   if (env.CROSSGATE_CHAIN === 'fabric' && env.CROSSGATE_FABRIC_PROFILE === undefined) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_FABRIC_PROFILE'], message: 'is required when CROSSGATE_CHAIN=fabric' });
   }
+  if (env.CROSSGATE_FABRIC_REGISTER_KEY && env.CROSSGATE_CHAIN !== 'fabric') {
+    ctx.addIssue({ code: 'custom', path: ['CROSSGATE_FABRIC_REGISTER_KEY'], message: 'applies only with CROSSGATE_CHAIN=fabric' });
+  }
   const topics = [env.CROSSGATE_KAFKA_TOPIC_TRANSPORT, env.CROSSGATE_KAFKA_TOPIC_FINANCE, env.CROSSGATE_KAFKA_TOPIC_TELECOM];
   if (new Set(topics).size !== topics.length) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_KAFKA_TOPIC_TRANSPORT'], message: 'the three sector topics must differ (the topic picks the decoder)' });
@@ -81,7 +88,7 @@ export interface GatewayConfig {
   readonly devApiKey: string | undefined;
   readonly tenantsFile: string | undefined;
   readonly store: { readonly kind: 'embedded' } | { readonly kind: 'postgres'; readonly connectionString: string; readonly poolSize: number };
-  readonly chain: { readonly kind: 'embedded' } | { readonly kind: 'fabric'; readonly profile: string };
+  readonly chain: { readonly kind: 'embedded' } | FabricChainConfig;
   readonly signingKeyFile: string | undefined;
   readonly signingAlg: 'Ed25519' | 'ES256' | 'ES256K';
   readonly limits: {
@@ -99,6 +106,15 @@ export interface GatewayConfig {
   readonly extraSchemas: readonly string[];
   /** Kafka ingestion, when CROSSGATE_KAFKA_BROKERS is set. */
   readonly kafka?: KafkaConfig;
+}
+
+/** CROSSGATE_CHAIN=fabric and its CROSSGATE_FABRIC_* settings. */
+export interface FabricChainConfig {
+  readonly kind: 'fabric';
+  /** Absolute path of the JSON connection profile. */
+  readonly profile: string;
+  /** The profile identity that registers the gateway key at start, or undefined to only check that it is registered. */
+  readonly registerKeyAs: string | undefined;
 }
 
 /** The Kafka consumer's settings (CROSSGATE_KAFKA_*). */
@@ -151,7 +167,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       ? { kind: 'postgres', connectionString: e.CROSSGATE_PG_URL ?? '', poolSize: e.CROSSGATE_PG_POOL_SIZE }
       : { kind: 'embedded' },
     chain: e.CROSSGATE_CHAIN === 'fabric'
-      ? { kind: 'fabric', profile: abs(e.CROSSGATE_FABRIC_PROFILE ?? '') }
+      ? {
+        kind: 'fabric',
+        profile: abs(e.CROSSGATE_FABRIC_PROFILE ?? ''),
+        registerKeyAs: e.CROSSGATE_FABRIC_REGISTER_KEY ? e.CROSSGATE_FABRIC_ADMIN_IDENTITY : undefined,
+      }
       : { kind: 'embedded' },
     signingKeyFile: e.CROSSGATE_SIGNING_KEY_FILE === undefined ? undefined : abs(e.CROSSGATE_SIGNING_KEY_FILE),
     signingAlg: e.CROSSGATE_SIGNING_ALG,
