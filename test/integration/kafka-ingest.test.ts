@@ -185,13 +185,18 @@ describe('Kafka ingest', () => {
       assert.ok([...committed.values()].every((o) => o === -1n), 'nothing committed while the pipeline is full');
       assert.equal((await h.store.findRecords(records.map((r) => ({ source: r.source, id: r.id })))).length, 0);
       assert.equal((await ingest.health()).ok, true, 'paused is healthy: back-pressure, not failure');
+      const lagWhilePaused = await ingest.lag();
+      assert.equal(lagWhilePaused.filter((l) => l.topic === topics.transport).reduce((n, l) => n + l.lag, 0), records.length);
+      assert.equal(lagWhilePaused.length, 9, 'three partitions of each sector topic');
 
       full = false;
       await waitUntilCommittedToEnd(ctx, groupId, topics);
       assert.equal(ingest.paused, false);
+      assert.ok((await ingest.lag()).every((l) => l.lag === 0), 'no lag once everything is committed');
     } finally {
       await ingest.stop();
     }
+    assert.equal((await ingest.health()).ok, false, 'a stopped consumer is not ready');
     assert.equal((await h.store.findRecords(records.map((r) => ({ source: r.source, id: r.id })))).length, records.length);
   });
 });

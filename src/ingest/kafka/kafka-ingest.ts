@@ -150,6 +150,8 @@ export class KafkaIngest implements KafkaStatus {
         ...(this.#deps.onRejected ? { onRejected: this.#deps.onRejected } : {}),
         onRetry: (step, err) => this.#deps.logger?.warn({ component: 'kafka', step, err }, 'retrying after a failure'),
       });
+      // Running before run(): its first batch may arrive before run()'s promise is seen to resolve.
+      this.#state = 'running';
       await this.#consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -170,7 +172,6 @@ export class KafkaIngest implements KafkaStatus {
           this.#deps.onBatch?.(batch.topic, batch.partition, result);
         },
       });
-      this.#state = 'running';
       this.#deps.logger?.info({ component: 'kafka', groupId: this.options.groupId, topics: this.consumedTopics() }, 'Kafka ingest started');
     } catch (error) {
       await this.#disconnectAll();

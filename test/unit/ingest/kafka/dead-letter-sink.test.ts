@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DlqHeaders } from '../../../../adapters/kafka/dlq.js';
+import { ErrorCodes, rejection } from '../../../../src/core/errors.js';
+import type { DeadLetterInput } from '../../../../src/core/ports.js';
+import { newKafkaDeadLetterSink, type DeadLetterEntry } from '../../../../src/ingest/kafka/dead-letter-sink.js';
+
+function entry(topic: string, offset: string, value: Buffer | null): DeadLetterEntry {
+  return {
+    record: { topic, partition: 0, offset, timestamp: '1700000000000', key: Buffer.from('k'), value, headers: { ce_id: Buffer.from('x'), h: ['a', 'b'] } },
+    rejection: rejection(ErrorCodes.SchemaInvalid, 'bad', [{ path: ['data', 'x'], code: 'custom', message: 'no' }]),
+    tenant: 'metro',
+    recordId: { source: '/s', id: 'x' },
+    type: 'cn.gov.transport.trip',
+    sector: 'transport',
+  };
+}
+
+describe('Kafka dead-letter sink', () => {
+  it('publishes to each record topic\'s .dlq with acks=all in one request', async () => {
+    const sent: unknown[] = [];
+    const sink = newKafkaDeadLetterSink({
+      producer: { sendBatch: async (batch) => { sent.push(batch); return []; } },
+      store: { addDeadLetter: async () => 'id' },
+      gatewayVersion: '9.9.9',
+    });
+    await sink.publish([entry('a.events', '1', Buffer.from('v1')), entry('b.events', '2', null), entry('a.events', '3', Buffer.from('v3'))], 42);
+    assert.equal(sent.length, 1);
+    const batch = sent[0] as { acks: number; topicMessages: { topic: string; messages: { value: Buffer | null; headers: Record<string, unknown> }[] }[] };
+    assert.equal(batch.acks, -1);
+    assert.deepEqual(batch.topicMessages.map((t) => [t.topic, t.messages.length]), [['a.events.dlq', 2], ['b.events.dlq', 1]]);
+    const first = batch.topicMessages[0]?.messages[0];
+    assert.equal(first?.headers[DlqHeaders.rejectedAt], '42');
+    assert.equal(first?.headers[DlqHeaders.gatewayVersion], '9.9.9');
+    assert.equal(first?.headers[DlqHeaders.recordId], 'x');
+  });
+
+  it('publishes nothing for no entries', async () => {
+    let calls = 0;
+    const sink = newKafkaDeadLetterSink({ producer: { sendBatch: async () => { calls += 1; return []; } }, store: { addDeadLetter: async () => 'id' }, gatewayVersion: '1' });
+    await sink.publish([], 1);
+    assert.equal(calls, 0);
+  });
+
+  it('indexes the record with its Kafka coordinates and original bytes', async () => {
+    const added: DeadLetterInput[] = [];
+    const sink = newKafkaDeadLetterSink({
+      producer: { sendBatch: async () => [] },
+      store: { addDeadLetter: async (input) => { added.push(input); return 'id'; } },
+      gatewayVersion: '1',
+    });
+    await sink.index(entry('a.events', '7', Buffer.from([0xff, 0x00])), 99);
+    await sink.index(entry('a.events', '8', null), 99);
+    const [one, two] = added;
+    assert.equal(one?.origin, 'kafka');
+    assert.equal(one?.tenant, 'metro');
+    assert.equal(one?.code, 'CG_SCHEMA_INVALID');
+    assert.deepEqual(one?.issues, [{ path: ['data', 'x'], code: 'custom', message: 'no' }]);
+    assert.deepEqual(Buffer.from(one?.payload ?? []), Buffer.from([0xff, 0x00]));
+    assert.deepEqual(one?.headers, { ce_id: 'x', h: 'a, b' });
+    assert.deepEqual(one?.kafka, { topic: 'a.events', partition: 0, offset: '7', key: 'k', timestamp: '1700000000000' });
+    assert.equal(one?.createdAt, 99);
+    assert.equal(two?.payload.length, 0, 'a record without a value is kept as empty bytes');
+  });
+});
