@@ -71,11 +71,12 @@ ensure_binaries() {
 }
 
 # Runs a PostgreSQL program as the server's owner: `postgres` when we are root, ourselves otherwise.
+# fd 9 (our lock) is closed for it, or the server would inherit the lock and hold it forever.
 as_owner() {
   if [[ "$(id -u)" == 0 ]]; then
-    runuser -u postgres -- "$@"
+    runuser -u postgres -- "$@" 9>&-
   else
-    "$@"
+    "$@" 9>&-
   fi
 }
 
@@ -89,7 +90,7 @@ ensure_user() {
 }
 
 prepare_dirs() {
-  mkdir -p "$PG_HOME" "$SOCKET_DIR"
+  mkdir -p "$PG_HOME" "$SOCKET_DIR" 2>/dev/null || die "cannot create $PG_HOME (set CROSSGATE_STATE_DIR to a writable directory)"
   # The server user must reach its data dir through every parent directory.
   chmod a+x "$STATE_DIR" "$PG_HOME" 2>/dev/null || true
   if [[ "$(id -u)" == 0 ]]; then
@@ -151,7 +152,17 @@ wait_ready() {
   done
 }
 
+# Two `start`s at once (parallel test runs) must not both run initdb or pick ports.
+take_lock() {
+  mkdir -p "$PG_HOME" 2>/dev/null || die "cannot create $PG_HOME (set CROSSGATE_STATE_DIR to a writable directory)"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$PG_HOME/.lock"
+    flock -w 300 9 || die "another postgres.sh holds $PG_HOME/.lock"
+  fi
+}
+
 cmd_start() {
+  take_lock
   ensure_binaries
   if is_running; then
     log "already running on 127.0.0.1:$(current_port)"
@@ -179,6 +190,7 @@ cmd_start() {
 }
 
 cmd_stop() {
+  take_lock
   BIN_DIR="$(find_bindir)"
   if [[ -z "$BIN_DIR" || ! -f "$DATA_DIR/PG_VERSION" ]]; then
     log "not running (no cluster)"
