@@ -15,13 +15,21 @@ export interface PostgresStoreOptions {
   readonly connectionString: string;
   /** Pool size; 10 by default. */
   readonly poolSize?: number;
+  /** How long to wait for a connection before failing with StoreError; 10 s by default. */
+  readonly connectTimeoutMs?: number;
   /** Where the NNN-name.sql files are; found from the project root by default. */
   readonly migrationsDir?: string;
 }
 
 /** Connects, migrates, and returns the store. Throws {@link StoreError} when the database is unusable. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const db = postgresDatabase(new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 }));
+  const db = postgresDatabase(new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    // Without a timeout a blackholed server would hang every caller instead of failing over to 503s.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    application_name: 'crossgate',
+  }));
   try {
     await runMigrations(db, loadMigrations(options.migrationsDir), Date.now());
   } catch (err) {
