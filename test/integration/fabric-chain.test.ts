@@ -2,7 +2,8 @@
  * The Fabric chain adapter, the anchor chaincode and `crossgate verify --fabric` against the real
  * network from scripts/fabric/network.sh (orderer + two organizations, endorsement by both).
  * One file on purpose: the outage test stops the gateway peer, and tests in one file run one
- * after another, so no other Fabric test here sees that outage.
+ * after another, so no other Fabric test here sees that outage. The file holds the network lock
+ * (test/support/fabric-lock.ts) throughout, so no other Fabric test file runs meanwhile either.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +19,15 @@ import { loadFabricProfile } from '../../adapters/chains/fabric/fabric-profile.j
 import { fabricChecker } from '../../src/cli/anchor-checkers.js';
 import { buildReceipt, verifyReceipt } from '../../src/core/receipt.js';
 import { eventually, fabricNode, fabricProfilePath, newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
+import { lockFabricNetwork } from '../support/fabric-lock.js';
+
+let releaseLock: (() => Promise<void>) | undefined;
+before(async () => {
+  releaseLock = await lockFabricNetwork(fabricProfilePath(), 'test/integration/fabric-chain.test');
+});
+after(async () => {
+  await releaseLock?.();
+});
 
 const decoder = new TextDecoder();
 
