@@ -74,6 +74,20 @@ async function measureSaves(store: Store, serverCpuMs: () => Promise<number>): P
   return { perSecond: records / seconds, cpuMicros: (cpu.user + cpu.system + serverMs * 1000) / records };
 }
 
+/** BATCHES fresh batches saved by `writers` concurrent loops (several batchers sharing one store). */
+async function measureConcurrentSaves(store: Store, writers: number): Promise<number> {
+  const batches = Array.from({ length: BATCHES }, (_, i) => makeBatch(1_000 + i));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: writers }, async () => {
+    while (next < batches.length) {
+      const result = await store.saveBatch(batches[next++]!, 1);
+      if (!result.ok) throw new Error('bench batch conflicted');
+    }
+  }));
+  return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
+}
+
 /** CPU time (ms) of the server processes serving `database`, read from /proc (same machine only). */
 async function backendCpuMs(admin: pg.Client, database: string): Promise<number> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
@@ -122,7 +136,7 @@ async function measureBaseline(db: RawRunner): Promise<number> {
   return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
 }
 
-async function benchPostgres(adminUrl: string): Promise<{ saves: Rates; raw: number }> {
+async function benchPostgres(adminUrl: string): Promise<{ saves: Rates; concurrent: number; raw: number }> {
   const database = `cg_bench_${hex(6)}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -132,12 +146,13 @@ async function benchPostgres(adminUrl: string): Promise<{ saves: Rates; raw: num
   try {
     const store = await openPostgresStore({ connectionString: url.toString(), poolSize: 2 });
     const saves = await measureSaves(store, () => backendCpuMs(admin, database));
+    const concurrent = await measureConcurrentSaves(store, 2);
     await store.close();
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     const raw = await measureBaseline(client);
     await client.end();
-    return { saves, raw };
+    return { saves, concurrent, raw };
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
@@ -172,6 +187,7 @@ export async function runStoreBench(): Promise<BenchResult> {
   if (adminUrl !== undefined && adminUrl !== '') {
     const r = await benchPostgres(adminUrl);
     metrics['postgres saveBatch'] = { value: Math.round(r.saves.perSecond), unit: 'records/s' };
+    metrics['postgres saveBatch, 2 concurrent writers'] = { value: Math.round(r.concurrent), unit: 'records/s' };
     metrics['postgres saveBatch CPU (client + backend)'] = { value: Number(r.saves.cpuMicros.toFixed(2)), unit: 'µs/record' };
     baseline['postgres bare unnest insert'] = { value: Math.round(r.raw), unit: 'records/s' };
   } else {
