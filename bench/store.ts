@@ -3,7 +3,8 @@
  * embedded PGlite store. The baseline is the same parameters sent through the same `unnest` insert into
  * a bare table (no keys, no sort, no conflict check, no batch row): what moving the bytes in costs.
  *
- *   node dist/bench/store.js                  both backends (PostgreSQL needs CROSSGATE_TEST_PG_URL)
+ *   node dist/bench/store.js                  both backends (PostgreSQL needs CROSSGATE_TEST_PG_URL);
+ *                                             writes bench/results/store.json
  *   CROSSGATE_BENCH_BATCHES=20 node dist/bench/store.js
  *
  * PostgreSQL runs in a throwaway database created beside the one in CROSSGATE_TEST_PG_URL.
@@ -18,7 +19,7 @@ import { createPGlite, openEmbeddedStore } from '../adapters/store/embedded-stor
 import { openPostgresStore } from '../adapters/store/postgres-store.js';
 import type { Store } from '../src/core/ports.js';
 import type { SealedBatch } from '../src/core/types.js';
-import { printResult, type BenchResult, type Figure } from './result.js';
+import { printResult, writeResult, type BenchResult, type Figure } from './result.js';
 
 const BATCH_SIZE = Number(process.env['CROSSGATE_BENCH_BATCH_SIZE'] ?? 5_000);
 const BATCHES = Number(process.env['CROSSGATE_BENCH_BATCHES'] ?? 10);
@@ -210,5 +211,7 @@ export async function runStoreBench(): Promise<BenchResult> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printResult(await runStoreBench());
+  const result = await runStoreBench();
+  printResult(result);
+  console.log(`  written to ${writeResult(result)}`);
 }
