@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { StoreError } from '../../src/core/errors.js';
 import type { Store } from '../../src/core/ports.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { loadMigrations, runMigrations } from './migrations.js';
 import type { SqlDatabase, SqlExecutor } from './sql-database.js';
 import { SqlStore } from './sql-store.js';
@@ -20,19 +21,25 @@ export interface EmbeddedStoreOptions {
 
 /**
  * Opens (or creates) the embedded database, migrates it, and returns the store.
- * Only one process may open a data directory at a time. Throws {@link StoreError} when it cannot open.
+ * One store at a time may open a data directory (see data-dir-lock.ts); a second open, from this
+ * process or another, throws {@link StoreError}, as does any other failure to open.
  */
 export async function openEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<Store> {
   let pglite: PGlite | undefined;
+  let unlock: (() => void) | undefined;
   try {
-    if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
+    if (options.dataDir !== undefined) {
+      mkdirSync(options.dataDir, { recursive: true });
+      unlock = lockDataDir(options.dataDir);
+    }
     pglite = createPGlite(options.dataDir);
     await pglite.waitReady;
-    const db = pgliteDatabase(pglite);
+    const db = pgliteDatabase(pglite, unlock);
     await runMigrations(db, loadMigrations(options.migrationsDir), Date.now());
     return new SqlStore(db);
   } catch (err) {
     await pglite?.close().catch(() => undefined);
+    unlock?.();
     throw new StoreError(`cannot open the embedded store: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
@@ -62,8 +69,11 @@ export function createPGlite(dataDir?: string): PGlite {
   return new PGlite({ ...(dataDir === undefined ? {} : { dataDir }), parsers: fastParsers, serializers: fastSerializers });
 }
 
-/** Adapts a PGlite instance to {@link SqlDatabase}. PGlite runs one transaction at a time. */
-export function pgliteDatabase(pglite: PGlite): SqlDatabase {
+/**
+ * Adapts a PGlite instance to {@link SqlDatabase}. PGlite runs one transaction at a time.
+ * `afterClose` runs once the instance is closed (the data-directory lock's release).
+ */
+export function pgliteDatabase(pglite: PGlite, afterClose?: () => void): SqlDatabase {
   const executor = (target: PGlite | Transaction): SqlExecutor => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
       const result = await target.query<R>(sql, params === undefined ? undefined : [...params]);
@@ -79,7 +89,7 @@ export function pgliteDatabase(pglite: PGlite): SqlDatabase {
     ...executor(pglite),
     transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> => pglite.transaction((tx) => fn(executor(tx))),
     close() {
-      closed ??= pglite.closed ? Promise.resolve() : pglite.close();
+      closed ??= (pglite.closed ? Promise.resolve() : pglite.close()).finally(() => afterClose?.());
       return closed;
     },
   };
