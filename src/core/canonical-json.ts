@@ -11,10 +11,10 @@
  *   delegated to the engine, which is both correct by specification and the fastest option in V8.
  * - Object members are sorted by their names as arrays of UTF-16 code units (§3.2.3). That is the
  *   default comparator of Array.prototype.sort, so no comparator callback is needed.
- * - The output is built by string concatenation (V8 ropes, flattened once by the caller's UTF-8 encode);
- *   no intermediate arrays besides the sorted key list, which sorting needs anyway. This runs once per
- *   record on the ingest hot path. Strings with nothing to escape (one regex test) are just quoted,
- *   skipping JSON.stringify and the surrogate check: about 1.5x faster on typical records.
+ * - This runs once per record on the ingest hot path. The fast path copies the value with every
+ *   object's members inserted in sorted order and hands the copy to the engine's JSON.stringify, which
+ *   keeps insertion order for non-integer keys; whatever it cannot vouch for falls back to the slow path
+ *   (string concatenation, one member at a time), which also produces every error.
  * - Anything outside the JSON data model is a bug in the caller, not data: undefined (also as an
  *   object member or array element, which JSON.stringify would silently drop or turn into null),
  *   functions, symbols, bigint, NaN/±Infinity, non-plain objects (Date, Map, typed arrays, class
@@ -38,8 +38,87 @@ interface WellFormedString {
  * @throws TypeError when `value` is not pure JSON data (see the rationale above).
  */
 export function canonicalJson(value: unknown): string {
+  if (!prototypesHaveToJson()) {
+    const sorted = sortedCopy(value, 0);
+    if (sorted !== BAIL) {
+      const text = JSON.stringify(sorted);
+      // JSON.stringify writes a lone surrogate as a lowercase \udXXX escape; JCS rejects it. A false
+      // hit (an escaped backslash followed by "ud8..") only costs the slow path.
+      if (!text.includes('\\ud') || !LONE_SURROGATE_ESCAPE.test(text)) return text;
+    }
+  }
   return serialize(value, []);
 }
+
+// ---- fast path ------------------------------------------------------------------------------------
+//
+// Builds a copy of `value` whose objects hold their members in JCS order and lets the engine's
+// JSON.stringify write it: about 3x faster than concatenating strings here. Anything the fast path
+// cannot prove it writes exactly as JCS does makes it give up (BAIL) and the slow path above decides,
+// so errors and edge cases behave exactly as before:
+// - object keys that start with a digit: V8 orders integer-like keys ("1", "10") numerically first
+//   whatever the insertion order, so a sorted copy would not stay sorted;
+// - "__proto__" as a key: assigning it to the copy would set the prototype instead of a member;
+// - non-finite numbers, undefined, functions, symbols, bigint, non-plain objects, too deep nesting
+//   (which is also how cycles end up here): the slow path throws its TypeError;
+// - a toJSON on Object.prototype or Array.prototype would change JSON.stringify's output.
+
+/** Marks "the fast path cannot handle this value". Private, so no input can be it. */
+const BAIL: unknown = Object.freeze({});
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
+
+function prototypesHaveToJson(): boolean {
+  return Object.hasOwn(Object.prototype, 'toJSON') || Object.hasOwn(Array.prototype, 'toJSON');
+}
+
+function sortedCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : BAIL;
+    case 'object': {
+      if (value === null) return null;
+      if (depth >= MAX_DEPTH) return BAIL;
+      if (Array.isArray(value)) {
+        const n = value.length;
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) {
+          // Holes read as undefined and bail like undefined elements.
+          const item = sortedCopy(value[i], depth + 1);
+          if (item === BAIL) return BAIL;
+          out[i] = item;
+        }
+        return out;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return BAIL;
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record);
+      let inOrder = true;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        const first = key.charCodeAt(0);
+        if ((first >= 48 && first <= 57) || key === '__proto__') return BAIL;
+        if (i > 0 && (keys[i - 1] as string) > key) inOrder = false;
+      }
+      if (!inOrder) keys.sort();
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        const member = sortedCopy(record[key], depth + 1);
+        if (member === BAIL) return BAIL;
+        out[key] = member;
+      }
+      return out;
+    }
+    default:
+      return BAIL;
+  }
+}
+
+// ---- slow path: string concatenation, exact errors ------------------------------------------------
 
 /**
  * Code units that need more than quoting: escapes (`"`, `\`, controls) or a well-formedness check

@@ -105,3 +105,75 @@ describe('canonicalJson: agrees with the independent `canonicalize` package', ()
     }), { numRuns: 300 });
   });
 });
+
+/** An object parsed from JSON text, so keys such as "__proto__" are own data members as in real input. */
+function objectFromEntries(entries: readonly (readonly [string, unknown])[]): unknown {
+  return JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
+}
+
+/** Keys that V8 orders specially or that a naive copy would mishandle. */
+const trickyKey = fc.oneof(
+  fc.nat().map(String),
+  fc.constantFrom('0', '1', '10', '9', '01', '-1', '1.5', '1e3', '4294967294', '4294967295', '4294967296', '__proto__', 'constructor', 'toJSON', '', ' '),
+  fc.string({ unit: 'grapheme', maxLength: 6 }),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+);
+
+describe('canonicalJson: fast path (sorted copy + JSON.stringify) agrees with `canonicalize`', () => {
+  it('on objects with integer-like, __proto__ and other tricky keys', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(trickyKey, fc.jsonValue({ maxDepth: 2 })), { maxLength: 12 }), (entries) => {
+      const value = objectFromEntries(entries);
+      assert.equal(canonicalJson(value), canonicalize(value));
+      assert.equal(canonicalJson([value, { nested: value }]), canonicalize([value, { nested: value }]));
+    }), { numRuns: 500 });
+  });
+  it('on unicode keys and values, including text that looks like a surrogate escape', () => {
+    const text = fc.oneof(
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('\\ud800', 'a\\\\udfff', '\\\\\\udc00', '\ud83d\ude00', '\u2028\u2029', '\u007f\u0000\u001f', '中文 ünïcödé'),
+    );
+    fc.assert(fc.property(fc.array(fc.tuple(text, text), { maxLength: 8 }), fc.array(text, { maxLength: 4 }), (entries, items) => {
+      const value = [objectFromEntries(entries), items];
+      assert.equal(canonicalJson(value), canonicalize(value));
+    }), { numRuns: 500 });
+  });
+  it('on deeply nested arrays and objects', () => {
+    const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constant(null), fc.string()),
+        fc.array(tie('tree'), { maxLength: 4 }),
+        fc.array(fc.tuple(trickyKey, tie('tree')), { maxLength: 4 }).map((entries) => objectFromEntries(entries)),
+      ),
+    }));
+    fc.assert(fc.property(tree, (value) => {
+      assert.equal(canonicalJson(value), canonicalize(value));
+    }), { numRuns: 500 });
+  });
+  it('rejects a lone surrogate wherever it sits (JSON.stringify would escape it)', () => {
+    const lone = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 2 }), lone, fc.string({ maxLength: 3 }), (value, surrogate, around) => {
+      assert.throws(() => canonicalJson([value, { x: [around + surrogate + around] }]), /lone surrogate/);
+      assert.throws(() => canonicalJson({ a: value, [surrogate]: 1 }), /lone surrogate/);
+    }), { numRuns: 300 });
+  });
+  it('rejects non-JSON values nested anywhere, as TypeError', () => {
+    const bad = fc.constantFrom<unknown>(undefined, NaN, Infinity, -Infinity, 1n, () => 1, Symbol('s'), new Date(0), new Map());
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 2 }), bad, (value, b) => {
+      assert.throws(() => canonicalJson([value, { k: b }]), TypeError);
+      assert.throws(() => canonicalJson({ a: value, z: [b] }), TypeError);
+    }), { numRuns: 200 });
+  });
+  it('ignores a toJSON planted on Object.prototype or Array.prototype, as the slow path does', () => {
+    for (const proto of [Object.prototype, Array.prototype]) {
+      Object.defineProperty(proto, 'toJSON', { value: () => 'planted', configurable: true, writable: true });
+      try {
+        assert.equal(canonicalJson({ b: [1, 2], a: { c: 'x' } }), '{"a":{"c":"x"},"b":[1,2]}');
+      } finally {
+        delete (proto as { toJSON?: unknown }).toJSON;
+      }
+      assert.equal(Object.hasOwn(proto, 'toJSON'), false);
+    }
+  });
+});
