@@ -157,6 +157,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       topics: config.kafka.topics,
       createTopics: config.kafka.createTopics,
       partitionsConsumedConcurrently: config.kafka.concurrency,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.min(defaultKafkaIngestOptions.heartbeatIntervalMs, Math.floor(config.kafka.sessionTimeoutMs / 3)),
       retry: { initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs },
       gatewayVersion: gatewayVersion(),
     }, {

@@ -60,6 +60,8 @@ export const envSchema = z.object({
   CROSSGATE_KAFKA_REPLICATION_FACTOR: intSetting(1, 100).default(1),
   /** Partitions this instance processes at once. */
   CROSSGATE_KAFKA_CONCURRENCY: intSetting(1, 1_000).default(3),
+  /** How long the group waits for a silent member before giving its partitions to the others (a crashed instance). */
+  CROSSGATE_KAFKA_SESSION_TIMEOUT_MS: intSetting(6_000, 1_800_000).default(30_000),
 }).superRefine((env, ctx) => {
   if (env.CROSSGATE_STORE === 'postgres' && env.CROSSGATE_PG_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_PG_URL'], message: 'is required when CROSSGATE_STORE=postgres' });
@@ -126,6 +128,8 @@ export interface KafkaConfig {
   /** Create missing topics with this layout, or false to require them. */
   readonly createTopics: { readonly partitions: number; readonly replicationFactor: number } | false;
   readonly concurrency: number;
+  /** Consumer session timeout; heartbeats go out at a third of it, at most every 3 s. */
+  readonly sessionTimeoutMs: number;
 }
 
 /** Invalid configuration. `settings` names every offending environment variable. */
@@ -197,6 +201,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
           ? { partitions: e.CROSSGATE_KAFKA_TOPIC_PARTITIONS, replicationFactor: e.CROSSGATE_KAFKA_REPLICATION_FACTOR }
           : false,
         concurrency: e.CROSSGATE_KAFKA_CONCURRENCY,
+        sessionTimeoutMs: e.CROSSGATE_KAFKA_SESSION_TIMEOUT_MS,
       },
     }),
   };

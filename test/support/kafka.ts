@@ -158,6 +158,22 @@ export class KafkaTestContext {
     return new Map((result?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
   }
 
+  /** Sum over the sector topics' partitions of the group's committed offsets (nothing committed counts 0). */
+  async committedTotal(groupId: string, topics: SectorTopics): Promise<bigint> {
+    let total = 0n;
+    for (const sector of sectors) {
+      for (const offset of (await this.committedOffsets(groupId, topics[sector])).values()) if (offset > 0n) total += offset;
+    }
+    return total;
+  }
+
+  /** Sum over the sector topics' partitions of the high watermarks: records produced so far. */
+  async endTotal(topics: SectorTopics): Promise<bigint> {
+    let total = 0n;
+    for (const sector of sectors) for (const end of (await this.endOffsets(topics[sector])).values()) total += end;
+    return total;
+  }
+
   /**
    * Reads a whole topic as it is now (e.g. a DLQ): every record below each partition's current high
    * watermark, in partition then offset order. Throws after `timeoutMs` if the records do not arrive.
