@@ -67,8 +67,8 @@ export class MerkleTree {
   readonly size: number;
   /** levels[0] holds the leaf hashes, the last level the root; each flat, 32 bytes per node. */
   readonly #levels: readonly Uint8Array[];
-  /** Buffer views of #levels, made on first use by auditPathHex. */
-  #levelBuffers: readonly Buffer[] | undefined;
+  /** Each of #levels (but the root's) as one lowercase hex string, made on first use by auditPathHex. */
+  #levelHex: readonly string[] | undefined;
 
   private constructor(levels: readonly Uint8Array[], size: number, root: Uint8Array) {
     this.#levels = levels;
@@ -116,20 +116,25 @@ export class MerkleTree {
   }
 
   /**
-   * {@link auditPath} as lowercase hex strings. Sealing a batch asks for every leaf's path, so this
-   * reads hex straight out of the flat levels instead of making a view per node.
+   * {@link auditPath} as lowercase hex strings. Sealing a batch asks for every leaf's path (about a
+   * dozen nodes each), so every level is hex-encoded once, in one native call, and each node is a
+   * substring of it: V8 makes those slices without copying, which is several times cheaper than one
+   * encode call per node and keeps one hex copy of the tree instead of one per path.
    */
   auditPathHex(index: number): string[] {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
       throw new RangeError(`leaf index ${index} is outside the tree of size ${this.size}`);
     }
-    this.#levelBuffers ??= this.#levels.map((level) => Buffer.from(level.buffer, level.byteOffset, level.byteLength));
+    this.#levelHex ??= this.#levels
+      .slice(0, -1)
+      .map((level) => Buffer.from(level.buffer, level.byteOffset, level.byteLength).toString('hex'));
     const path: string[] = [];
+    const hexLen = 2 * HASH_LEN;
     let i = index;
-    for (let l = 0; l < this.#levelBuffers.length - 1; l++) {
-      const level = this.#levelBuffers[l] as Buffer;
+    for (let l = 0; l < this.#levelHex.length; l++) {
+      const level = this.#levelHex[l] as string;
       const sibling = i % 2 === 0 ? i + 1 : i - 1;
-      if (sibling < level.length / HASH_LEN) path.push(level.toString('hex', sibling * HASH_LEN, (sibling + 1) * HASH_LEN));
+      if (sibling * hexLen < level.length) path.push(level.slice(sibling * hexLen, (sibling + 1) * hexLen));
       i = Math.floor(i / 2);
     }
     return path;
