@@ -143,6 +143,10 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
     onAnchored: () => {
       outboxDepth = Math.max(0, outboxDepth - 1);
     },
+    // The store is the truth when instances share it (the tally above only sees this one's batches).
+    onOutboxDepth: (depth) => {
+      outboxDepth = depth;
+    },
   });
 
   const batcher = new Batcher<QueuedRecord>(

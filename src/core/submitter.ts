@@ -30,6 +30,11 @@ export interface SubmitterOptions {
   readonly observer?: PipelineObserver;
   /** Told after each batch is anchored (the pipeline keeps its outbox depth this way). */
   readonly onAnchored?: (entry: OutboxEntry) => void;
+  /**
+   * Told the store's outbox depth after each round. Instances sharing a store share its outbox: one
+   * may anchor (or an operator fail) batches another sealed, which no `onAnchored` of the sealer sees.
+   */
+  readonly onOutboxDepth?: (depth: number) => void;
   /** Told when a store read fails, so the edge can log it. */
   readonly onError?: (error: unknown) => void;
 }
@@ -107,6 +112,13 @@ export class Submitter {
       for (const entry of due) {
         if (this.#stopped || this.#paused) break;
         await this.#anchorOne(entry);
+      }
+      if (this.options.onOutboxDepth) {
+        try {
+          this.options.onOutboxDepth(await store.outboxDepth());
+        } catch (error) {
+          this.options.onError?.(error);
+        }
       }
       // A full round may mean more is due right away; otherwise wait for a kick or the next poll.
       if (due.length < (this.options.roundSize ?? 32) && !this.#kicked) await this.#sleep(pollMs);
