@@ -23,7 +23,8 @@ import type {
   DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterOrigin, DeadLetterState,
   HealthStatus, OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
-import type { ChainAnchor, Receipt, RecordId, SealedBatch } from '../../src/core/types.js';
+import type { ChainAnchor, Receipt, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
+import { intArrayLiteral, textArrayLiteral } from './array-literal.js';
 import type { SqlDatabase } from './sql-database.js';
 import {
   batchColumns, bytes, deadLetterColumns, json, num, toAuditEntry, toDeadLetter, toOutboxEntry, toStoredRecord,
@@ -94,9 +95,7 @@ export class SqlStore implements Store {
     const sources = new Array<string>(n), ids = new Array<string>(n), digests = new Array<string>(n);
     const types = new Array<string>(n), tenants = new Array<string>(n), leaves = new Array<number>(n);
     const offsets = new Array<number>(n), lengths = new Array<number>(n);
-    let proofBytes = 0;
-    for (const r of records) proofBytes += r.proof.length * hashBytes;
-    const proofs = Buffer.allocUnsafe(proofBytes);
+    const nodes: string[] = [];
     let offset = 0;
     order.forEach((from, i) => {
       const r = records[from]!;
@@ -108,14 +107,22 @@ export class SqlStore implements Store {
       leaves[i] = r.leafIndex;
       offsets[i] = offset;
       for (const node of r.proof) {
-        // Buffer's hex decoder stops at the first non-hex character, so a short write means bad input.
-        if (node.length !== hashBytes * 2 || proofs.write(node, offset, 'hex') !== hashBytes) {
-          throw new TypeError(`proof node of ${r.recordId.source} ${r.recordId.id} is not a 32-byte hex hash`);
-        }
-        offset += hashBytes;
+        if (node.length !== hashBytes * 2) throw badProofNode(r);
+        nodes.push(node);
       }
+      offset += r.proof.length * hashBytes;
       lengths[i] = offset - offsets[i]!;
     });
+    // One native decode for the whole batch; it stops at the first non-hex character, so a short
+    // result means some node is not hex.
+    const proofs = Buffer.from(nodes.join(''), 'hex');
+    if (proofs.length !== offset) {
+      throw badProofNode(records.find((r) => r.proof.some((node) => !/^[0-9a-fA-F]{64}$/.test(node)))!);
+    }
+    const params = [
+      textArrayLiteral(sources), textArrayLiteral(ids), textArrayLiteral(digests), textArrayLiteral(types),
+      textArrayLiteral(tenants), header.id, intArrayLiteral(leaves), at, proofs, intArrayLiteral(offsets), intArrayLiteral(lengths),
+    ];
 
     for (let attempt = 1; ; attempt++) {
       try {
@@ -126,7 +133,7 @@ export class SqlStore implements Store {
           const created = await tx.query(insertBatch, [header.id, JSON.stringify(header), signature, header.signer.keyId, at]);
           // The same batch id was saved before (same content): every record of it is a repeat.
           if (created.rows.length === 0) throw new ConflictRollback(records.map((r) => r.recordId));
-          if (n > 0) await tx.query(insertRecords, [sources, ids, digests, types, tenants, header.id, leaves, at, proofs, offsets, lengths]);
+          if (n > 0) await tx.query(insertRecords, params);
         });
         return { ok: true };
       } catch (err) {
@@ -391,6 +398,10 @@ function proofNodes(raw: Uint8Array): string[] {
   const buffer = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   for (let at = 0; at < buffer.length; at += hashBytes) nodes.push(buffer.toString('hex', at, at + hashBytes));
   return nodes;
+}
+
+function badProofNode(r: SealedRecord): TypeError {
+  return new TypeError(`a proof node of ${r.recordId.source} ${r.recordId.id} is not a 32-byte hex hash`);
 }
 
 /** The SQLSTATE of a driver error (both `pg` and PGlite put it in `code`). */

@@ -148,6 +148,18 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
         assert.deepEqual(await store.findRecords(ids), []);
       });
 
+      it('keeps ids and sources with quotes, backslashes, commas, braces, NULL-like text and non-ASCII exactly', async () => {
+        const source = `/test/${unique('odd')}/"quoted", {braced} \\back\\slash`;
+        const ids: RecordId[] = ['a"b', 'c\\d', 'e,f', '{g}', 'NULL', '', ' space ', '北京-地铁', 'emoji-🚇', 'tab\there']
+          .map((id) => ({ source, id }));
+        const batch = makeBatch(ids, { tenant: 'tenant "odd", \\ {x}' });
+        assert.deepEqual(await store.saveBatch(batch, 1), { ok: true });
+        const found = await store.findRecords(ids);
+        assert.deepEqual(found.map((r) => r.recordId), ids);
+        assert.ok(found.every((r) => r.tenant === 'tenant "odd", \\ {x}'));
+        assert.deepEqual(await store.saveBatch(makeBatch([ids[1]!]), 2), { ok: false, conflicts: [ids[1]] });
+      });
+
       it('refuses a proof node that is not a 32-byte hex hash, writing nothing', async () => {
         const ids = freshIds(2);
         const batch = makeBatch(ids);
