@@ -140,7 +140,7 @@ export class SqlStore implements Store {
         if (err instanceof ConflictRollback) return { ok: false, conflicts: err.conflicts };
         const state = sqlState(err);
         if (state === uniqueViolation) {
-          const { rows } = await this.run('saveBatch', () => this.db.query<{ source: string; id: string }>(existingRecords, [sources, ids]));
+          const { rows } = await this.run('saveBatch', () => this.db.query<{ source: string; id: string }>(existingRecords, [params[0], params[1]]));
           const existing = new Set(rows.map((r) => recordKey(r.source, r.id)));
           const conflicts = records.filter((_, i) => existing.has(keys[i]!)).map((r) => r.recordId);
           if (conflicts.length > 0) return { ok: false, conflicts };
