@@ -11,6 +11,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   rest: async () => (await import('./rest.js')).runRestBench,
   kafka: async () => (await import('./kafka.js')).runKafkaBench,
   fabric: async () => (await import('./fabric.js')).runFabricBench,
+  store: async () => (await import('./store.js')).runStoreBench,
 };
 
 const requested = process.argv.slice(2);
