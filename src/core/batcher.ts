@@ -31,7 +31,9 @@ export interface Timers {
 export type SealBatch<T> = (items: readonly T[]) => Promise<void>;
 
 export class Batcher<T> {
-  #waiting: { readonly item: T; readonly bytes: number }[] = [];
+  /** Items waiting for a batch, and their sizes at the same index (no wrapper object per item). */
+  #waiting: T[] = [];
+  #waitingSizes: number[] = [];
   #waitingBytes = 0;
   #sealingCount = 0;
   #lingerTimer: unknown = null;
@@ -61,7 +63,8 @@ export class Batcher<T> {
   /** Adds one item of `bytes` size, or answers 'full' when the queue is at its bound. */
   offer(item: T, bytes: number): 'queued' | 'full' {
     if (this.queued >= this.limits.maxQueued) return 'full';
-    this.#waiting.push({ item, bytes });
+    this.#waiting.push(item);
+    this.#waitingSizes.push(bytes);
     this.#waitingBytes += bytes;
     if (this.#waiting.length >= this.limits.maxRecords || this.#waitingBytes >= this.limits.maxBytes) {
       this.#cut();
@@ -108,14 +111,15 @@ export class Batcher<T> {
   #takeBatch(): T[] {
     let count = 0;
     let bytes = 0;
-    for (const entry of this.#waiting) {
-      if (count === this.limits.maxRecords) break;
-      if (count > 0 && bytes + entry.bytes > this.limits.maxBytes) break;
+    const sizes = this.#waitingSizes;
+    while (count < sizes.length && count < this.limits.maxRecords) {
+      const size = sizes[count] as number;
+      if (count > 0 && bytes + size > this.limits.maxBytes) break;
       count += 1;
-      bytes += entry.bytes;
+      bytes += size;
     }
-    const taken = this.#waiting.splice(0, count);
+    sizes.splice(0, count);
     this.#waitingBytes -= bytes;
-    return taken.map((entry) => entry.item);
+    return this.#waiting.splice(0, count);
   }
 }

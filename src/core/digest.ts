@@ -16,6 +16,11 @@ export function sha256Utf8(text: string): Uint8Array {
   return bufferToBytes(hash('sha256', text, 'buffer'));
 }
 
+/** {@link sha256Utf8} as lowercase hex, straight from the hash (no intermediate bytes object). */
+export function sha256Utf8Hex(text: string): string {
+  return hash('sha256', text, 'hex');
+}
+
 /**
  * SHA-256 of the UTF-8 bytes of the RFC 8785 form of `value`: the record digest and the batch id input.
  * @throws TypeError when `value` is not JSON data (see canonical-json.ts).

@@ -5,8 +5,8 @@
 import { authorize } from './authorize.js';
 import { Batcher, type Timers } from './batcher.js';
 import { canonicalJson } from './canonical-json.js';
-import { sha256Utf8 } from './digest.js';
-import { toHex } from './encoding.js';
+import { sha256Utf8Hex } from './digest.js';
+import { bufferToBytes } from './encoding.js';
 import { parseEnvelope } from './envelope.js';
 import { ErrorCodes, rejection, type Rejection } from './errors.js';
 import type { ChainClient, Signer, Store, StoredRecord } from './ports.js';
@@ -100,15 +100,50 @@ export interface PipelineDeps {
   readonly onError?: (error: unknown) => void;
 }
 
-/** A record that passed every check and waits in the batcher. */
-interface QueuedRecord extends LeafRecord {
-  readonly key: string;
-  readonly sector: string;
-  settle(outcome: SubmitOutcome | Error): void;
+/**
+ * A record that passed every check and waits in the batcher. One object per record holds everything
+ * until its batch is sealed (no per-record closures or copies): up to `maxQueuedRecords` of them are
+ * alive at once, and what they hold is what every young-generation GC has to copy. The digest is
+ * kept as hex only; its bytes are made when the batch is sealed.
+ */
+class QueuedRecord implements LeafRecord {
+  #resolve: ((outcome: SubmitOutcome) => void) | null = null;
+  #reject: ((error: Error) => void) | null = null;
+
+  constructor(
+    /** (source, id) as one string: the key of the pipeline's in-flight map. */
+    readonly key: string,
+    readonly recordId: RecordId,
+    readonly digestHex: string,
+    readonly type: string,
+    readonly sector: string,
+    readonly tenant: string,
+    /** Size counted against the batch byte budget. */
+    readonly bytes: number,
+    private readonly inFlight: Map<string, Promise<SubmitOutcome>>,
+  ) {}
+
+  get digest(): Uint8Array {
+    return bufferToBytes(Buffer.from(this.digestHex, 'hex'));
+  }
+
+  /** A new promise for this record's outcome, settled by {@link settle}. */
+  promise(): Promise<SubmitOutcome> {
+    return new Promise<SubmitOutcome>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  settle(outcome: SubmitOutcome | Error): void {
+    this.inFlight.delete(this.key);
+    if (outcome instanceof Error) this.#reject?.(outcome);
+    else this.#resolve?.(outcome);
+  }
 }
 
 type Checked =
-  | { readonly ok: true; readonly record: Omit<QueuedRecord, 'settle'>; readonly bytes: number }
+  | { readonly ok: true; readonly record: QueuedRecord }
   | { readonly ok: false; readonly outcome: SubmitOutcome };
 
 const defaultTimers: Timers = {
@@ -248,15 +283,14 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
         ErrorCodes.EnvelopeInvalid, `record cannot be canonicalized: ${(error as Error).message}`,
       )) };
     }
-    const digest = sha256Utf8(canonical);
     return {
       ok: true,
-      // UTF-16 length: exact for ASCII, and close enough for a batch byte budget otherwise.
-      bytes: canonical.length,
-      record: {
-        key: keyOf(recordId.source, recordId.id), recordId, digest, digestHex: toHex(digest),
-        type: valid.type, sector: valid.sector, tenant: tenant.id,
-      },
+      record: new QueuedRecord(
+        keyOf(recordId.source, recordId.id), recordId, sha256Utf8Hex(canonical), valid.type, valid.sector, tenant.id,
+        // UTF-16 length: exact for ASCII, and close enough for a batch byte budget otherwise.
+        canonical.length,
+        inFlight,
+      ),
     };
   }
 
@@ -268,33 +302,22 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
     return batcher.room === 0 || outboxDepth >= limits.maxOutboxBatches ? 'full' : 'open';
   }
 
-  function enqueue(checked: Extract<Checked, { ok: true }>): Promise<SubmitOutcome> {
-    const { record, bytes } = checked;
+  function enqueue(record: QueuedRecord): Promise<SubmitOutcome> {
     const first = inFlight.get(record.key);
     if (first !== undefined) {
       // The same (source, id) is on its way already: answer once the first one is settled.
       return first.then(
         (outcome) => outcome.status === 'accepted' || outcome.status === 'duplicate'
           ? answerForStored(record, outcome)
-          : enqueue(checked),
-        () => enqueue(checked),
+          : enqueue(record),
+        () => enqueue(record),
       );
     }
     if (admission() === 'full') return Promise.resolve({ status: 'overloaded', retryAfterSeconds: retryAfterSeconds() });
-    const promise = new Promise<SubmitOutcome>((resolve, reject) => {
-      const queued: QueuedRecord = {
-        ...record,
-        settle: (outcome) => {
-          inFlight.delete(record.key);
-          if (outcome instanceof Error) reject(outcome);
-          else resolve(outcome);
-        },
-      };
-      if (batcher.offer(queued, bytes) === 'full') {
-        inFlight.delete(record.key);
-        resolve({ status: 'overloaded', retryAfterSeconds: retryAfterSeconds() });
-      }
-    });
+    const promise = record.promise();
+    if (batcher.offer(record, record.bytes) === 'full') {
+      return Promise.resolve({ status: 'overloaded', retryAfterSeconds: retryAfterSeconds() });
+    }
     inFlight.set(record.key, promise);
     return promise;
   }
@@ -303,7 +326,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   function submit(input: unknown, tenant: Tenant): Promise<SubmitOutcome> {
     if (closed) return Promise.resolve({ status: 'overloaded', retryAfterSeconds: 5 });
     const checked = check(input, tenant);
-    return checked.ok ? enqueue(checked) : Promise.resolve(checked.outcome);
+    return checked.ok ? enqueue(checked.record) : Promise.resolve(checked.outcome);
   }
 
   submitter.start();
