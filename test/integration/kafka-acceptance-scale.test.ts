@@ -20,9 +20,9 @@ import { openEmbeddedLedger } from '../../adapters/chains/embedded/embedded-ledg
 import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
 import {
   assertDeadLetters, assertExactlyOnce, kafkaGatewayEnv, ledgerDir, produceWorkload, rssMiB, scrapeMetric, StoreProbe,
-  verifyReceiptSample, waitUntilSettled,
+  verifyReceiptSample, waitUntilSettled, withGatewayLogs,
 } from '../support/kafka-acceptance.js';
-import { concatWorkloads, sectorWorkload } from '../support/kafka-workload.js';
+import { concatWorkloads, sectorWorkload, type SectorWorkload } from '../support/kafka-workload.js';
 import { createTestDatabase, http, startGatewayProcess, type GatewayProcess } from '../support/gateway.js';
 import { KafkaTestContext, kafkaBrokers, randomTag, uniqueGroupId, waitFor } from '../support/kafka.js';
 
@@ -108,7 +108,7 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
     await produceWorkload(ctx, topics, second);
 
     const workload = concatWorkloads(first, second);
-    await waitUntilSettled(ctx, probe, groupId, topics, workload.valid.length, 120_000);
+    await withGatewayLogs(waitUntilSettled(ctx, probe, groupId, topics, workload.valid.length, 120_000), a, b);
     await assertExactlyOnce(probe, workload);
     await assertDeadLetters(ctx, probe, topics, workload, false);
     const acceptedByA = await scrapeMetric(a.url, 'crossgate_records_accepted_total');
@@ -133,19 +133,21 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
     const { topics } = await ctx.createSectorTopics();
     const groupId = uniqueGroupId('pause');
     const idPrefix = `${randomTag()}-`;
-    const before = sectorWorkload(3_000, { invalidRatio: 0.0885, seed, idPrefix });
-    const during = sectorWorkload(3_000, { invalidRatio: 0.0885, seed, idPrefix, from: before.next });
-    const more = sectorWorkload(10_000, { invalidRatio: 0.0885, seed, idPrefix, from: during.next });
+    const warmUp = sectorWorkload(3_000, { invalidRatio: 0.0885, seed, idPrefix });
+    const during: SectorWorkload[] = [];
+    let next = warmUp.next;
     const gateway = track(await startGatewayProcess({
       env: kafkaGatewayEnv(topics, groupId, db.url, {
+        // Small batches and a 2-batch outbox: a few hundred records fill it once the chain is down.
+        CROSSGATE_BATCH_MAX_RECORDS: '200',
         CROSSGATE_OUTBOX_MAX_BATCHES: '2',
         CROSSGATE_RETRY_INITIAL_MS: '100',
         CROSSGATE_RETRY_MAX_MS: '500',
       }),
       readyTimeoutMs: 120_000,
     }));
-    await produceWorkload(ctx, topics, before);
-    await waitUntilSettled(ctx, probe, groupId, topics, before.valid.length, 60_000);
+    await produceWorkload(ctx, topics, warmUp);
+    await withGatewayLogs(waitUntilSettled(ctx, probe, groupId, topics, warmUp.valid.length, 60_000), gateway);
     const baselineMiB = rssMiB(gateway.pid);
     let peakMiB = baselineMiB;
     const sampler = setInterval(() => {
@@ -159,14 +161,21 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
     const maintenance = join(ledgerDir(gateway.dataDir), 'MAINTENANCE');
     try {
       writeFileSync(maintenance, 'acceptance test: chain down\n');
-      await produceWorkload(ctx, topics, during);
+      // Records keep arriving, 1,000 at a time, until the consumer says it has paused for the full outbox.
       let detail = '';
-      await waitFor(async () => {
+      const paused = async () => {
         const ready = await http(gateway.url, 'GET', '/health/ready');
         detail = JSON.stringify(ready.body);
         const checks = (ready.body as { checks?: Record<string, { detail?: string }> }).checks;
         return ready.status === 503 && (checks?.['kafka']?.detail ?? '').includes('paused (pipeline full)');
-      }, 60_000, () => `the consumer did not pause for the full outbox: ${detail}`, 100);
+      };
+      while (during.length < 10 && !(await paused())) {
+        const chunk = sectorWorkload(1_000, { invalidRatio: 0.0885, seed, idPrefix, from: next });
+        next = chunk.next;
+        during.push(chunk);
+        await produceWorkload(ctx, topics, chunk);
+      }
+      await waitFor(paused, 30_000, () => `the consumer did not pause for the full outbox: ${detail}`, 100);
       // Batches whose records were all submitted before the gate closed still commit; then nothing moves.
       let committed = await ctx.committedTotal(groupId, topics);
       let unchanged = 0;
@@ -180,20 +189,22 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
       const sealed = (await probe.counts()).sealedBatches;
       assert.ok(sealed >= 2, `the outbox is at its bound (${sealed} sealed batches waiting)`);
 
+      const more = sectorWorkload(10_000, { invalidRatio: 0.0885, seed, idPrefix, from: next });
+      during.push(more);
       await produceWorkload(ctx, topics, more);
       const [committedAfter, endAfter] = [await ctx.committedTotal(groupId, topics), await ctx.endTotal(topics)];
       assert.equal(committedAfter, committed, 'nothing is committed while the chain is down');
       assert.equal(endAfter - committedAfter, lagBefore + 10_000n, 'the lag grows by every record that arrives');
       const growth = peakMiB - baselineMiB;
-      console.log(`chain outage: lag ${lagBefore} → ${endAfter - committedAfter}, RSS ${baselineMiB.toFixed(0)} MiB → peak ${peakMiB.toFixed(0)} MiB`);
+      console.log(`chain outage: paused after ${during.length - 1} chunk(s) of 1,000; lag ${lagBefore} → ${endAfter - committedAfter}, RSS ${baselineMiB.toFixed(0)} MiB → peak ${peakMiB.toFixed(0)} MiB`);
       assert.ok(growth < 150, `memory stays flat while paused (RSS grew ${growth.toFixed(0)} MiB)`);
     } finally {
       rmSync(maintenance, { force: true });
       clearInterval(sampler);
     }
 
-    const workload = concatWorkloads(before, during, more);
-    await waitUntilSettled(ctx, probe, groupId, topics, workload.valid.length, 120_000);
+    const workload = concatWorkloads(warmUp, ...during);
+    await withGatewayLogs(waitUntilSettled(ctx, probe, groupId, topics, workload.valid.length, 120_000), gateway);
     await assertExactlyOnce(probe, workload);
     await assertDeadLetters(ctx, probe, topics, workload, true);
     assert.equal(await scrapeMetric(gateway.url, 'crossgate_records_accepted_total'), workload.valid.length, 'each valid record accepted once');

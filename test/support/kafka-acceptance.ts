@@ -14,7 +14,7 @@ import { dlqTopic, sectors, type SectorTopics } from '../../adapters/kafka/topic
 import { openPostgresStore } from '../../adapters/store/postgres-store.js';
 import { verifyAnchor, verifyReceipt } from '../../src/core/receipt.js';
 import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
-import { http } from './gateway.js';
+import { http, type GatewayProcess } from './gateway.js';
 import { kafkaBrokers, waitFor, type KafkaTestContext } from './kafka.js';
 import { recordKey, type SectorWorkload } from './kafka-workload.js';
 import { prng } from './record-factory.js';
@@ -95,6 +95,16 @@ export class StoreProbe {
 
   close(): Promise<void> {
     return this.pool.end();
+  }
+}
+
+/** Runs `step`; when it fails, the error carries the last log lines of each gateway (what went wrong inside). */
+export async function withGatewayLogs<T>(step: Promise<T>, ...gateways: readonly GatewayProcess[]): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    const logs = gateways.map((g, i) => `--- gateway ${i + 1} (${g.dataDir}), last 30 lines:\n${g.output.slice(-30).join('\n')}`).join('\n');
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`, { cause: error });
   }
 }
 

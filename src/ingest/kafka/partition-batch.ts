@@ -60,6 +60,12 @@ export interface BatchProcessorDeps {
   readonly onRejected?: (code: string, sector: string) => void;
   /** A failure that is being retried (store or DLQ unavailable), for logs. */
   readonly onRetry?: (step: 'submit' | 'dlq-publish' | 'dlq-index', error: unknown) => void;
+  /**
+   * How often to heartbeat while a batch is in hand (default 1000 ms; kafkajs sends at most one per
+   * heartbeat interval). kafkajs heartbeats only when asked, and a fetch can take longer to become
+   * durable than the session timeout (2 MiB per partition into a loaded store).
+   */
+  readonly keepAliveMs?: number;
 }
 
 export interface BatchResult {
@@ -96,7 +102,25 @@ export class PartitionBatchProcessor {
     this.#sleep = deps.sleep ?? defaultSleep;
   }
 
+  /**
+   * Takes the batch to durability and commits its durable prefix, heartbeating all along: a member
+   * that stays silent for the session timeout is dropped from the group, its commit is refused, and
+   * the next owner redoes the whole fetch, which on a loaded machine can take as long again.
+   */
   async process(batch: PartitionBatch, control: BatchControl): Promise<BatchResult> {
+    const keepAlive = setInterval(() => {
+      // A failed heartbeat (rebalance under way) is kafkajs' to act on after this batch: it heartbeats
+      // itself when eachBatch returns and rejoins then; the commit below is still accepted meanwhile.
+      control.heartbeat().catch(() => undefined);
+    }, this.#deps.keepAliveMs ?? 1000);
+    try {
+      return await this.#process(batch, control);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  async #process(batch: PartitionBatch, control: BatchControl): Promise<BatchResult> {
     const pending: Promise<Settled>[] = [];
     for (const message of batch.messages) {
       if (!control.isRunning() || control.isStale()) break;

@@ -8,6 +8,7 @@ import type { DeadLetterEntry, DeadLetterSink } from '../../../../src/ingest/kaf
 import {
   PartitionBatchProcessor, type BatchControl, type ConsumedMessage, type PartitionBatch,
 } from '../../../../src/ingest/kafka/partition-batch.js';
+import { waitFor } from '../../../support/kafka.js';
 
 const transportTenant: Tenant = {
   id: 'metro', role: 'producer', sourcePrefixes: ['/beijing/transport'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [],
@@ -73,6 +74,7 @@ function processor(options: {
   gate?: { waitForRoom(control: WaitControl): Promise<boolean> };
   onRejected?: (code: string, sector: string) => void;
   sleep?: (ms: number) => Promise<void>;
+  keepAliveMs?: number;
 }) {
   return new PartitionBatchProcessor({
     pipeline: { submit: options.submit },
@@ -83,6 +85,7 @@ function processor(options: {
     retry: { initialMs: 10, maxMs: 40 },
     sleep: options.sleep ?? (async () => undefined),
     ...(options.onRejected ? { onRejected: options.onRejected } : {}),
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
   });
 }
 
@@ -254,5 +257,28 @@ describe('PartitionBatchProcessor', () => {
     const result = await p.process(batch(message(0, event('a'))), control);
     assert.equal(result.committed, null);
     assert.deepEqual(state.commits, []);
+  });
+
+  it('heartbeats while a slow fetch becomes durable, so the group does not drop the member, and stops after', async () => {
+    const { control, state } = fakeControl();
+    let release!: () => void;
+    const sealed = new Promise<void>((resolve) => { release = resolve; });
+    const p = processor({
+      keepAliveMs: 5,
+      submit: async (input) => {
+        await sealed; // a store far slower than the session timeout
+        return accepted(input);
+      },
+    });
+    const processing = p.process(batch(message(0, event('a')), message(1, event('b'))), control);
+    try {
+      await waitFor(() => state.heartbeats >= 3, 2_000, () => `${state.heartbeats} heartbeats while the batch was in hand`, 1);
+    } finally {
+      release();
+    }
+    assert.equal((await processing).committed, '2');
+    const after = state.heartbeats;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(state.heartbeats, after, 'no heartbeats once the batch is done');
   });
 });
