@@ -14,6 +14,7 @@ import type { KafkaStatus, PartitionLag } from '../../ops/kafka-status.js';
 import { AdmissionGate } from './admission-gate.js';
 import { newKafkaDeadLetterSink } from './dead-letter-sink.js';
 import { PartitionBatchProcessor, type BatchResult } from './partition-batch.js';
+import { lostMembership } from './lost-membership.js';
 import { tenantForSource } from './tenant-for-source.js';
 
 export interface KafkaIngestOptions {
@@ -166,7 +167,19 @@ export class KafkaIngest implements KafkaStatus {
               isStale,
               heartbeat,
               resolveOffset,
-              commit: (offset) => this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]),
+              commit: async (offset) => {
+                try {
+                  await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+                  return true;
+                } catch (error) {
+                  // Thrown out of eachBatch, kafkajs reports this as a non-retriable crash and never
+                  // consumes again; returned normally, its next heartbeat sees the loss and rejoins.
+                  if (!lostMembership(error)) throw error;
+                  this.#deps.logger?.warn({ component: 'kafka', topic: batch.topic, partition: batch.partition, offset, err: error },
+                    'commit refused: this member no longer owns the partition; its next owner reads these records again');
+                  return false;
+                }
+              },
             },
           );
           this.#deps.onBatch?.(batch.topic, batch.partition, result);

@@ -43,8 +43,12 @@ export interface PartitionBatch {
 /** The parts of kafkajs' EachBatchPayload the processor uses, plus the commit. */
 export interface BatchControl extends WaitControl {
   resolveOffset(offset: string): void;
-  /** Commits `nextOffset` (last durable offset + 1) for this partition. */
-  commit(nextOffset: string): Promise<void>;
+  /**
+   * Commits `nextOffset` (last durable offset + 1) for this partition. False when the group refused it
+   * because this member no longer owns the partition (dropped or rebalanced): the next owner reads
+   * these records again and the pipeline answers them as duplicates.
+   */
+  commit(nextOffset: string): Promise<boolean>;
 }
 
 export interface BatchProcessorDeps {
@@ -150,7 +154,7 @@ export class PartitionBatchProcessor {
     // redo these records (as duplicates) from the last offset that was committed.
     if (control.isStale()) return { ...counts, committed: null };
     const next = (BigInt(last.offset) + 1n).toString();
-    await control.commit(next);
+    if (!(await control.commit(next))) return { ...counts, committed: null };
     return { ...counts, committed: next };
   }
 

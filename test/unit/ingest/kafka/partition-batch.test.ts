@@ -34,13 +34,13 @@ function batch(...messages: ConsumedMessage[]): PartitionBatch {
 
 /** A controllable fake of kafkajs' batch payload. */
 function fakeControl() {
-  const state = { running: true, stale: false, resolved: [] as string[], commits: [] as string[], heartbeats: 0 };
+  const state = { running: true, stale: false, refuseCommit: false, resolved: [] as string[], commits: [] as string[], heartbeats: 0 };
   const control: BatchControl = {
     isRunning: () => state.running,
     isStale: () => state.stale,
     heartbeat: async () => { state.heartbeats += 1; },
     resolveOffset: (offset) => { state.resolved.push(offset); },
-    commit: async (next) => { state.commits.push(next); },
+    commit: async (next) => { state.commits.push(next); return !state.refuseCommit; },
   };
   return { control, state };
 }
@@ -257,6 +257,15 @@ describe('PartitionBatchProcessor', () => {
     const result = await p.process(batch(message(0, event('a'))), control);
     assert.equal(result.committed, null);
     assert.deepEqual(state.commits, []);
+  });
+
+  it('reports nothing committed when the group refuses the commit (the partition has a new owner)', async () => {
+    const { control, state } = fakeControl();
+    state.refuseCommit = true;
+    const p = processor({ submit: async (input) => accepted(input) });
+    const result = await p.process(batch(message(0, event('a'))), control);
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null });
+    assert.deepEqual(state.commits, ['1']);
   });
 
   it('heartbeats while a slow fetch becomes durable, so the group does not drop the member, and stops after', async () => {
