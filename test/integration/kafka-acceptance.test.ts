@@ -83,21 +83,35 @@ describe('Kafka acceptance: exactly once (PostgreSQL store, embedded ledger)', (
     const random = prng(seed);
 
     const gateway = track(await startGatewayProcess({ env: kafkaGatewayEnv(topics, groupId, db.url), readyTimeoutMs: 120_000 }));
-    let atKill = 0;
+    const end = await ctx.endTotal(topics);
+    let committedAtRestart = 0n;
     for (let kill = 1; kill <= 3; kill++) {
-      // A random point of progress in this kill's third of the first 70% of the stream, and past the
-      // previous kill (the restarted gateway has made progress), watched in the store: the kill lands
-      // while records are being consumed and sealed.
-      const threshold = Math.max(atKill + 200, Math.floor(total * 0.7 * ((kill - 1 + random()) / 3)));
-      let stored = 0;
-      await waitFor(async () => (stored = await probe.recordCount()) >= threshold, 120_000,
-        () => `kill ${kill}: ${stored} records stored, waiting for ${threshold}`, 20);
+      // A random point in this kill's third of the first 60% of the stream, reached by progress the
+      // gateway makes: the first kill watches records being sealed (before any commit, so everything
+      // sealed so far comes back as duplicates), the others watch offsets being committed after the
+      // restart (so the gateway resumes from offsets part-way through the partitions).
+      const fraction = 0.6 * ((kill - 1 + random()) / 3);
+      let progress = '';
+      if (kill === 1) {
+        const threshold = Math.max(1, Math.floor(total * fraction));
+        await waitFor(async () => {
+          const stored = await probe.recordCount();
+          progress = `${stored} records stored, waiting for ${threshold}`;
+          return stored >= threshold;
+        }, 120_000, () => `kill ${kill}: ${progress}`, 20);
+      } else {
+        const threshold = BigInt(Math.floor(Number(end) * fraction));
+        await waitFor(async () => {
+          const committed = await ctx.committedTotal(groupId, topics);
+          progress = `${committed} offsets committed, waiting for more than ${committedAtRestart} and at least ${threshold}`;
+          return committed > committedAtRestart && committed >= threshold;
+        }, 120_000, () => `kill ${kill}: ${progress}`, 20);
+      }
       await gateway.kill9();
-      let committed: bigint, end: bigint;
-      [atKill, committed, end] = [await probe.recordCount(), await ctx.committedTotal(groupId, topics), await ctx.endTotal(topics)];
-      console.log(`kill ${kill}: SIGKILL at ${atKill}/${total} stored (threshold ${threshold}), ${committed}/${end} offsets committed`);
-      // Stored records jump by whole fetches (sealed together), so "mid-stream" is judged by the offsets.
+      const [stored, committed] = [await probe.recordCount(), await ctx.committedTotal(groupId, topics)];
+      console.log(`kill ${kill}: SIGKILL after ${progress.split(',')[0]}; at the kill ${stored}/${total} stored, ${committed}/${end} offsets committed`);
       assert.ok(committed < end, `kill ${kill} happened mid-stream (${committed} of ${end} offsets committed)`);
+      committedAtRestart = committed;
       await gateway.restart();
     }
     await withGatewayLogs(waitUntilSettled(ctx, probe, groupId, topics, total, 150_000), gateway);
