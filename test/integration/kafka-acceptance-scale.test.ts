@@ -11,52 +11,27 @@
  * Seed: CROSSGATE_TEST_SEED, or random and printed.
  */
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AssignerProtocol } from 'kafkajs';
 import { openEmbeddedLedger } from '../../adapters/chains/embedded/embedded-ledger.js';
 import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
 import {
-  assertDeadLetters, assertExactlyOnce, kafkaGatewayEnv, ledgerDir, produceWorkload, rssMiB, scrapeMetric, StoreProbe,
-  verifyReceiptSample, waitUntilSettled, withGatewayLogs,
+  acceptanceFixture, assertDeadLetters, assertExactlyOnce, kafkaGatewayEnv, ledgerDir, produceWorkload, rssMiB,
+  scrapeMetric, verifyReceiptSample, waitUntilSettled, withGatewayLogs,
 } from '../support/kafka-acceptance.js';
-import { concatWorkloads, sectorWorkload, type SectorWorkload } from '../support/kafka-workload.js';
-import { createTestDatabase, http, startGatewayProcess, type GatewayProcess } from '../support/gateway.js';
-import { KafkaTestContext, kafkaBrokers, randomTag, uniqueGroupId, waitFor } from '../support/kafka.js';
-
-const seed = Number(process.env['CROSSGATE_TEST_SEED'] ?? randomInt(2 ** 31));
+import { concatWorkloads, type SectorWorkload } from '../support/kafka-workload.js';
+import { http, startGatewayProcess } from '../support/gateway.js';
+import { waitFor } from '../support/kafka.js';
 
 describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embedded ledger)', () => {
-  let ctx: KafkaTestContext;
-  const cleanups: (() => Promise<void>)[] = [];
-  before(async () => {
-    kafkaBrokers();
-    console.log(`kafka acceptance (scale) seed: ${seed} (rerun with CROSSGATE_TEST_SEED=${seed})`);
-    ctx = await KafkaTestContext.open('kafka-acceptance-scale');
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error(err));
-    await ctx?.close();
-  });
-
-  async function setUp(): Promise<{ db: { url: string }; probe: StoreProbe }> {
-    const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
-    const probe = StoreProbe.open(db.url);
-    cleanups.push(() => probe.close());
-    return { db, probe };
-  }
-
-  function track(gateway: GatewayProcess): GatewayProcess {
-    cleanups.push(() => gateway.cleanup());
-    return gateway;
-  }
+  const fixture = acceptanceFixture('kafka-acceptance-scale');
+  const { seed, track } = fixture;
 
   /** The group's members and the partitions each one holds (`topic/partition`). */
   async function groupAssignment(groupId: string): Promise<{ state: string; members: { clientHost: string; partitions: string[] }[] }> {
-    const { groups } = await ctx.admin.describeGroups([groupId]);
+    const { groups } = await fixture.ctx.admin.describeGroups([groupId]);
     const group = groups[0];
     if (group === undefined) return { state: 'unknown', members: [] };
     return {
@@ -70,12 +45,11 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
   }
 
   it('two instances in one group share the partitions, one receipt per valid record; SIGTERM hands one\'s partitions to the other without loss', async () => {
-    const { db, probe } = await setUp();
-    const { topics } = await ctx.createSectorTopics();
-    const groupId = uniqueGroupId('scale');
-    const idPrefix = `${randomTag()}-`;
-    const first = sectorWorkload(9_000, { invalidRatio: 0.0885, seed, idPrefix });
-    const second = sectorWorkload(4_000, { invalidRatio: 0.0885, seed, idPrefix, from: first.next });
+    const { db, probe, topics, groupId, workload: stream } = await fixture.scenario('scale');
+    const { ctx } = fixture;
+    const first = stream(3_000);
+    const second = stream(10_000, first);
+    const third = stream(3_000, second);
     // A small outbox bound, so an instance that miscounts the shared outbox (batches sealed by one,
     // anchored by the other) would stop taking records and this test would time out.
     const env = kafkaGatewayEnv(topics, groupId, db.url, { CROSSGATE_OUTBOX_MAX_BATCHES: '4' });
@@ -97,22 +71,32 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
       accepted = [await scrapeMetric(a.url, 'crossgate_records_accepted_total'), await scrapeMetric(b.url, 'crossgate_records_accepted_total')];
       return accepted.every((n) => n > 0);
     }, 60_000, () => `both instances accept records (accepted: ${accepted.join(', ')})`, 100);
-    console.log(`before SIGTERM: instance A accepted ${accepted[0]}, instance B ${accepted[1]}, store holds ${await probe.recordCount()} of ${first.valid.length}`);
 
+    // B is stopped while records keep arriving and both are taking them.
+    const producing = produceWorkload(ctx, topics, second);
+    let stored = 0;
+    await waitFor(async () => (stored = await probe.recordCount()) >= first.valid.length + 500, 60_000,
+      () => `the second wave is not being consumed (${stored} stored)`, 20);
+    accepted = [await scrapeMetric(a.url, 'crossgate_records_accepted_total'), await scrapeMetric(b.url, 'crossgate_records_accepted_total')];
+    const [committed, end] = [await ctx.committedTotal(groupId, topics), await ctx.endTotal(topics)];
+    console.log(`SIGTERM to B: A accepted ${accepted[0]}, B ${accepted[1]}; ${committed}/${end} offsets committed`);
+    assert.ok(accepted.every((n) => n > 0), `both instances took records (accepted: ${accepted.join(', ')})`);
+    assert.ok(committed < end, `B stops mid-stream (${committed} of ${end} offsets committed)`);
     assert.equal(await b.stop(), 0, 'instance B stops cleanly on SIGTERM');
+    await producing;
     await waitFor(async () => {
       group = await groupAssignment(groupId);
       return group.state === 'Stable' && group.members.length === 1 && group.members[0]?.partitions.length === 9;
     }, 60_000, () => `A did not take over all 9 partitions: ${JSON.stringify(group)}`, 200);
     const acceptedByABefore = await scrapeMetric(a.url, 'crossgate_records_accepted_total');
-    await produceWorkload(ctx, topics, second);
+    await produceWorkload(ctx, topics, third);
 
-    const workload = concatWorkloads(first, second);
+    const workload = concatWorkloads(first, second, third);
     await withGatewayLogs(waitUntilSettled(ctx, probe, groupId, topics, workload.valid.length, 120_000), a, b);
     await assertExactlyOnce(probe, workload);
     await assertDeadLetters(ctx, probe, topics, workload, false);
     const acceptedByA = await scrapeMetric(a.url, 'crossgate_records_accepted_total');
-    assert.ok(acceptedByA - acceptedByABefore >= second.valid.length, `A alone took the records produced after B left (${acceptedByA - acceptedByABefore} of ${second.valid.length})`);
+    assert.ok(acceptedByA - acceptedByABefore >= third.valid.length, `A alone took the records produced after B left (${acceptedByA - acceptedByABefore} of ${third.valid.length})`);
 
     // Each ledger is a valid chain of its own, and every sampled receipt is anchored in one of them.
     assert.equal(await a.stop(), 0, 'instance A stops cleanly on SIGTERM');
@@ -129,13 +113,10 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
   });
 
   it('chain unavailable: the consumer pauses (no commits, lag grows by what arrives, memory flat) and catches up exactly once afterwards', async () => {
-    const { db, probe } = await setUp();
-    const { topics } = await ctx.createSectorTopics();
-    const groupId = uniqueGroupId('pause');
-    const idPrefix = `${randomTag()}-`;
-    const warmUp = sectorWorkload(3_000, { invalidRatio: 0.0885, seed, idPrefix });
+    const { db, probe, topics, groupId, workload: stream } = await fixture.scenario('pause');
+    const { ctx } = fixture;
+    const warmUp = stream(3_000);
     const during: SectorWorkload[] = [];
-    let next = warmUp.next;
     const gateway = track(await startGatewayProcess({
       env: kafkaGatewayEnv(topics, groupId, db.url, {
         // Small batches and a 2-batch outbox: a few hundred records fill it once the chain is down.
@@ -170,8 +151,7 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
         return ready.status === 503 && (checks?.['kafka']?.detail ?? '').includes('paused (pipeline full)');
       };
       while (during.length < 10 && !(await paused())) {
-        const chunk = sectorWorkload(1_000, { invalidRatio: 0.0885, seed, idPrefix, from: next });
-        next = chunk.next;
+        const chunk = stream(1_000, during.at(-1) ?? warmUp);
         during.push(chunk);
         await produceWorkload(ctx, topics, chunk);
       }
@@ -189,7 +169,7 @@ describe('Kafka acceptance: scale-out and back-pressure (PostgreSQL store, embed
       const sealed = (await probe.counts()).sealedBatches;
       assert.ok(sealed >= 2, `the outbox is at its bound (${sealed} sealed batches waiting)`);
 
-      const more = sectorWorkload(10_000, { invalidRatio: 0.0885, seed, idPrefix, from: next });
+      const more = stream(10_000, during.at(-1) ?? warmUp);
       during.push(more);
       await produceWorkload(ctx, topics, more);
       const [committedAfter, endAfter] = [await ctx.committedTotal(groupId, topics), await ctx.endTotal(topics)];

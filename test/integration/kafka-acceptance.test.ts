@@ -8,51 +8,23 @@
  * Seed: CROSSGATE_TEST_SEED, or random and printed.
  */
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
-  assertDeadLetters, assertExactlyOnce, kafkaGatewayEnv, ledgerDir, produceWorkload, scrapeMetric, StoreProbe,
+  acceptanceFixture, assertDeadLetters, assertExactlyOnce, kafkaGatewayEnv, ledgerDir, produceWorkload, scrapeMetric,
   verifyReceiptSample, waitUntilSettled, withGatewayLogs,
 } from '../support/kafka-acceptance.js';
-import { sectorWorkload } from '../support/kafka-workload.js';
-import { createTestDatabase, startGatewayProcess, type GatewayProcess } from '../support/gateway.js';
-import { KafkaTestContext, kafkaBrokers, randomTag, uniqueGroupId, waitFor } from '../support/kafka.js';
+import { startGatewayProcess } from '../support/gateway.js';
+import { waitFor } from '../support/kafka.js';
 import { prng } from '../support/record-factory.js';
 
-const seed = Number(process.env['CROSSGATE_TEST_SEED'] ?? randomInt(2 ** 31));
-
 describe('Kafka acceptance: exactly once (PostgreSQL store, embedded ledger)', () => {
-  let ctx: KafkaTestContext;
-  const cleanups: (() => Promise<void>)[] = [];
-  before(async () => {
-    kafkaBrokers();
-    console.log(`kafka acceptance seed: ${seed} (rerun with CROSSGATE_TEST_SEED=${seed})`);
-    ctx = await KafkaTestContext.open('kafka-acceptance');
-  });
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error(err));
-    await ctx?.close();
-  });
-
-  async function setUp(): Promise<{ db: { url: string }; probe: StoreProbe }> {
-    const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
-    const probe = StoreProbe.open(db.url);
-    cleanups.push(() => probe.close());
-    return { db, probe };
-  }
-
-  function track(gateway: GatewayProcess): GatewayProcess {
-    cleanups.push(() => gateway.cleanup());
-    return gateway;
-  }
+  const fixture = acceptanceFixture('kafka-acceptance');
+  const { seed, track } = fixture;
 
   it('20,000 mixed records over three formats: one anchored receipt per valid record, every invalid one dead-lettered with its code', async () => {
-    const { db, probe } = await setUp();
-    const { topics } = await ctx.createSectorTopics();
-    const groupId = uniqueGroupId('accept');
-    // 8.85% of the mixed stream is invalid; with the SIM registrations left out (kafka-workload.ts) that is 10%.
-    const workload = sectorWorkload(20_000, { invalidRatio: 0.0885, seed, idPrefix: `${randomTag()}-` });
+    const { db, probe, topics, groupId, workload: stream } = await fixture.scenario('accept');
+    const { ctx } = fixture;
+    const workload = stream(20_000);
     const share = workload.invalid.length / 20_000;
     assert.ok(share > 0.09 && share < 0.11, `about 10% invalid (${(share * 100).toFixed(1)}%)`);
     const kinds = new Set(workload.invalid.map((e) => e.kind));
@@ -74,10 +46,9 @@ describe('Kafka acceptance: exactly once (PostgreSQL store, embedded ledger)', (
   });
 
   it('SIGKILL at three random moments while consuming, each followed by a restart: one receipt per valid record, none missing', async () => {
-    const { db, probe } = await setUp();
-    const { topics } = await ctx.createSectorTopics();
-    const groupId = uniqueGroupId('kill');
-    const workload = sectorWorkload(15_000, { invalidRatio: 0.0885, seed: seed + 1, idPrefix: `${randomTag()}-` });
+    const { db, probe, topics, groupId, workload: stream } = await fixture.scenario('kill');
+    const { ctx } = fixture;
+    const workload = stream(15_000);
     const total = workload.valid.length;
     await produceWorkload(ctx, topics, workload);
     const random = prng(seed);

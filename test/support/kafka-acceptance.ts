@@ -5,8 +5,10 @@
  * (digest, Merkle proof, batch signature) and against the embedded ledger(s) that anchored them.
  */
 import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { openEmbeddedLedger, type EmbeddedLedger } from '../../adapters/chains/embedded/embedded-ledger.js';
 import { DlqHeaders } from '../../adapters/kafka/dlq.js';
@@ -14,10 +16,78 @@ import { dlqTopic, sectors, type SectorTopics } from '../../adapters/kafka/topic
 import { openPostgresStore } from '../../adapters/store/postgres-store.js';
 import { verifyAnchor, verifyReceipt } from '../../src/core/receipt.js';
 import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
-import { http, type GatewayProcess } from './gateway.js';
-import { kafkaBrokers, waitFor, type KafkaTestContext } from './kafka.js';
-import { recordKey, type SectorWorkload } from './kafka-workload.js';
+import { createTestDatabase, http, type GatewayProcess } from './gateway.js';
+import { KafkaTestContext, kafkaBrokers, randomTag, uniqueGroupId, waitFor } from './kafka.js';
+import { recordKey, sectorWorkload, type SectorWorkload } from './kafka-workload.js';
 import { prng } from './record-factory.js';
+
+/**
+ * `mixedRecord`'s invalid ratio that makes 10% of a {@link sectorWorkload} invalid: 8.85% of the mixed
+ * stream, once the SIM registrations are left out (kafka-workload.ts).
+ */
+export const TEN_PERCENT_INVALID = 0.0885;
+
+/** One test's own database, topics, consumer group and record ids. */
+export interface Scenario {
+  readonly db: { readonly url: string };
+  readonly probe: StoreProbe;
+  readonly topics: SectorTopics;
+  readonly groupId: string;
+  /** `count` records of this scenario's stream, 10% invalid; after `previous` when given (new ids). */
+  workload(count: number, previous?: SectorWorkload): SectorWorkload;
+}
+
+export interface AcceptanceFixture {
+  readonly ctx: KafkaTestContext;
+  /** CROSSGATE_TEST_SEED, or random (printed before the tests, to rerun a failure). */
+  readonly seed: number;
+  scenario(purpose: string): Promise<Scenario>;
+  /** Registers the gateway for cleanup at the end of the suite (killed, data directory removed). */
+  track(gateway: GatewayProcess): GatewayProcess;
+}
+
+/**
+ * Registers before/after hooks on the current suite: a Kafka test context (failing loudly without
+ * CROSSGATE_TEST_KAFKA_BROKERS), the seed, and the cleanup of every database, topic and gateway made.
+ */
+export function acceptanceFixture(clientId: string): AcceptanceFixture {
+  const seed = Number(process.env['CROSSGATE_TEST_SEED'] ?? randomInt(2 ** 31));
+  const cleanups: (() => Promise<void>)[] = [];
+  let ctx: KafkaTestContext | undefined;
+  before(async () => {
+    kafkaBrokers();
+    console.log(`${clientId} seed: ${seed} (rerun with CROSSGATE_TEST_SEED=${seed})`);
+    ctx = await KafkaTestContext.open(clientId);
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error(err));
+    await ctx?.close();
+  });
+  const fixture: AcceptanceFixture = {
+    get ctx(): KafkaTestContext {
+      if (ctx === undefined) throw new Error('the Kafka test context is opened in before()');
+      return ctx;
+    },
+    seed,
+    async scenario(purpose) {
+      const db = await createTestDatabase();
+      cleanups.push(() => db.drop());
+      const probe = StoreProbe.open(db.url);
+      cleanups.push(() => probe.close());
+      const { topics } = await fixture.ctx.createSectorTopics();
+      const idPrefix = `${randomTag()}-`;
+      return {
+        db, probe, topics, groupId: uniqueGroupId(purpose),
+        workload: (count, previous) => sectorWorkload(count, { invalidRatio: TEN_PERCENT_INVALID, seed, idPrefix, from: previous?.next ?? 0 }),
+      };
+    },
+    track(gateway) {
+      cleanups.push(() => gateway.cleanup());
+      return gateway;
+    },
+  };
+  return fixture;
+}
 
 /** The gateway's environment for consuming `topics` as `groupId` into the PostgreSQL store at `pgUrl`. */
 export function kafkaGatewayEnv(topics: SectorTopics, groupId: string, pgUrl: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
