@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { StoreError } from '../../src/core/errors.js';
 import type { Store } from '../../src/core/ports.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir } from '../shared/data-dir-lock.js';
 import { loadMigrations, runMigrations } from './migrations.js';
 import type { SqlDatabase, SqlExecutor } from './sql-database.js';
 import { SqlStore } from './sql-store.js';

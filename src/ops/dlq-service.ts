@@ -20,12 +20,12 @@
 import type { Logger } from 'pino';
 import { decoders, defaultSectorTopics, sectorOfTopic, sectors, type Sector, type SectorTopics } from '../../adapters/kafka/topics.js';
 import type { KafkaMessage } from '../../adapters/kafka/kafka-message.js';
-import { sourceMatchesPrefix } from '../core/authorize.js';
 import { ErrorCodes, type ErrorCode, type Issue, type Rejection } from '../core/errors.js';
 import type { Pipeline } from '../core/pipeline.js';
 import type { DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterState, OutboxEntry, Page, Store, StoredRecord } from '../core/ports.js';
 import type { Tenant } from '../core/tenant.js';
 import type { Clock, RecordId } from '../core/types.js';
+import { tenantForSource } from '../ingest/kafka/tenant-for-source.js';
 import type { ReplayResultLabel } from './metrics.js';
 
 /** The result of replaying one dead letter. */
@@ -252,17 +252,8 @@ export class DlqService {
     if (configured !== undefined) return configured;
     const source = decoded.ok && typeof decoded.input === 'object' && decoded.input !== null ? (decoded.input as { source?: unknown }).source : undefined;
     if (typeof source !== 'string') return 'no-owner';
-    let best: Tenant | undefined;
-    let bestLength = -1;
-    for (const tenant of tenants) {
-      for (const prefix of tenant.sourcePrefixes) {
-        if (prefix.length > bestLength && sourceMatchesPrefix(source, prefix)) {
-          best = tenant;
-          bestLength = prefix.length;
-        }
-      }
-    }
-    return best ?? 'no-owner';
+    // The same rule the Kafka consumer applies, so a replay runs as the tenant the record first ran as.
+    return tenantForSource(tenants, source) ?? 'no-owner';
   }
 
   #decode(entry: DeadLetter): Decoded {

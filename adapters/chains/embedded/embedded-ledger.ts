@@ -19,9 +19,10 @@
  *   hash      = hex SHA-256 of RFC 8785({ height, prevHash, time, anchors })
  *   signature = ledger signer's signature over the same RFC 8785 bytes (base64url)
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchIdOf, signedBytesOfHeader } from '../../../src/core/batch-header.js';
+import { lockDataDir } from '../../shared/data-dir-lock.js';
 import { canonicalJson } from '../../../src/core/canonical-json.js';
 import { sha256 } from '../../../src/core/digest.js';
 import { fromBase64Url, toBase64Url, toHex, utf8 } from '../../../src/core/encoding.js';
@@ -127,36 +128,6 @@ function readBlocks(file: string): { blocks: LedgerBlock[]; goodBytes: number; t
   return { blocks, goodBytes: Buffer.byteLength(text), tornBytes: 0, error: null };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes the single-writer lock; a lock left by a process that died is taken over. */
-function acquireLock(dir: string): () => void {
-  const lockPath = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`embedded ledger ${dir} is in use by process ${holder}`);
-      }
-      rmSync(lockPath, { force: true });
-    }
-  }
-  throw new Error(`could not lock embedded ledger ${dir}`);
-}
-
 /** Checks what the chaincode checks on Fabric: the id is derived from the header and the signature holds. */
 function checkAnchorRequest(request: AnchorRequest): string | null {
   const { id, ...content } = request.header;
@@ -182,7 +153,7 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
   const network = options.network ?? 'embedded';
   mkdirSync(dir, { recursive: true });
   const file = join(dir, LEDGER_FILE);
-  const releaseLock = options.readOnly ? () => undefined : acquireLock(dir);
+  const releaseLock = options.readOnly ? () => undefined : lockDataDir(dir, LOCK_FILE);
 
   const loaded = readBlocks(file);
   if (loaded.error !== null) {

@@ -116,11 +116,15 @@ describe('embedded ledger', () => {
     await assert.rejects(openEmbeddedLedger({ dir, signer, clock }), /broken at height 0: hash/);
   });
 
-  it('lets one process write at a time', async () => {
+  it('lets one writer at a time hold the directory, and takes over a lock whose process is gone', async () => {
     const dir = tempDir();
     const ledger = await openEmbeddedLedger({ dir, signer, clock });
+    await assert.rejects(openEmbeddedLedger({ dir, signer, clock }), /already open in this process/);
+    await ledger.close();
     writeFileSync(join(dir, 'ledger.lock'), String(process.ppid)); // a live process holds it
     await assert.rejects(openEmbeddedLedger({ dir, signer, clock }), /in use by process/);
-    await ledger.close();
+    writeFileSync(join(dir, 'ledger.lock'), '2147483646'); // no such process
+    const reopened = await openEmbeddedLedger({ dir, signer, clock });
+    await reopened.close();
   });
 });

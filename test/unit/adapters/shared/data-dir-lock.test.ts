@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { lockDataDir } from '../../../../adapters/store/data-dir-lock.js';
+import { lockDataDir } from '../../../../adapters/shared/data-dir-lock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cg-lock-'));
 after(() => rmSync(root, { recursive: true, force: true }));

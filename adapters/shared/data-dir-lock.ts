@@ -1,14 +1,13 @@
 /**
- * Exclusive use of an embedded store's data directory. PGlite keeps no lock of its own, and two
- * processes writing one directory would corrupt it, so the store holds `crossgate-store.lock`
- * (containing its pid) while open. A lock left by a process that no longer exists is taken over.
+ * Exclusive use of a data directory by one process. PGlite keeps no lock of its own and the embedded
+ * ledger appends to one file, and two processes writing either would corrupt it, so each holds a lock
+ * file (containing its pid) in its directory while open. A lock left by a process that no longer
+ * exists is taken over.
  */
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const lockName = 'crossgate-store.lock';
-
-/** Directories this process holds: its own pid in a lock file does not prove it holds it (pid 1 in containers). */
+/** Lock files this process holds: its own pid in a lock file does not prove it holds it (pid 1 in containers). */
 const held = new Set<string>();
 
 function alive(pid: number): boolean {
@@ -35,10 +34,10 @@ function tryCreate(file: string): boolean {
  * Takes the lock on `dir` (which must exist) and returns the function that releases it.
  * Throws when another live process, or this one, holds it.
  */
-export function lockDataDir(dir: string): () => void {
+export function lockDataDir(dir: string, lockName = 'crossgate-store.lock'): () => void {
   const path = resolve(dir);
-  if (held.has(path)) throw new Error(`${path} is already open in this process`);
   const file = join(path, lockName);
+  if (held.has(file)) throw new Error(`${path} is already open in this process`);
   if (!tryCreate(file)) {
     const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
     if (Number.isSafeInteger(owner) && owner !== process.pid && alive(owner)) {
@@ -49,12 +48,12 @@ export function lockDataDir(dir: string): () => void {
     unlinkSync(file);
     if (!tryCreate(file)) throw new Error(`${path} was locked by another process while taking over a stale lock`);
   }
-  held.add(path);
+  held.add(file);
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    held.delete(path);
+    held.delete(file);
     try {
       if (Number.parseInt(readFileSync(file, 'utf8'), 10) === process.pid) unlinkSync(file);
     } catch {
