@@ -97,7 +97,7 @@ async function withBaselineServer<T>(fn: (url: string) => Promise<T>): Promise<T
   }
 }
 
-function pgAdminUrl(): string {
+export function pgAdminUrl(): string {
   const url = process.env['CROSSGATE_BENCH_PG_URL'] ?? process.env['CROSSGATE_TEST_PG_URL'];
   if (url) return url;
   const script = join(REPO_ROOT, 'scripts', 'postgres.sh');
@@ -161,7 +161,7 @@ export async function runRestBench(): Promise<BenchResult> {
   };
 }
 
-async function createTestDatabaseFrom(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabaseFrom(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const saved = process.env['CROSSGATE_TEST_PG_URL'];
   process.env['CROSSGATE_TEST_PG_URL'] = adminUrl;
   try {
