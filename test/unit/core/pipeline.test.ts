@@ -14,6 +14,7 @@ import { generatePrivateKey, newSigner } from '../../../src/core/signer.js';
 import type { Tenant } from '../../../src/core/tenant.js';
 import { schemaRegistry } from '../../../schemas/registry.js';
 import { makeValidRecord, RECORD_TYPES } from '../../support/record-factory.js';
+import { eventually } from '../../support/eventually.js';
 
 const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
 const clock = { now: () => Date.now() };
@@ -34,16 +35,6 @@ function deps(overrides: Partial<PipelineDeps> & Pick<PipelineDeps, 'store' | 'c
   };
 }
 
-/** Waits for a condition with a deadline; the condition, not the time, ends the wait. */
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, deadlineMs = 10_000): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function accepted(outcome: SubmitOutcome) {
   assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));

@@ -16,6 +16,7 @@ import { DlqService, type ReplayProgress } from '../../../src/ops/dlq-service.js
 import { createMetrics } from '../../../src/ops/metrics.js';
 import { invalidTrip, trip, TRIP, TRIP_SOURCE, type TripRecord } from '../../support/ops-records.js';
 import { tripV2 } from '../../support/schemas/trip-v2.js';
+import { eventually } from '../../support/eventually.js';
 
 const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
 const clock = { now: () => Date.now() };
@@ -59,15 +60,6 @@ async function openIds(service: DlqService): Promise<string[]> {
   return (await service.list({}, 100, null)).items.map((d) => d.id);
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, deadlineMs = 10_000): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('DLQ service', () => {
   it('replays a record after its schema version is added: open → failed again → replayed → anchored', async () => {
