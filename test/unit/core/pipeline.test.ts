@@ -35,7 +35,6 @@ function deps(overrides: Partial<PipelineDeps> & Pick<PipelineDeps, 'store' | 'c
   };
 }
 
-
 function accepted(outcome: SubmitOutcome) {
   assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));
   return outcome as Extract<SubmitOutcome, { status: 'accepted' }>;

@@ -60,7 +60,6 @@ async function openIds(service: DlqService): Promise<string[]> {
   return (await service.list({}, 100, null)).items.map((d) => d.id);
 }
 
-
 describe('DLQ service', () => {
   it('replays a record after its schema version is added: open → failed again → replayed → anchored', async () => {
     const store = new MemoryStore();
