@@ -20,7 +20,7 @@ import type { Message } from 'kafkajs';
 import pg from 'pg';
 import { sectors, type Sector, type SectorTopics } from '../adapters/kafka/topics.js';
 import { REPO_ROOT, startGatewayProcess } from '../test/support/gateway.js';
-import { brokersEnv, KafkaTestContext, uniqueGroupId } from '../test/support/kafka.js';
+import { brokersEnv, KafkaTestContext, uniqueGroupId, kafkaConsumerEnv } from '../test/support/kafka.js';
 import { sectorMessage } from '../test/support/kafka-wire.js';
 import { makeValidRecord, type RecordType } from '../test/support/record-factory.js';
 import { measureKafkajsConsumeRate, measurePlatformaticConsumeRate } from './kafka-raw.js';
@@ -71,11 +71,7 @@ function gatewayEnv(bootstrap: string, groupId: string, topics: SectorTopics, st
   return {
     ...store,
     CROSSGATE_LOG_LEVEL: 'warn',
-    CROSSGATE_KAFKA_BROKERS: bootstrap,
-    CROSSGATE_KAFKA_GROUP_ID: groupId,
-    CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport,
-    CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance,
-    CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+    ...kafkaConsumerEnv(topics, groupId, bootstrap),
   };
 }
 

@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 /** Lock files this process holds: its own pid in a lock file does not prove it holds it (pid 1 in containers). */
 const held = new Set<string>();
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -40,7 +41,7 @@ export function lockDataDir(dir: string, lockName = 'crossgate-store.lock'): () 
   if (held.has(file)) throw new Error(`${path} is already open in this process`);
   if (!tryCreate(file)) {
     const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    if (Number.isSafeInteger(owner) && owner !== process.pid && alive(owner)) {
+    if (Number.isSafeInteger(owner) && owner !== process.pid && isProcessAlive(owner)) {
       throw new Error(`${path} is in use by process ${owner} (lock file ${file})`);
     }
     // Stale: its process is gone (or was an earlier life of this pid). Take it over; if another

@@ -13,7 +13,7 @@ import { sectors, type Sector, type SectorTopics } from '../../adapters/kafka/to
 import { openEmbeddedStore } from '../../adapters/store/embedded-store.js';
 import { recordPath } from '../../src/ingest/rest/record-paths.js';
 import { http, startGatewayProcess, type GatewayProcess } from '../support/gateway.js';
-import { KafkaTestContext, kafkaBrokers, uniqueGroupId, waitFor } from '../support/kafka.js';
+import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId, waitFor } from '../support/kafka.js';
 import { sectorMessage } from '../support/kafka-wire.js';
 import { makeValidRecord, type GeneratedRecord, type RecordType } from '../support/record-factory.js';
 
@@ -76,11 +76,7 @@ describe('gateway consuming Kafka (embedded store and ledger)', () => {
     const env = {
       CROSSGATE_DEV_API_KEY: API_KEY,
       CROSSGATE_BATCH_LINGER_MS: '50',
-      CROSSGATE_KAFKA_BROKERS: kafkaBrokers().join(','),
-      CROSSGATE_KAFKA_GROUP_ID: groupId,
-      CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport,
-      CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance,
-      CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+      ...kafkaConsumerEnv(topics, groupId),
       CROSSGATE_LOG_LEVEL: 'warn',
     };
     gateway = await startGatewayProcess({ env, readyTimeoutMs: 120_000 });

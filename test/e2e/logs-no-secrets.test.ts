@@ -19,7 +19,7 @@ import { toBase64Url, toHex } from '../../src/core/encoding.js';
 import { encodePrivateKeyPem } from '../../src/core/key-files.js';
 import { generatePrivateKey } from '../../src/core/signer.js';
 import { createTestDatabase, type GatewayProcess, http, startGatewayProcess, waitFor } from '../support/gateway.js';
-import { KafkaTestContext, kafkaBrokers, uniqueGroupId } from '../support/kafka.js';
+import { KafkaTestContext, kafkaBrokers, uniqueGroupId, kafkaConsumerEnv } from '../support/kafka.js';
 import { invalidTrip, trip } from '../support/ops-records.js';
 import { CLI } from '../support/run-cli.js';
 
@@ -78,8 +78,7 @@ describe('logs of a full run', { timeout: 240_000 }, () => {
       env: {
         CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: url.toString(), CROSSGATE_SIGNING_KEY_FILE: keyFile,
         CROSSGATE_TENANTS_FILE: tenantsFile, CROSSGATE_LOG_LEVEL: 'trace', CROSSGATE_LOG_REQUESTS: 'true', CROSSGATE_BATCH_LINGER_MS: '20',
-        CROSSGATE_KAFKA_BROKERS: kafkaBrokers().join(','), CROSSGATE_KAFKA_GROUP_ID: uniqueGroupId('logs'),
-        CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport, CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance, CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+        ...kafkaConsumerEnv(topics, uniqueGroupId('logs')),
       },
     });
   });

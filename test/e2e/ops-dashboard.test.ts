@@ -16,7 +16,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { hashApiKey } from '../../src/config/tenants.js';
 import type { SectorTopics } from '../../adapters/kafka/topics.js';
 import { type GatewayProcess, http, REPO_ROOT, startGatewayProcess, waitFor } from '../support/gateway.js';
-import { KafkaTestContext, kafkaBrokers, uniqueGroupId } from '../support/kafka.js';
+import { KafkaTestContext, kafkaBrokers, uniqueGroupId, kafkaConsumerEnv } from '../support/kafka.js';
 import { trip, TRIP_SOURCE } from '../support/ops-records.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -87,8 +87,7 @@ describe('ops dashboard (Chromium)', { timeout: 240_000 }, () => {
       readyTimeoutMs: 120_000,
       env: {
         CROSSGATE_TENANTS_FILE: tenantsFile, CROSSGATE_BATCH_LINGER_MS: '50',
-        CROSSGATE_KAFKA_BROKERS: kafkaBrokers().join(','), CROSSGATE_KAFKA_GROUP_ID: uniqueGroupId('ops-dashboard'),
-        CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport, CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance, CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+        ...kafkaConsumerEnv(topics, uniqueGroupId('ops-dashboard')),
       },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });

@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SectorTopics } from '../../adapters/kafka/topics.js';
 import { hashApiKey } from '../../src/config/tenants.js';
 import { createTestDatabase, type GatewayProcess, http, startGatewayProcess, waitFor } from '../support/gateway.js';
-import { KafkaTestContext, kafkaBrokers, uniqueGroupId } from '../support/kafka.js';
+import { KafkaTestContext, kafkaBrokers, uniqueGroupId, kafkaConsumerEnv } from '../support/kafka.js';
 import { invalidTrip, trip, TRIP, TRIP_SOURCE, type TripRecord } from '../support/ops-records.js';
 import { CLI } from '../support/run-cli.js';
 
@@ -91,8 +91,7 @@ describe('DLQ over Kafka and PostgreSQL', { timeout: 300_000 }, () => {
       readyTimeoutMs: 120_000,
       env: {
         CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: database.url, CROSSGATE_TENANTS_FILE: tenantsFile, CROSSGATE_BATCH_LINGER_MS: '20',
-        CROSSGATE_KAFKA_BROKERS: kafkaBrokers().join(','), CROSSGATE_KAFKA_GROUP_ID: uniqueGroupId('dlq'),
-        CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport, CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance, CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+        ...kafkaConsumerEnv(topics, uniqueGroupId('dlq')),
       },
     });
   });

@@ -10,6 +10,7 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isProcessAlive } from '../../adapters/shared/data-dir-lock.js';
 
 export const FABRIC_LOCK_FILE = 'test-network.lock';
 
@@ -17,16 +18,6 @@ interface LockOwner {
   readonly pid: number;
   readonly holder: string;
   readonly since: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readOwner(path: string): Promise<LockOwner | undefined> {
@@ -66,7 +57,7 @@ export async function lockFabricNetwork(profilePath: string, holder: string, tim
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = await readOwner(path);
-    if (owner !== undefined && !alive(owner.pid)) {
+    if (owner !== undefined && !isProcessAlive(owner.pid)) {
       // Stale: its process died holding it. Removing races only with other stale-breakers, and
       // the 'wx' create above still lets exactly one of them win.
       const again = await readOwner(path);

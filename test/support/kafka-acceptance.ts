@@ -17,7 +17,7 @@ import { openPostgresStore } from '../../adapters/store/postgres-store.js';
 import { verifyAnchor, verifyReceipt } from '../../src/core/receipt.js';
 import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
 import { createTestDatabase, http, type GatewayProcess } from './gateway.js';
-import { KafkaTestContext, kafkaBrokers, randomTag, uniqueGroupId, waitFor } from './kafka.js';
+import { KafkaTestContext, kafkaBrokers, randomTag, uniqueGroupId, waitFor, kafkaConsumerEnv } from './kafka.js';
 import { recordKey, sectorWorkload, type SectorWorkload } from './kafka-workload.js';
 import { prng } from './record-factory.js';
 
@@ -96,11 +96,7 @@ export function kafkaGatewayEnv(topics: SectorTopics, groupId: string, pgUrl: st
     CROSSGATE_STORE: 'postgres',
     CROSSGATE_PG_URL: pgUrl,
     CROSSGATE_BATCH_LINGER_MS: '50',
-    CROSSGATE_KAFKA_BROKERS: kafkaBrokers().join(','),
-    CROSSGATE_KAFKA_GROUP_ID: groupId,
-    CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport,
-    CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance,
-    CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+    ...kafkaConsumerEnv(topics, groupId),
     // The broker's minimum: a SIGKILLed instance's partitions are reassigned after 6 s, not 30 s.
     CROSSGATE_KAFKA_SESSION_TIMEOUT_MS: '6000',
     CROSSGATE_LOG_LEVEL: 'warn',

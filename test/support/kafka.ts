@@ -13,6 +13,20 @@ import { dlqTopic, prefixedSectorTopics, sectors, type SectorTopics } from '../.
 export const brokersEnv = 'CROSSGATE_TEST_KAFKA_BROKERS';
 
 /** The broker list from CROSSGATE_TEST_KAFKA_BROKERS (comma-separated host:port). Throws when unset. */
+/**
+ * The gateway settings that make it consume `topics` as consumer group `groupId` from `brokers`
+ * (defaults to the test broker).
+ */
+export function kafkaConsumerEnv(topics: SectorTopics, groupId: string, brokers: string = kafkaBrokers().join(',')): Record<string, string> {
+  return {
+    CROSSGATE_KAFKA_BROKERS: brokers,
+    CROSSGATE_KAFKA_GROUP_ID: groupId,
+    CROSSGATE_KAFKA_TOPIC_TRANSPORT: topics.transport,
+    CROSSGATE_KAFKA_TOPIC_FINANCE: topics.finance,
+    CROSSGATE_KAFKA_TOPIC_TELECOM: topics.telecom,
+  };
+}
+
 export function kafkaBrokers(): string[] {
   const raw = process.env[brokersEnv];
   if (!raw || raw.trim() === '') {
