@@ -3,6 +3,7 @@
  * unit tests of the pipeline. Production uses the PostgreSQL or embedded (PGlite) store, which share
  * one set of SQL migrations; the contract tests hold all three to the same behaviour.
  */
+import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
 import { buildReceipt } from '../../src/core/receipt.js';
 import type {
   DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterState, HealthStatus,
@@ -13,6 +14,8 @@ import type { ChainAnchor, RecordId, SealedBatch, SealedRecord } from '../../src
 interface BatchRow {
   entry: OutboxEntry;
   seq: number;
+  /** The Merkle leaves, kept as the SQL stores keep them: receipts compute audit paths from them. */
+  leaves: Uint8Array;
 }
 
 const keyOf = (id: RecordId): string => `${id.source}\u0000${id.id}`;
@@ -22,6 +25,7 @@ export class MemoryStore implements Store {
   readonly #batches = new Map<string, BatchRow>();
   readonly #deadLetters = new Map<string, DeadLetter>();
   readonly #audit: DeadLetterAuditEntry[] = [];
+  readonly #trees = new BatchTrees();
   #seq = 0;
   /** Set to make every call fail, as a database outage would. */
   failing = false;
@@ -44,6 +48,9 @@ export class MemoryStore implements Store {
       if (this.#records.has(key)) (conflicts ??= []).push(recordId);
     }
     if (conflicts !== undefined) return { ok: false, conflicts };
+    if (!(batch.leaves instanceof Uint8Array) || batch.leaves.length !== records.length * 32) {
+      throw new TypeError(`batch ${batch.header.id} must carry 32 bytes of leaves per record (${records.length * 32}), got ${batch.leaves?.length}`);
+    }
     const batchId = batch.header.id;
     for (let i = 0; i < records.length; i++) {
       this.#records.set(keys[i] as string, { record: records[i] as SealedRecord, batchId, acceptedAt: at });
@@ -51,6 +58,7 @@ export class MemoryStore implements Store {
     this.#seq += 1;
     this.#batches.set(batch.header.id, {
       seq: this.#seq,
+      leaves: batch.leaves,
       entry: { header: batch.header, signature: batch.signature, state: 'sealed', attempts: 0, nextAttemptAt: at, lastError: null, anchor: null, anchoredAt: null },
     });
     return { ok: true };
@@ -115,9 +123,12 @@ export class MemoryStore implements Store {
   async getReceipt(id: RecordId) {
     this.#check();
     const row = this.#records.get(keyOf(id));
-    const batch = row && this.#batches.get(row.batchId)?.entry;
-    if (!row || !batch || batch.anchor === null) return undefined;
-    return buildReceipt(row.record, batch.header, batch.signature, batch.anchor);
+    const stored = row && this.#batches.get(row.batchId);
+    const batch = stored?.entry;
+    if (!row || !stored || !batch || batch.anchor === null) return undefined;
+    const tree = this.#trees.cached(row.batchId) ?? this.#trees.add(batch.header, stored.leaves);
+    const proof = auditPathOf(tree, row.record.leafIndex, row.record.digest, row.batchId);
+    return buildReceipt({ ...row.record, proof }, batch.header, batch.signature, batch.anchor);
   }
 
   async recentBatches(limit: number): Promise<OutboxEntry[]> {

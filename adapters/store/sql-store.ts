@@ -12,8 +12,10 @@
  *   wait for the first, then fail: exactly one of two overlapping batches wins. Rows are sent in key
  *   order so overlapping batches lock their common keys in the same order; should a deadlock or
  *   serialization failure happen anyway, the save is retried.
- * - Proofs are stored as raw bytes (32 per node) and sent as one binary blob per batch; see
- *   migrations/002-compact-records.sql for why.
+ * - No proof is stored per record: the batch row keeps its Merkle leaves (32 bytes per record, one
+ *   bytea) and getReceipt computes the audit path from them, through a small LRU of rebuilt trees
+ *   (src/core/batch-trees.ts); see migrations/003-batch-leaves.sql for why. Records written before
+ *   003 keep their stored proof (raw bytes, 32 per node, see 002) and are answered from it.
  * - `attempts` counts failed anchoring attempts (markAttemptFailed); markAnchored leaves it as is.
  * - An anchored batch stays anchored: a late failure report or a second markAnchored changes nothing.
  */
@@ -23,7 +25,8 @@ import type {
   DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterOrigin, DeadLetterState,
   HealthStatus, OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
-import type { ChainAnchor, Receipt, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
+import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
+import type { BatchHeader, ChainAnchor, Receipt, RecordId, SealedBatch } from '../../src/core/types.js';
 import { intArrayLiteral, textArrayLiteral } from './array-literal.js';
 import type { SqlDatabase } from './sql-database.js';
 import {
@@ -35,22 +38,22 @@ import {
 export interface SqlStoreOptions {
   /** Dead-letter id generator; random UUIDs by default. */
   readonly newId?: () => string;
+  /** Batch trees kept for receipt reads (see batch-trees.ts); 8 by default. */
+  readonly treeCacheSize?: number;
 }
 
 const insertBatch = `
-  INSERT INTO batches (id, header, signature, signer_key_id, state, attempts, next_attempt_at, sealed_at)
-  VALUES ($1, $2::text::jsonb, $3, $4, 'sealed', 0, $5, $5)
+  INSERT INTO batches (id, header, signature, signer_key_id, state, attempts, next_attempt_at, sealed_at, leaves)
+  VALUES ($1, $2::text::jsonb, $3, $4, 'sealed', 0, $5, $5, $6)
   ON CONFLICT (id) DO NOTHING
   RETURNING id`;
 
 // $6 (batch id) and $8 (accepted at) are the same for every row; the rest are parallel arrays.
-// The proofs of the whole batch travel as one binary blob ($9), each record's slice given by its byte
-// offset and length ($10, $11): no text for the server to parse, and unnest never sees a 2-D array.
 const insertRecords = `
-  INSERT INTO records (source, id, digest, type, tenant, batch_id, leaf_index, proof, accepted_at)
-  SELECT r.source, r.id, r.digest, r.type, r.tenant, $6, r.leaf_index, substring($9::bytea FROM r.off + 1 FOR r.len), $8::bigint
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::int[], $10::int[], $11::int[])
-    AS r(source, id, digest, type, tenant, leaf_index, off, len)`;
+  INSERT INTO records (source, id, digest, type, tenant, batch_id, leaf_index, accepted_at)
+  SELECT r.source, r.id, r.digest, r.type, r.tenant, $6, r.leaf_index, $8::bigint
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::int[])
+    AS r(source, id, digest, type, tenant, leaf_index)`;
 
 const existingRecords = `
   SELECT q.source, q.id
@@ -69,15 +72,17 @@ class ConflictRollback {
 
 const recordKey = (source: string, id: string): string => `${source}\u0000${id}`;
 
-/** Proof nodes are SHA-256 hashes (RFC 6962 over SHA-256), stored as raw bytes, read back as lowercase hex. */
+/** Merkle nodes and leaves are SHA-256 hashes (RFC 6962 over SHA-256), stored as raw bytes. */
 const hashBytes = 32;
 
 /** The Store over any {@link SqlDatabase}. The database must already be migrated. */
 export class SqlStore implements Store {
   private readonly newId: () => string;
+  private readonly trees: BatchTrees;
 
   constructor(private readonly db: SqlDatabase, options: SqlStoreOptions = {}) {
     this.newId = options.newId ?? randomUUID;
+    this.trees = new BatchTrees(options.treeCacheSize);
   }
 
   async saveBatch(batch: SealedBatch, at: number): Promise<SaveBatchResult> {
@@ -91,12 +96,12 @@ export class SqlStore implements Store {
       if (keys[order[i]!] === keys[order[i - 1]!]) repeated.push(records[order[i]!]!.recordId);
     }
     if (repeated.length > 0) return { ok: false, conflicts: repeated };
+    if (!(batch.leaves instanceof Uint8Array) || batch.leaves.length !== n * hashBytes) {
+      throw new TypeError(`batch ${header.id} must carry 32 bytes of leaves per record (${n * hashBytes}), got ${batch.leaves?.length}`);
+    }
 
     const sources = new Array<string>(n), ids = new Array<string>(n), digests = new Array<string>(n);
-    const types = new Array<string>(n), tenants = new Array<string>(n), leaves = new Array<number>(n);
-    const offsets = new Array<number>(n), lengths = new Array<number>(n);
-    const nodes: string[] = [];
-    let offset = 0;
+    const types = new Array<string>(n), tenants = new Array<string>(n), leafIndexes = new Array<number>(n);
     order.forEach((from, i) => {
       const r = records[from]!;
       sources[i] = r.recordId.source;
@@ -104,24 +109,11 @@ export class SqlStore implements Store {
       digests[i] = r.digest;
       types[i] = r.type;
       tenants[i] = r.tenant;
-      leaves[i] = r.leafIndex;
-      offsets[i] = offset;
-      for (const node of r.proof) {
-        if (node.length !== hashBytes * 2) throw badProofNode(r);
-        nodes.push(node);
-      }
-      offset += r.proof.length * hashBytes;
-      lengths[i] = offset - offsets[i]!;
+      leafIndexes[i] = r.leafIndex;
     });
-    // One native decode for the whole batch; it stops at the first non-hex character, so a short
-    // result means some node is not hex.
-    const proofs = Buffer.from(nodes.join(''), 'hex');
-    if (proofs.length !== offset) {
-      throw badProofNode(records.find((r) => r.proof.some((node) => !/^[0-9a-fA-F]{64}$/.test(node)))!);
-    }
     const params = [
       textArrayLiteral(sources), textArrayLiteral(ids), textArrayLiteral(digests), textArrayLiteral(types),
-      textArrayLiteral(tenants), header.id, intArrayLiteral(leaves), at, proofs, intArrayLiteral(offsets), intArrayLiteral(lengths),
+      textArrayLiteral(tenants), header.id, intArrayLiteral(leafIndexes), at,
     ];
 
     for (let attempt = 1; ; attempt++) {
@@ -130,7 +122,7 @@ export class SqlStore implements Store {
           // A 5,000-record batch is megabytes of parameters: room for unnest's tuple store so it does
           // not spill to a temporary file (the default work_mem is 4 MB).
           await tx.query(`SET LOCAL work_mem = '64MB'`);
-          const created = await tx.query(insertBatch, [header.id, JSON.stringify(header), signature, header.signer.keyId, at]);
+          const created = await tx.query(insertBatch, [header.id, JSON.stringify(header), signature, header.signer.keyId, at, batch.leaves]);
           // The same batch id was saved before (same content): every record of it is a repeat.
           if (created.rows.length === 0) throw new ConflictRollback(records.map((r) => r.recordId));
           if (n > 0) await tx.query(insertRecords, params);
@@ -227,26 +219,46 @@ export class SqlStore implements Store {
     });
   }
 
+  /**
+   * Reads the record and its batch header (not the batch's leaves: the tree is usually cached), then,
+   * for a record without a stored proof, takes the tree from the cache or rebuilds it from the leaves.
+   */
   getReceipt(id: RecordId): Promise<Receipt | undefined> {
     return this.run('getReceipt', async () => {
-      const { rows } = await this.db.query<{ digest: string; leaf_index: unknown; proof: unknown; header: unknown; signature: string; anchor: unknown }>(
-        `SELECT r.digest, r.leaf_index, r.proof, b.header, b.signature, b.anchor
+      const { rows } = await this.db.query<{ digest: string; leaf_index: unknown; proof: unknown; batch_id: string; header: unknown; signature: string; anchor: unknown }>(
+        `SELECT r.digest, r.leaf_index, r.proof, r.batch_id, b.header, b.signature, b.anchor
          FROM records r JOIN batches b ON b.id = r.batch_id
          WHERE r.source = $1 AND r.id = $2 AND b.state = 'anchored'`,
         [id.source, id.id],
       );
       const row = rows[0];
       if (row === undefined) return undefined;
+      const header = json<BatchHeader>(row.header);
+      const leafIndex = num(row.leaf_index);
+      let proof: string[];
+      if (row.proof !== null) {
+        proof = proofNodes(bytes(row.proof)); // written before migration 003
+      } else {
+        const tree = this.trees.cached(row.batch_id) ?? this.trees.add(header, await this.leavesOf(row.batch_id));
+        proof = auditPathOf(tree, leafIndex, row.digest, row.batch_id);
+      }
       return {
         recordId: { source: id.source, id: id.id },
         digest: row.digest,
-        leafIndex: num(row.leaf_index),
-        proof: proofNodes(bytes(row.proof)),
-        batch: json(row.header),
+        leafIndex,
+        proof,
+        batch: header,
         signature: row.signature,
         chain: json(row.anchor),
       };
     });
+  }
+
+  private async leavesOf(batchId: string): Promise<Uint8Array> {
+    const { rows } = await this.db.query<{ leaves: unknown }>('SELECT leaves FROM batches WHERE id = $1', [batchId]);
+    const leaves = rows[0]?.leaves;
+    if (leaves === null || leaves === undefined) throw new StoreError(`batch ${batchId} has neither leaves nor record proofs`);
+    return bytes(leaves);
   }
 
   recentBatches(limit: number): Promise<OutboxEntry[]> {
@@ -398,10 +410,6 @@ function proofNodes(raw: Uint8Array): string[] {
   const buffer = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   for (let at = 0; at < buffer.length; at += hashBytes) nodes.push(buffer.toString('hex', at, at + hashBytes));
   return nodes;
-}
-
-function badProofNode(r: SealedRecord): TypeError {
-  return new TypeError(`a proof node of ${r.recordId.source} ${r.recordId.id} is not a 32-byte hex hash`);
 }
 
 /** The SQLSTATE of a driver error (both `pg` and PGlite put it in `code`). */

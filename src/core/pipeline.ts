@@ -6,7 +6,6 @@ import { authorize } from './authorize.js';
 import { Batcher, type Timers } from './batcher.js';
 import { canonicalJson } from './canonical-json.js';
 import { sha256Utf8Hex } from './digest.js';
-import { bufferToBytes } from './encoding.js';
 import { parseEnvelope } from './envelope.js';
 import { ErrorCodes, rejection, type Rejection } from './errors.js';
 import type { ChainClient, Signer, Store, StoredRecord } from './ports.js';
@@ -104,7 +103,7 @@ export interface PipelineDeps {
  * A record that passed every check and waits in the batcher. One object per record holds everything
  * until its batch is sealed (no per-record closures or copies): up to `maxQueuedRecords` of them are
  * alive at once, and what they hold is what every young-generation GC has to copy. The digest is
- * kept as hex only; its bytes are made when the batch is sealed.
+ * kept as hex only; sealBatch decodes the whole batch's digests at once.
  */
 class QueuedRecord implements LeafRecord {
   #resolve: ((outcome: SubmitOutcome) => void) | null = null;
@@ -122,10 +121,6 @@ class QueuedRecord implements LeafRecord {
     readonly bytes: number,
     private readonly inFlight: Map<string, Promise<SubmitOutcome>>,
   ) {}
-
-  get digest(): Uint8Array {
-    return bufferToBytes(Buffer.from(this.digestHex, 'hex'));
-  }
 
   /** A new promise for this record's outcome, settled by {@link settle}. */
   promise(): Promise<SubmitOutcome> {

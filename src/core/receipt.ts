@@ -22,7 +22,7 @@ import { auditPathLength, verifyInclusion } from './merkle-tree.js';
 import type { AnchoredBatch } from './ports.js';
 import { SIGNATURE_ALGS, suiteOf } from './signature-algs.js';
 import { keyIdFor, verifySignature } from './signer.js';
-import type { BatchHeader, ChainAnchor, Receipt, SealedRecord, SignatureAlg } from './types.js';
+import type { BatchHeader, ChainAnchor, Receipt, RecordId, SignatureAlg } from './types.js';
 
 /** Names of the verification checks, in the order they run. */
 export type ReceiptCheck = 'format' | 'digest' | 'batch-id' | 'proof' | 'signature' | 'ledger';
@@ -77,11 +77,21 @@ export const receiptSchema = z.strictObject({
   }),
 });
 
+/** What a receipt says of its record: identity, digest, place in the batch, and audit path. */
+export interface ReceiptRecord {
+  readonly recordId: RecordId;
+  /** Lowercase hex SHA-256 of the record's RFC 8785 form. */
+  readonly digest: string;
+  readonly leafIndex: number;
+  /** RFC 6962 audit path, lowercase hex, bottom-up (see batch-trees.ts for computing it on read). */
+  readonly proof: readonly string[];
+}
+
 /**
  * The receipt for a record of a sealed, anchored batch. Members are picked by name, so the result
  * is exactly the wire format whatever else the inputs carry.
  */
-export function buildReceipt(record: SealedRecord, header: BatchHeader, signature: string, anchor: ChainAnchor): Receipt {
+export function buildReceipt(record: ReceiptRecord, header: BatchHeader, signature: string, anchor: ChainAnchor): Receipt {
   return {
     recordId: { source: record.recordId.source, id: record.recordId.id },
     digest: record.digest,

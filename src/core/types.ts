@@ -61,7 +61,10 @@ export interface ChainAnchor {
   readonly blockNumber: number;
 }
 
-/** A record accepted into a sealed batch: what the store keeps per record. */
+/**
+ * A record accepted into a sealed batch: what the store keeps per record. Its audit path is not kept:
+ * it is computed from the batch's leaves when the receipt is read (batch-trees.ts).
+ */
 export interface SealedRecord {
   readonly recordId: RecordId;
   /** Lowercase hex SHA-256 of the RFC 8785 form of the envelope as submitted. */
@@ -69,8 +72,6 @@ export interface SealedRecord {
   readonly type: string;
   readonly tenant: string;
   readonly leafIndex: number;
-  /** RFC 6962 audit path, lowercase hex, bottom-up. */
-  readonly proof: readonly string[];
 }
 
 /** A batch as it enters the outbox: header, gateway signature, and its records in leaf order. */
@@ -79,6 +80,11 @@ export interface SealedBatch {
   /** Gateway signature over RFC 8785(header), base64url without padding. */
   readonly signature: string;
   readonly records: readonly SealedRecord[];
+  /**
+   * The Merkle leaves: every record's 32-byte digest, back to back in leaf order (32 × size bytes).
+   * Enough to rebuild the tree and any record's audit path.
+   */
+  readonly leaves: Uint8Array;
 }
 
 /** The verifiable receipt handed to producers (docs/receipt-format.md). */

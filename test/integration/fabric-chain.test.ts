@@ -18,6 +18,7 @@ import { connectionOptionsFromProfile, openFabricConnection } from '../../adapte
 import { loadFabricProfile } from '../../adapters/chains/fabric/fabric-profile.js';
 import { fabricChecker } from '../../src/cli/anchor-checkers.js';
 import { buildReceipt, verifyReceipt } from '../../src/core/receipt.js';
+import { MerkleTree } from '../../src/core/merkle-tree.js';
 import { eventually, fabricNode, fabricProfilePath, newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
 import { lockFabricNetwork } from '../support/fabric-lock.js';
 
@@ -261,7 +262,8 @@ describe('crossgate verify --fabric', () => {
     chain = await openFabricChainFromProfile(profile);
     const batch = await randomBatch(signer, 5);
     const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
-    receipts = batch.records.map((r) => buildReceipt(r, batch.header, batch.signature, anchor));
+    const tree = MerkleTree.fromLeaves(batch.leaves);
+    receipts = batch.records.map((r) => buildReceipt({ ...r, proof: tree.auditPathHex(r.leafIndex) }, batch.header, batch.signature, anchor));
   });
   after(async () => {
     await chain?.close();

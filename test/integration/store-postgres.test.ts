@@ -7,12 +7,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { loadMigrations, runMigrations } from '../../adapters/store/migrations.js';
 import { openPostgresStore, postgresDatabase } from '../../adapters/store/postgres-store.js';
-import { SqlStore } from '../../adapters/store/sql-store.js';
 import { StoreError } from '../../src/core/errors.js';
 import type { Store } from '../../src/core/ports.js';
 import { freshIds, makeBatch, runStoreContract } from '../support/store-contract.js';
+import { checkUpgradeKeepsProofs } from '../support/store-upgrade.js';
 
 const adminUrl = process.env['CROSSGATE_TEST_PG_URL'];
 if (adminUrl === undefined || adminUrl === '') {
@@ -78,34 +77,14 @@ describe('PostgreSQL store, several instances', () => {
     }
   });
 
-  it('upgrades a 001 database with data: text[] proofs become bytes and read back the same', async () => {
+  it('upgrades a database with data across every migration: old records keep their proofs and receipts', async () => {
     const fresh = `cg_test_${randomBytes(6).toString('hex')}`;
     await admin((c) => c.query(`CREATE DATABASE ${fresh}`));
     const freshUrl = new URL(adminUrl);
     freshUrl.pathname = `/${fresh}`;
     const db = postgresDatabase(new pg.Pool({ connectionString: freshUrl.toString(), max: 2 }));
     try {
-      const all = loadMigrations();
-      assert.deepEqual(await runMigrations(db, all.slice(0, 1), 1), ['001']);
-      const batch = makeBatch(freshIds(2));
-      const header = batch.header;
-      await db.query(
-        `INSERT INTO batches (id, header, signature, signer_key_id, state, next_attempt_at, sealed_at, anchor, anchored_at)
-         VALUES ($1, $2::text::jsonb, $3, $4, 'anchored', 1, 1, $5::text::jsonb, 2)`,
-        [header.id, JSON.stringify(header), batch.signature, header.signer.keyId, JSON.stringify({ kind: 'embedded', network: 'n', txId: 't', blockNumber: 1 })],
-      );
-      for (const r of batch.records) {
-        await db.query(
-          `INSERT INTO records (source, id, digest, type, tenant, batch_id, leaf_index, proof, accepted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], 1)`,
-          [r.recordId.source, r.recordId.id, r.digest, r.type, r.tenant, header.id, r.leafIndex, r.proof],
-        );
-      }
-      assert.deepEqual(await runMigrations(db, all, 3), all.slice(1).map((m) => m.version));
-      assert.deepEqual(await runMigrations(db, all, 4), [], 'a second run applies nothing');
-      const receipt = await new SqlStore(db).getReceipt(batch.records[1]!.recordId);
-      assert.deepEqual(receipt?.proof, batch.records[1]!.proof);
-      assert.deepEqual(receipt?.batch, header);
+      await checkUpgradeKeepsProofs(db);
     } finally {
       await db.close();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${fresh} WITH (FORCE)`));

@@ -47,8 +47,7 @@ export function newTestSigner(alg: SignatureAlg = 'Ed25519'): Signer {
 export async function randomBatch(signer: Signer, size = 4, prev: string | null = null, sealedAtMillis = Date.now()): Promise<SealedBatch> {
   const tag = toHex(randomBytes(6));
   const leaves = Array.from({ length: size }, (_, i) => {
-    const digest = sha256(randomBytes(32));
-    return { recordId: { source: `/test/fabric/${tag}`, id: `r-${i}` }, digest, digestHex: toHex(digest), type: 'test.record', tenant: 'test' };
+    return { recordId: { source: `/test/fabric/${tag}`, id: `r-${i}` }, digestHex: toHex(sha256(randomBytes(32))), type: 'test.record', tenant: 'test' };
   });
   return sealBatch(leaves, { signer, prev, sealedAtMillis });
 }

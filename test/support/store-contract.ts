@@ -11,21 +11,26 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCodes, StoreError } from '../../src/core/errors.js';
 import type { DeadLetterInput, Store } from '../../src/core/ports.js';
+import { fromHex, toHex } from '../../src/core/encoding.js';
+import { MerkleTree, verifyInclusion } from '../../src/core/merkle-tree.js';
 import type { BatchHeader, ChainAnchor, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 const unique = (label: string): string => `${label}-${hex(6)}`;
 
-/** A fake digest/proof is fine: the store keeps them, it does not verify them. */
-export function makeRecord(recordId: RecordId, leafIndex: number, tenant = 'tenant-a', proofLength = 3): SealedRecord {
-  return {
-    recordId,
-    digest: hex(32),
-    type: 'cn.gov.transport.trip',
-    tenant,
-    leafIndex,
-    proof: Array.from({ length: proofLength }, () => hex(32)),
-  };
+/** A record with a random digest: the store keeps the digest, it does not recompute it. */
+export function makeRecord(recordId: RecordId, leafIndex: number, tenant = 'tenant-a'): SealedRecord {
+  return { recordId, digest: hex(32), type: 'cn.gov.transport.trip', tenant, leafIndex };
+}
+
+/** The leaves of `records` as a sealed batch carries them: their digests back to back, in order. */
+export function leavesOf(records: readonly SealedRecord[]): Uint8Array {
+  return new Uint8Array(Buffer.from(records.map((r) => r.digest).join(''), 'hex'));
+}
+
+/** The audit path a receipt of `batch`'s record at `leafIndex` must carry, computed independently of the store. */
+export function proofOf(batch: SealedBatch, leafIndex: number): string[] {
+  return MerkleTree.build(batch.records.map((r) => fromHex(r.digest))).auditPath(leafIndex).map(toHex);
 }
 
 export interface BatchOptions {
@@ -44,12 +49,10 @@ export function makeBatch(ids: readonly RecordId[], options: BatchOptions = {}):
     prev: options.prev ?? null,
     signer: { keyId: options.keyId ?? 'gw-key-1', alg: 'Ed25519', publicKey: randomBytes(32).toString('base64url') },
   };
-  const proofLength = Math.ceil(Math.log2(Math.max(ids.length, 1)));
-  return {
-    header,
-    signature: randomBytes(64).toString('base64url'),
-    records: ids.map((id, i) => makeRecord(id, i, options.tenant, proofLength)),
-  };
+  const records = ids.map((id, i) => makeRecord(id, i, options.tenant));
+  const leaves = leavesOf(records);
+  // A real root: the store checks the leaves it rebuilds a tree from against it.
+  return { header: { ...header, root: toHex(MerkleTree.fromLeaves(leaves).root) }, signature: randomBytes(64).toString('base64url'), records, leaves };
 }
 
 /** `n` fresh record ids under one random source. */
@@ -160,11 +163,12 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
         assert.deepEqual(await store.saveBatch(makeBatch([ids[1]!]), 2), { ok: false, conflicts: [ids[1]] });
       });
 
-      it('refuses a proof node that is not a 32-byte hex hash, writing nothing', async () => {
+      it('refuses a batch whose leaves are not 32 bytes per record, writing nothing', async () => {
         const ids = freshIds(2);
         const batch = makeBatch(ids);
-        const bad: SealedBatch = { ...batch, records: [batch.records[0]!, { ...batch.records[1]!, proof: ['zz'.repeat(32)] }] };
-        await assert.rejects(store.saveBatch(bad, 1), TypeError);
+        for (const leaves of [batch.leaves.subarray(0, 32), new Uint8Array(65)]) {
+          await assert.rejects(store.saveBatch({ ...batch, leaves }, 1), TypeError);
+        }
         assert.equal(await store.getBatch(batch.header.id), undefined);
         assert.deepEqual(await store.findRecords(ids), []);
       });
@@ -261,7 +265,7 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
         });
         assert.equal((await store.dueBatches(Number.MAX_SAFE_INTEGER, 100_000)).some((e) => e.header.id === id), false);
         assert.deepEqual(await store.getReceipt(ids[1]!), {
-          recordId: ids[1], digest: batch.records[1]!.digest, leafIndex: 1, proof: batch.records[1]!.proof,
+          recordId: ids[1], digest: batch.records[1]!.digest, leafIndex: 1, proof: proofOf(batch, 1),
           batch: batch.header, signature: batch.signature, chain: anchor,
         });
         assert.deepEqual((await store.findRecords(ids)).map((r) => r.status), ['anchored', 'anchored', 'anchored']);
@@ -274,10 +278,42 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
       it('keeps a single-record batch receipt with an empty proof', async () => {
         const [only] = freshIds(1);
         const batch = makeBatch([only!]);
-        assert.deepEqual(batch.records[0]!.proof, []);
+        assert.deepEqual(proofOf(batch, 0), []);
         await store.saveBatch(batch, 1);
         await store.markAnchored(batch.header.id, anchorOf(), 2);
         assert.deepEqual((await store.getReceipt(only!))?.proof, []);
+      });
+
+      it('serves every receipt of an anchored batch with the audit path to its root, batch after batch', async () => {
+        const batches = [makeBatch(freshIds(37)), makeBatch(freshIds(5)), makeBatch(freshIds(64))];
+        for (const batch of batches) {
+          await store.saveBatch(batch, 1);
+          await store.markAnchored(batch.header.id, anchorOf(), 2);
+        }
+        // Interleaved reads, so a store that caches trees must keep them apart.
+        for (let i = 0; i < 64; i++) {
+          for (const batch of batches) {
+            const record = batch.records[i];
+            if (record === undefined) continue;
+            const receipt = await store.getReceipt(record.recordId);
+            assert.deepEqual(receipt?.proof, proofOf(batch, i), `leaf ${i} of ${batch.header.size}`);
+            assert.equal(receipt?.digest, record.digest);
+            assert.ok(verifyInclusion({
+              leafData: fromHex(record.digest), index: i, size: batch.header.size,
+              proof: receipt!.proof.map(fromHex), root: fromHex(batch.header.root),
+            }), `leaf ${i} of ${batch.header.size} verifies`);
+          }
+        }
+      });
+
+      it('refuses to make a receipt from leaves that do not hash to the batch root', async () => {
+        const ids = freshIds(4);
+        const batch = makeBatch(ids);
+        const leaves = batch.leaves.slice();
+        leaves[70] = leaves[70]! ^ 1;
+        await store.saveBatch({ ...batch, leaves }, 1);
+        await store.markAnchored(batch.header.id, anchorOf(), 2);
+        await assert.rejects(store.getReceipt(ids[0]!), (err: unknown) => err instanceof StoreError && /root/.test(err.message));
       });
 
       it('throws StoreError when marking a batch that does not exist', async () => {

@@ -106,7 +106,7 @@ describe('crossgate verify --ledger', async () => {
   const anchor = await ledger.anchor({ header: made.header, signature: made.receipt.signature });
   await ledger.close();
   const receipt = buildReceipt(
-    { recordId: made.receipt.recordId, digest: made.receipt.digest, type: 't', tenant: 't', leafIndex: made.receipt.leafIndex, proof: made.receipt.proof },
+    { recordId: made.receipt.recordId, digest: made.receipt.digest, leafIndex: made.receipt.leafIndex, proof: made.receipt.proof },
     made.header, made.receipt.signature, anchor,
   );
   const receiptPath = write(receipt);

@@ -15,9 +15,8 @@ const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
 const clock = new ManualClock();
 
 async function signedBatch(label: string, prev: string | null = null) {
-  const digest = sha256(utf8(label));
   const batch = await sealBatch(
-    [{ recordId: { source: '/t', id: label }, digest, digestHex: toHex(digest), type: 'x', tenant: 't' }],
+    [{ recordId: { source: '/t', id: label }, digestHex: toHex(sha256(utf8(label))), type: 'x', tenant: 't' }],
     { signer, prev, sealedAtMillis: clock.now() },
   );
   return { header: batch.header, signature: batch.signature };
