@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { openEmbeddedStore } from '../../adapters/store/embedded-store.js';
+import { createPGlite, openEmbeddedStore, pgliteDatabase } from '../../adapters/store/embedded-store.js';
 import { StoreError } from '../../src/core/errors.js';
 import { runStoreContract } from '../support/store-contract.js';
+import { checkUpgradeKeepsProofs } from '../support/store-upgrade.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cg-store-embedded-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -24,5 +25,18 @@ describe('embedded store data directory', () => {
     }
     const again = await openEmbeddedStore({ dataDir });
     await again.close();
+  });
+});
+
+describe('embedded store upgrade', () => {
+  it('upgrades a database with data across every migration: old records keep their proofs and receipts', async () => {
+    const pglite = createPGlite();
+    await pglite.waitReady;
+    const db = pgliteDatabase(pglite);
+    try {
+      await checkUpgradeKeepsProofs(db);
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -122,7 +122,14 @@ describe('merkle tree: properties', () => {
         assert.equal(auditPathLength(m, n), refPath(m, d).length, `length ${m}/${n}`);
       }
       assert.equal(auditPathLength(n, n), -1);
+      const flat = MerkleTree.fromLeaves(new Uint8Array(Buffer.concat(d)));
+      assert.deepEqual(flat.root, tree.root, `fromLeaves root n=${n}`);
+      for (let m = 0; m < n; m++) assert.deepEqual(flat.auditPathHex(m), tree.auditPathHex(m), `fromLeaves path ${m}/${n}`);
     }
+  });
+  it('builds from flat leaves only in whole 32-byte leaves', () => {
+    assert.throws(() => MerkleTree.fromLeaves(new Uint8Array(33)), RangeError);
+    assert.equal(toHex(MerkleTree.fromLeaves(new Uint8Array(0)).root), v.emptyTreeHash);
   });
   it('every leaf of random trees of size 1..300 verifies, and any flipped byte fails', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(), fc.nat(), (size, seed, pick) => {
