@@ -10,15 +10,21 @@
  * `urn:crossgate:schema:<type>:v<N>` (schema-urn.ts); without `dataschema` the latest version of the
  * type applies.
  */
-import type { RecordSchemaDefinition, Sector } from './definition.js';
+import { withFastAccept, type RecordSchemaDefinition, type Sector } from './definition.js';
+import { acceptsInvoiceV1 } from './finance/cn.gov.finance.invoice.v1.fast.js';
 import { invoiceV1 } from './finance/cn.gov.finance.invoice.v1.js';
+import { acceptsPaymentV1 } from './finance/cn.gov.finance.payment.v1.fast.js';
 import { paymentV1 } from './finance/cn.gov.finance.payment.v1.js';
+import { acceptsCdrV1 } from './telecom/cn.gov.telecom.cdr.v1.fast.js';
 import { cdrV1 } from './telecom/cn.gov.telecom.cdr.v1.js';
+import { acceptsSimRegistrationV1 } from './telecom/cn.gov.telecom.sim-registration.v1.fast.js';
 import { simRegistrationV1 } from './telecom/cn.gov.telecom.sim-registration.v1.js';
+import { acceptsTollPassageV1 } from './transport/cn.gov.transport.toll-passage.v1.fast.js';
 import { tollPassageV1 } from './transport/cn.gov.transport.toll-passage.v1.js';
+import { acceptsTripV1 } from './transport/cn.gov.transport.trip.v1.fast.js';
 import { tripV1 } from './transport/cn.gov.transport.trip.v1.js';
 
-export type { RecordSchemaDefinition, Sector } from './definition.js';
+export type { FastAccept, RecordSchemaDefinition, Sector } from './definition.js';
 export { parseSchemaUrn, schemaUrn } from './schema-urn.js';
 
 /** Lookup of registered record schemas. */
@@ -69,8 +75,18 @@ export function newSchemaRegistry(definitions: readonly RecordSchemaDefinition[]
   });
 }
 
-/** Every released schema. Add new versions here; never remove or edit one. */
-const ALL: readonly RecordSchemaDefinition[] = [tripV1, tollPassageV1, paymentV1, invoiceV1, cdrV1, simRegistrationV1];
+/**
+ * Every released schema. Add new versions here; never remove or edit one. A fast accept check
+ * (`<type>.v<N>.fast.ts`) is optional: without one, zod alone validates the version.
+ */
+const ALL: readonly RecordSchemaDefinition[] = [
+  withFastAccept(tripV1, acceptsTripV1),
+  withFastAccept(tollPassageV1, acceptsTollPassageV1),
+  withFastAccept(paymentV1, acceptsPaymentV1),
+  withFastAccept(invoiceV1, acceptsInvoiceV1),
+  withFastAccept(cdrV1, acceptsCdrV1),
+  withFastAccept(simRegistrationV1, acceptsSimRegistrationV1),
+];
 
 /** The registry of Crossgate's record types. */
 export const schemaRegistry: SchemaRegistry = newSchemaRegistry(ALL);

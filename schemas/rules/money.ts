@@ -3,8 +3,9 @@
  * has more decimals than the currency has minor units (CNY 2, JPY 0, BHD 3, CLF 4).
  */
 import { z } from 'zod';
-import { currencyCode } from './currency.js';
-import { amountScaleIssue, compareDecimal, decimalAmount, nonNegativeDecimalAmount } from './decimal-amount.js';
+import { currencyCode, currencyMinorUnits, isCurrencyCode } from './currency.js';
+import { amountScaleIssue, compareDecimal, decimalAmount, nonNegativeDecimalAmount, nonNegativeDecimalScale } from './decimal-amount.js';
+import { isStrictObject } from './plain-object.js';
 
 function moneyOf(amount: z.ZodType<string>) {
   return z
@@ -26,3 +27,21 @@ export const positiveMoney = money.superRefine((value, ctx) => {
 
 /** `{ amount, currency }` with a signed amount (refunds, corrections). */
 export const signedMoney = moneyOf(decimalAmount);
+
+// ---- the same checks without zod (see plain-object.ts) -------------------------------------------
+
+const MONEY_KEYS: ReadonlySet<string> = new Set(['amount', 'currency']);
+
+/** True when `money` (zod) accepts `v`. */
+export function isMoney(v: unknown): v is { amount: string; currency: string } {
+  if (!isStrictObject(v, MONEY_KEYS)) return false;
+  const currency = v['currency'];
+  if (!isCurrencyCode(currency)) return false;
+  const scale = nonNegativeDecimalScale(v['amount']);
+  return scale >= 0 && scale <= (currencyMinorUnits(currency) ?? -1);
+}
+
+/** True when `positiveMoney` (zod) accepts `v`. */
+export function isPositiveMoney(v: unknown): v is { amount: string; currency: string } {
+  return isMoney(v) && compareDecimal(v.amount, '0') > 0;
+}
