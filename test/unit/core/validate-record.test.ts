@@ -163,3 +163,41 @@ test('a schema that throws still yields a rejection', () => {
   const r = validateRecord({ specversion: '1.0', id: '1', source: '/s', type: 't', data: 1 }, newSchemaRegistry([boom]));
   assert.equal(r.ok ? null : r.rejection.code, ErrorCodes.SchemaInvalid);
 });
+
+test('the fast path gives the same answers as zod alone, and a copied definition does not inherit it', () => {
+  const zodOnly = newSchemaRegistry(schemaRegistry.list().map((d) => ({ ...d, fastAccept: undefined })));
+  for (const type of RECORD_TYPES) {
+    for (let i = 0; i < 300; i++) {
+      const env = envelopeOf(makeValidRecord(type, i, { omitDataschema: i % 2 === 0 }));
+      assert.deepEqual(validateRecord(env, schemaRegistry), validateRecord(env, zodOnly));
+    }
+  }
+  for (const kind of INVALID_KIND_NAMES) {
+    for (let i = 0; i < 30; i++) {
+      const parsed = parseEnvelope(makeInvalidRecord(kind, i));
+      if (parsed.ok) assert.deepEqual(validateRecord(parsed.envelope, schemaRegistry), validateRecord(parsed.envelope, zodOnly), `${kind} #${i}`);
+    }
+  }
+  // A definition spread with another dataSchema keeps the fastAccept property but must not use it.
+  const v1 = schemaRegistry.get('cn.gov.transport.trip', 1);
+  assert.ok(v1?.fastAccept);
+  const rejectsAll = { ...v1, dataSchema: z.never() };
+  const r = validateRecord(envelopeOf(makeValidRecord('cn.gov.transport.trip', 1)), newSchemaRegistry([rejectsAll]));
+  assert.equal(r.ok ? null : r.rejection.code, ErrorCodes.SchemaInvalid);
+});
+
+test('dataschema lookups stay correct past the parse cache bound', () => {
+  const rec = makeValidRecord('cn.gov.transport.trip', 2);
+  // More distinct URNs than the cache holds, each looked up twice, mixed with the real one.
+  for (let k = 0; k < 700; k++) {
+    const dataschema = `urn:crossgate:schema:cn.gov.transport.trip:v${k + 2}`;
+    for (let round = 0; round < 2; round++) {
+      const r = validateRecord(envelopeOf({ ...rec, dataschema }), schemaRegistry);
+      assert.equal(r.ok ? null : r.rejection.message, `cn.gov.transport.trip has no version ${k + 2} (latest is 1)`);
+    }
+    const good = validateRecord(envelopeOf(rec), schemaRegistry);
+    assert.equal(good.ok, true);
+  }
+  const other = validateRecord(envelopeOf({ ...rec, dataschema: 'urn:crossgate:schema:cn.gov.finance.payment:v1' }), schemaRegistry);
+  assert.equal(other.ok ? null : other.rejection.message, 'dataschema names type "cn.gov.finance.payment" but the record\'s type is "cn.gov.transport.trip"');
+});
