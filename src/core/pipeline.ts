@@ -101,14 +101,47 @@ export interface PipelineDeps {
 }
 
 /**
+ * The outcomes of one submit or submitMany call, in input order. One promise per call, not per
+ * record: a REST batch or a Kafka fetch of a thousand records costs one promise and one array, and
+ * the records settle their slot. Rejects on the first store failure, as Promise.all did.
+ */
+class OutcomeGroup {
+  readonly outcomes: SubmitOutcome[];
+  readonly promise: Promise<SubmitOutcome[]>;
+  #pending: number;
+  #resolve!: (outcomes: SubmitOutcome[]) => void;
+  #reject!: (error: Error) => void;
+
+  constructor(size: number) {
+    this.outcomes = new Array<SubmitOutcome>(size);
+    this.#pending = size;
+    this.promise = new Promise<SubmitOutcome[]>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    if (size === 0) this.#resolve(this.outcomes);
+  }
+
+  set(index: number, outcome: SubmitOutcome): void {
+    this.outcomes[index] = outcome;
+    this.#pending -= 1;
+    if (this.#pending === 0) this.#resolve(this.outcomes);
+  }
+
+  fail(error: Error): void {
+    this.#reject(error);
+  }
+}
+
+/**
  * A record that passed every check and waits in the batcher. One object per record holds everything
- * until its batch is sealed (no per-record closures or copies): up to `maxQueuedRecords` of them are
- * alive at once, and what they hold is what every young-generation GC has to copy. The digest is
- * kept as hex only; sealBatch decodes the whole batch's digests at once.
+ * until its batch is sealed (no per-record closures, promises or copies): up to `maxQueuedRecords` of
+ * them are alive at once, and what they hold is what every young-generation GC has to copy. The
+ * digest is kept as hex only; sealBatch decodes the whole batch's digests at once.
  */
 class QueuedRecord implements LeafRecord {
-  #resolve: ((outcome: SubmitOutcome) => void) | null = null;
-  #reject: ((error: Error) => void) | null = null;
+  /** Made only when a second submission of the same (source, id) arrives while this one is in flight. */
+  #followers: { promise: Promise<SubmitOutcome>; resolve: (outcome: SubmitOutcome) => void; reject: (error: Error) => void } | null = null;
 
   constructor(
     /** (source, id) as one string: the key of the pipeline's in-flight map. */
@@ -120,21 +153,34 @@ class QueuedRecord implements LeafRecord {
     readonly tenant: string,
     /** Size counted against the batch byte budget. */
     readonly bytes: number,
-    private readonly inFlight: Map<string, Promise<SubmitOutcome>>,
+    private readonly inFlight: Map<string, QueuedRecord>,
+    private readonly group: OutcomeGroup,
+    private readonly index: number,
   ) {}
 
-  /** A new promise for this record's outcome, settled by {@link settle}. */
-  promise(): Promise<SubmitOutcome> {
-    return new Promise<SubmitOutcome>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+  /** This record's outcome, for a later submission of the same (source, id). */
+  outcome(): Promise<SubmitOutcome> {
+    if (this.#followers === null) {
+      let resolve!: (outcome: SubmitOutcome) => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<SubmitOutcome>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#followers = { promise, resolve, reject };
+    }
+    return this.#followers.promise;
   }
 
   settle(outcome: SubmitOutcome | Error): void {
-    this.inFlight.delete(this.key);
-    if (outcome instanceof Error) this.#reject?.(outcome);
-    else this.#resolve?.(outcome);
+    if (this.inFlight.get(this.key) === this) this.inFlight.delete(this.key);
+    if (outcome instanceof Error) {
+      this.group.fail(outcome);
+      this.#followers?.reject(outcome);
+    } else {
+      this.group.set(this.index, outcome);
+      this.#followers?.resolve(outcome);
+    }
   }
 }
 
@@ -163,7 +209,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   let outboxDepth = await store.outboxDepth();
   let sealedBatches = 0;
   /** First submission of each (source, id) not yet settled: later ones wait for it. */
-  const inFlight = new Map<string, Promise<SubmitOutcome>>();
+  const inFlight = new Map<string, QueuedRecord>();
 
   const submitter = new Submitter({
     store, chain, clock, timers, retry: deps.retry,
@@ -261,7 +307,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   }
 
   /** Everything short of queueing: the pure, synchronous checks and the digest. */
-  function check(input: unknown, tenant: Tenant): Checked {
+  function check(input: unknown, tenant: Tenant, group: OutcomeGroup, index: number): Checked {
     const parsed = parseEnvelope(input);
     if (!parsed.ok) return { ok: false, outcome: rejected(null, null, null, parsed.rejection) };
     const envelope = parsed.envelope;
@@ -286,7 +332,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
         keyOf(recordId.source, recordId.id), recordId, sha256Utf8Hex(canonical), valid.type, valid.sector, tenant.id,
         // UTF-16 length: exact for ASCII, and close enough for a batch byte budget otherwise.
         canonical.length,
-        inFlight,
+        inFlight, group, index,
       ),
     };
   }
@@ -299,37 +345,50 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
     return batcher.room === 0 || outboxDepth >= limits.maxOutboxBatches ? 'full' : 'open';
   }
 
-  function enqueue(record: QueuedRecord): Promise<SubmitOutcome> {
+  function overloaded(): SubmitOutcome {
+    return { status: 'overloaded', retryAfterSeconds: retryAfterSeconds() };
+  }
+
+  /** Queues the record; its outcome lands in its group's slot. */
+  function enqueue(record: QueuedRecord, group: OutcomeGroup, index: number): void {
     const first = inFlight.get(record.key);
     if (first !== undefined) {
       // The same (source, id) is on its way already: answer once the first one is settled.
-      return first.then(
-        (outcome) => outcome.status === 'accepted' || outcome.status === 'duplicate'
-          ? answerForStored(record, outcome)
-          : enqueue(record),
-        () => enqueue(record),
+      first.outcome().then(
+        (outcome) => {
+          if (outcome.status === 'accepted' || outcome.status === 'duplicate') group.set(index, answerForStored(record, outcome));
+          else enqueue(record, group, index);
+        },
+        () => enqueue(record, group, index),
       );
+      return;
     }
-    if (admission() === 'full') return Promise.resolve({ status: 'overloaded', retryAfterSeconds: retryAfterSeconds() });
-    const promise = record.promise();
-    if (batcher.offer(record, record.bytes) === 'full') {
-      return Promise.resolve({ status: 'overloaded', retryAfterSeconds: retryAfterSeconds() });
+    if (admission() === 'full' || batcher.offer(record, record.bytes) === 'full') {
+      group.set(index, overloaded());
+      return;
     }
-    inFlight.set(record.key, promise);
-    return promise;
+    inFlight.set(record.key, record);
   }
 
   let closed = false;
-  function submit(input: unknown, tenant: Tenant): Promise<SubmitOutcome> {
-    if (closed) return Promise.resolve({ status: 'overloaded', retryAfterSeconds: 5 });
-    const checked = check(input, tenant);
-    return checked.ok ? enqueue(checked.record) : Promise.resolve(checked.outcome);
+  function submitMany(inputs: readonly unknown[], tenant: Tenant): Promise<SubmitOutcome[]> {
+    const group = new OutcomeGroup(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      if (closed) {
+        group.set(i, { status: 'overloaded', retryAfterSeconds: 5 });
+        continue;
+      }
+      const checked = check(inputs[i], tenant, group, i);
+      if (checked.ok) enqueue(checked.record, group, i);
+      else group.set(i, checked.outcome);
+    }
+    return group.promise;
   }
 
   submitter.start();
   return {
-    submit,
-    submitMany: (inputs, tenant) => Promise.all(inputs.map((input) => submit(input, tenant))),
+    submit: async (input, tenant) => (await submitMany([input], tenant))[0] as SubmitOutcome,
+    submitMany,
     admission,
     flush: () => batcher.flush(),
     stats: () => ({ queued: batcher.queued, outboxDepth, sealedBatches, anchoredBatches: submitter.anchoredCount }),
