@@ -9,14 +9,21 @@ import { isStrictObject } from '../rules/plain-object.js';
 import { isBoundedText } from '../rules/text.js';
 import { isUscc } from '../rules/uscc.js';
 
-/** Same pattern as `invoiceNumber` in the released file. */
-const INVOICE_NUMBER = /^(?:\d{8}|\d{20})$/;
+/** `invoiceNumber` of the released file, /^(?:\d{8}|\d{20})$/, by character codes. */
+function isInvoiceNumber(v: unknown): boolean {
+  if (typeof v !== 'string' || (v.length !== 8 && v.length !== 20)) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
-const KEYS: ReadonlySet<string> = new Set([
+const KEYS: readonly string[] = [
   'invoiceNumber', 'issuedAt', 'seller', 'buyer', 'currency', 'totalAmount', 'taxAmount', 'lines',
-]);
-const PARTY_KEYS: ReadonlySet<string> = new Set(['name', 'uscc']);
-const LINE_KEYS: ReadonlySet<string> = new Set(['description', 'amount']);
+];
+const PARTY_KEYS: readonly string[] = ['name', 'uscc'];
+const LINE_KEYS: readonly string[] = ['description', 'amount'];
 
 function isParty(v: unknown): boolean {
   return isStrictObject(v, PARTY_KEYS) && isBoundedText(v['name'], 200) && isUscc(v['uscc']);
@@ -61,7 +68,7 @@ export function acceptsInvoiceV1(data: unknown): boolean {
   // taxAmount must not exceed totalAmount.
   if (compareDecimal(tax as string, total as string) > 0) return false;
   const lines = data['lines'];
-  return typeof data['invoiceNumber'] === 'string' && INVOICE_NUMBER.test(data['invoiceNumber'])
+  return isInvoiceNumber(data['invoiceNumber'])
     && isDateTime(data['issuedAt'])
     && isParty(data['seller'])
     && isParty(data['buyer'])

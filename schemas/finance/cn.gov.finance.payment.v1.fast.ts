@@ -11,10 +11,10 @@ import { isBoundedText } from '../rules/text.js';
 /** Same pattern as `max35Id` in the released file (which cannot export it: never edited). */
 const MAX35_ID = /^[A-Za-z0-9/\-?:().,'+ ]{1,35}$/;
 
-const KEYS: ReadonlySet<string> = new Set([
+const KEYS: readonly string[] = [
   'messageId', 'endToEndId', 'debtor', 'creditor', 'instructedAmount', 'requestedExecutionDate', 'remittanceInformation',
-]);
-const PARTY_KEYS: ReadonlySet<string> = new Set(['name', 'iban']);
+];
+const PARTY_KEYS: readonly string[] = ['name', 'iban'];
 
 function isParty(v: unknown): v is { name: string; iban: string } {
   return isStrictObject(v, PARTY_KEYS) && isBoundedText(v['name'], 140) && isIban(v['iban']);

@@ -30,7 +30,7 @@ export const signedMoney = moneyOf(decimalAmount);
 
 // ---- the same checks without zod (see plain-object.ts) -------------------------------------------
 
-const MONEY_KEYS: ReadonlySet<string> = new Set(['amount', 'currency']);
+const MONEY_KEYS: readonly string[] = ['amount', 'currency'];
 
 /** True when `money` (zod) accepts `v`. */
 export function isMoney(v: unknown): v is { amount: string; currency: string } {

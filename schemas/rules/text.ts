@@ -22,7 +22,15 @@ export function identifier(max: number) {
 
 /** True when `boundedText(max)` accepts `s` (without running zod). */
 export function isBoundedText(s: unknown, max: number): s is string {
-  return typeof s === 'string' && s.length >= 1 && s.length <= max && VISIBLE_TEXT.test(s);
+  if (typeof s !== 'string' || s.length < 1 || s.length > max) return false;
+  // Printable ASCII, the usual case, is decided here (0x21-0x7E at the edges, 0x20-0x7E inside: no
+  // control character, no edge whitespace); anything else goes to the Unicode regex itself.
+  const last = s.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7e || c < (i === 0 || i === last ? 0x21 : 0x20)) return VISIBLE_TEXT.test(s);
+  }
+  return true;
 }
 
 const IDENTIFIER_CHARS = /^[A-Za-z0-9._:-]+$/;

@@ -11,9 +11,9 @@ import { isStrictObject } from '../rules/plain-object.js';
 /** Same pattern as `operator` in the released file. */
 const OPERATOR = /^[a-z][a-z0-9-]{1,39}$/;
 
-const KEYS: ReadonlySet<string> = new Set([
+const KEYS: readonly string[] = [
   'iccid', 'msisdn', 'idDocumentType', 'subscriberIdHash', 'registeredAt', 'operator', 'imei',
-]);
+];
 const ID_DOCUMENT_TYPES: ReadonlySet<unknown> = new Set([
   'resident-id', 'passport', 'hk-macao-permit', 'taiwan-permit', 'foreign-permanent-resident-id',
 ]);

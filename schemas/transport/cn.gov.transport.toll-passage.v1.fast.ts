@@ -8,7 +8,7 @@ import { isStrictObject } from '../rules/plain-object.js';
 import { isIdentifier } from '../rules/text.js';
 import { isVehiclePlate } from '../rules/vehicle-plate.js';
 
-const KEYS: ReadonlySet<string> = new Set(['gantryId', 'vehiclePlate', 'passedAt', 'vehicleClass', 'vehicleKind', 'toll']);
+const KEYS: readonly string[] = ['gantryId', 'vehiclePlate', 'passedAt', 'vehicleClass', 'vehicleKind', 'toll'];
 
 /** True only when tollPassageV1's data schema accepts `data`. */
 export function acceptsTollPassageV1(data: unknown): boolean {

@@ -9,9 +9,9 @@ import { isStrictObject } from '../rules/plain-object.js';
 import { isIdentifier } from '../rules/text.js';
 import { isVehiclePlate } from '../rules/vehicle-plate.js';
 
-const KEYS: ReadonlySet<string> = new Set([
+const KEYS: readonly string[] = [
   'vehiclePlate', 'routeId', 'originStopId', 'destinationStopId', 'startTime', 'endTime', 'distanceMeters', 'fare',
-]);
+];
 
 /** True only when tripV1's data schema accepts `data`. */
 export function acceptsTripV1(data: unknown): boolean {

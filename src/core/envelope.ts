@@ -94,6 +94,24 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Strings that already matched a pattern, per attribute: producers repeat a few sources, types and
+ * dataschemas, and a Set lookup costs a fraction of the URI regex. Only strings that matched are
+ * kept, at most MEMO_SIZE per attribute (emptied when full), so hostile input cannot grow it.
+ */
+const MEMO_SIZE = 128;
+const matchedSources = new Set<string>();
+const matchedTypes = new Set<string>();
+const matchedDataschemas = new Set<string>();
+
+function matches(memo: Set<string>, pattern: RegExp, s: string): boolean {
+  if (memo.has(s)) return true;
+  if (!pattern.test(s)) return false;
+  if (memo.size >= MEMO_SIZE) memo.clear();
+  memo.add(s);
+  return true;
+}
+
 const isInt32 = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 
 /** A string of `min`..`max` UTF-16 code units (zod's `.min()`/`.max()` count `length`). */
@@ -118,10 +136,10 @@ export function acceptsEnvelope(input: unknown): input is RecordEnvelope {
   const type = input['type'];
   if (input['specversion'] !== '1.0'
     || !isStringOf(input['id'], 1, 256)
-    || !isStringOf(source, 1, 512) || !URI_REFERENCE.test(source)
-    || !isStringOf(type, 1, 256) || !NO_CONTROL.test(type)
+    || !isStringOf(source, 1, 512) || !matches(matchedSources, URI_REFERENCE, source)
+    || !isStringOf(type, 1, 256) || !matches(matchedTypes, NO_CONTROL, type)
     || (time !== undefined && !isDateTime(time))
-    || (dataschema !== undefined && !(isStringOf(dataschema, 0, 1024) && ABSOLUTE_URI.test(dataschema)))
+    || (dataschema !== undefined && !(isStringOf(dataschema, 0, 1024) && matches(matchedDataschemas, ABSOLUTE_URI, dataschema)))
     || (datacontenttype !== undefined && datacontenttype !== 'application/json')
     || (subject !== undefined && !isStringOf(subject, 1, 256))
     || (producersig !== undefined && !(isStringOf(producersig, 0, 1024) && BASE64URL.test(producersig)))

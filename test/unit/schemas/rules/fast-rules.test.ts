@@ -9,6 +9,9 @@ import { nonNegativeDecimalAmount, nonNegativeDecimalScale, decimalScale, scaled
 import { isMoney, isPositiveMoney, money, positiveMoney } from '../../../../schemas/rules/money.js';
 import { boundedText, identifier, isBoundedText, isIdentifier } from '../../../../schemas/rules/text.js';
 import { hasOnlyKeys, isPlainObject } from '../../../../schemas/rules/plain-object.js';
+import { iban, IBAN_LENGTHS, isIban, makeIban } from '../../../../schemas/rules/iban.js';
+import { isUscc, uscc, usccCheckChar } from '../../../../schemas/rules/uscc.js';
+import { isSha256Hex, sha256Hex } from '../../../../schemas/rules/hashed-id.js';
 
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 const digitsOf = (w: number) => fc.integer({ min: 0, max: 10 ** w - 1 }).map((n) => pad(n, w));
@@ -136,9 +139,46 @@ test('plain objects and key sets', () => {
   assert.equal(isPlainObject({}), true);
   assert.equal(isPlainObject(Object.create(null)), true);
   for (const v of [null, [], new Date(0), new Map(), 'x', 1, Object.create({})]) assert.equal(isPlainObject(v), false);
-  const keys = new Set(['a', 'b']);
+  const keys = ['a', 'b'];
   assert.equal(hasOnlyKeys({ a: 1 }, keys), true);
   assert.equal(hasOnlyKeys({ a: 1, c: 2 }, keys), false);
   assert.equal(hasOnlyKeys(JSON.parse('{"__proto__": 1}') as object, keys), false);
   assert.equal(hasOnlyKeys(Object.create({ c: 1 }) as object, keys), false, 'inherited enumerable keys count');
+});
+
+/** `valid` with one character replaced, inserted or removed (or unchanged), to sit on the boundary. */
+const nearMiss = (valid: fc.Arbitrary<string>, alphabet: string): fc.Arbitrary<string> =>
+  fc.tuple(valid, fc.nat(), fc.constantFrom('keep', 'keep', 'set', 'insert', 'delete', 'lower'), fc.constantFrom(...alphabet)).map(([v, n, op, c]) => {
+    const i = n % (v.length + 1);
+    switch (op) {
+      case 'set': return v.slice(0, i) + c + v.slice(i + 1);
+      case 'insert': return v.slice(0, i) + c + v.slice(i);
+      case 'delete': return v.slice(0, i) + v.slice(i + 1);
+      case 'lower': return v.toLowerCase();
+      default: return v;
+    }
+  });
+
+test('isIban, isUscc and isSha256Hex are exactly their zod rules', () => {
+  const upperAlnum = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const ibanArb = nearMiss(
+    fc.constantFrom('DE', 'GB', 'NL', 'NO', 'MT', 'RU', 'FR', 'XX').chain((country) => {
+      const n = (IBAN_LENGTHS[country] ?? 20) - 4;
+      return fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'), minLength: n, maxLength: n })
+        .map((bban) => makeIban(country, bban));
+    }),
+    `${upperAlnum}a -`,
+  );
+  const usccArb = nearMiss(
+    fc.stringMatching(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{9}$/).map((first17) => first17 + usccCheckChar(first17)),
+    `${upperAlnum}a京`,
+  );
+  const hexArb = nearMiss(fc.stringMatching(/^[0-9a-f]{64}$/), '0123456789abcdefgABCDEF ');
+  const valid = [0, 0, 0];
+  fc.assert(fc.property(ibanArb, usccArb, hexArb, (i, u, h) => {
+    const z = [iban.safeParse(i).success, uscc.safeParse(u).success, sha256Hex.safeParse(h).success];
+    z.forEach((ok, k) => { if (ok) valid[k] = (valid[k] ?? 0) + 1; });
+    return isIban(i) === z[0] && isUscc(u) === z[1] && isSha256Hex(h) === z[2];
+  }), { numRuns: 20_000, seed: 49 });
+  for (const n of valid) assert.ok(n > 4000, `only ${valid.join('/')} valid IBAN/USCC/hex values generated`);
 });
