@@ -29,11 +29,11 @@ const SHAPE_MESSAGE =
 function mod97(s: string, r = 0, from = 0, to = s.length): number {
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
-    // Digits add one decimal place, letters (10..35) two. The remainder is taken only when the
-    // accumulator nears 2^53 (below 1e13 before ×100, so it stays an exact integer): same result
-    // with one division every few characters instead of one per character.
+    // Digits add one decimal place, letters (10..35) two. The remainder is taken only once the
+    // accumulator reaches 1e7 (so r * 100 + 35 stays a 31-bit integer and V8 keeps integer
+    // arithmetic): the same result with one division every few characters instead of each one.
     r = c <= 57 ? r * 10 + (c - 48) : r * 100 + (c - 55);
-    if (r >= 1e13) r %= 97;
+    if (r >= 10_000_000) r %= 97;
   }
   return r % 97;
 }

@@ -174,11 +174,19 @@ test('isIban, isUscc and isSha256Hex are exactly their zod rules', () => {
     `${upperAlnum}a京`,
   );
   const hexArb = nearMiss(fc.stringMatching(/^[0-9a-f]{64}$/), '0123456789abcdefgABCDEF ');
+  // Independent of the rule's own mod 97 (which zod's iban shares): the ISO 13616 check with a bigint.
+  const bigintCheckOk = (s: string): boolean => {
+    const moved = s.slice(4) + s.slice(0, 4);
+    const digits = [...moved].map((ch) => (/\d/.test(ch) ? ch : String(ch.charCodeAt(0) - 55))).join('');
+    return BigInt(digits) % 97n === 1n;
+  };
+  const shapeAndLengthOk = (s: string): boolean => /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s) && IBAN_LENGTHS[s.slice(0, 2)] === s.length;
   const valid = [0, 0, 0];
   fc.assert(fc.property(ibanArb, usccArb, hexArb, (i, u, h) => {
     const z = [iban.safeParse(i).success, uscc.safeParse(u).success, sha256Hex.safeParse(h).success];
     z.forEach((ok, k) => { if (ok) valid[k] = (valid[k] ?? 0) + 1; });
-    return isIban(i) === z[0] && isUscc(u) === z[1] && isSha256Hex(h) === z[2];
+    return isIban(i) === z[0] && isIban(i) === (shapeAndLengthOk(i) && bigintCheckOk(i))
+      && isUscc(u) === z[1] && isSha256Hex(h) === z[2];
   }), { numRuns: 20_000, seed: 49 });
   for (const n of valid) assert.ok(n > 4000, `only ${valid.join('/')} valid IBAN/USCC/hex values generated`);
 });
