@@ -122,7 +122,8 @@ const isStringOf = (v: unknown, min: number, max: number): v is string =>
  * True only when parseEnvelope's checks below (attribute names, then `envelopeSchema`) would all pass
  * for `input`; false means "not sure" and the zod path decides. Each attribute is read the way zod
  * reads it (`input[name]`, inherited included), and every enumerable key is checked, so the answer
- * is at least as strict as zod's. About 8x cheaper than `envelopeSchema.safeParse` per record.
+ * is at least as strict as zod's. Measured about 5x cheaper than the zod path per valid record
+ * (0.25-0.5 µs against 1.3-2.8 µs, 100k factory records, CPU time on a shared 2-core machine).
  */
 export function acceptsEnvelope(input: unknown): input is RecordEnvelope {
   if (!isPlainObject(input) || !Object.hasOwn(input, 'data') || input['data'] === undefined) return false;
