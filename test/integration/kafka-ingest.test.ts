@@ -59,7 +59,7 @@ async function closeHarness(h: Harness): Promise<void> {
   rmSync(h.dir, { recursive: true, force: true });
 }
 
-function ingestFor(h: Harness, topics: SectorTopics, groupId: string, pipeline: Pick<Pipeline, 'submit' | 'admission'> = h.pipeline): KafkaIngest {
+function ingestFor(h: Harness, topics: SectorTopics, groupId: string, pipeline: Pick<Pipeline, 'submitMany' | 'admission'> = h.pipeline): KafkaIngest {
   return new KafkaIngest({
     ...defaultKafkaIngestOptions,
     brokers: kafkaBrokers(),
@@ -176,7 +176,7 @@ describe('Kafka ingest', () => {
     await ctx.produce(topics.transport, records.map((r) => sectorMessage('transport', r)));
 
     let full = true;
-    const gated = { submit: h.pipeline.submit, admission: () => (full ? 'full' as const : h.pipeline.admission()) };
+    const gated = { submitMany: h.pipeline.submitMany, admission: () => (full ? 'full' as const : h.pipeline.admission()) };
     const ingest = ingestFor(h, topics, groupId, gated);
     await ingest.start();
     try {

@@ -36,13 +36,16 @@ describe('Kafka ingest with a batch slower than the session timeout', () => {
     let slowUntil: number | undefined;
     const pipeline = {
       admission: () => 'open' as const,
-      async submit(input: unknown): Promise<SubmitOutcome> {
-        const { source, id } = input as { source: string; id: string };
-        submits.set(id, (submits.get(id) ?? 0) + 1);
+      async submitMany(inputs: readonly unknown[]): Promise<SubmitOutcome[]> {
         slowUntil ??= Date.now() + SESSION_TIMEOUT_MS * 1.5;
+        const outcomes = inputs.map((input): SubmitOutcome => {
+          const { source, id } = input as { source: string; id: string };
+          submits.set(id, (submits.get(id) ?? 0) + 1);
+          return { status: 'accepted', recordId: { source, id }, digest: 'd'.repeat(64), batchId: 'b'.repeat(64), leafIndex: 0 };
+        });
         const wait = slowUntil - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        return { status: 'accepted', recordId: { source, id }, digest: 'd'.repeat(64), batchId: 'b'.repeat(64), leafIndex: 0 };
+        return outcomes;
       },
     };
     const joins: string[] = [];

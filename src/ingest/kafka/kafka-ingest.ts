@@ -56,7 +56,7 @@ export interface IngestLogger {
 }
 
 export interface KafkaIngestDeps {
-  readonly pipeline: Pick<Pipeline, 'submit' | 'admission'>;
+  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'>;
   readonly store: Pick<Store, 'addDeadLetter'>;
   readonly tenants: { readonly tenants: readonly Tenant[] };
   readonly clock: Clock;

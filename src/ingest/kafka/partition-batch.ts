@@ -1,7 +1,7 @@
 /**
  * One kafkajs eachBatch call: the records of one partition, in offset order, taken to durability.
  *
- * For each record: decode (sector decoder) → find the tenant by source prefix → pipeline.submit.
+ * For each record: decode (sector decoder) → find the tenant by source prefix → pipeline.submitMany.
  * A record is durable when it is accepted or a duplicate (in a sealed batch in the outbox), or when it
  * has been rejected and is in the DLQ topic and the store's dead-letter index. The offset committed is
  * the one after the last record of the longest durable prefix (ARCHITECTURE.md invariant 1): a record
@@ -10,14 +10,18 @@
  * the records already accepted, and the pipeline answers those from the store.
  *
  * Records are submitted without waiting for each other, so the pipeline seals a whole fetch into one
- * batch; the pipeline's admission is checked before each, which pauses fetching when it is full.
+ * batch. They go in chunks (one submitMany per tenant per chunk: one promise and one async chain per
+ * chunk, not per record); the pipeline's admission is checked synchronously before each chunk, and only
+ * when it is full does the partition wait (which pauses fetching). A chunk may still overshoot the
+ * pipeline's room: its records answered 'overloaded' are submitted again once there is room, so at most
+ * one chunk's worth of validation is redone per full pipeline.
  */
 import { decoders, type Sector } from '../../../adapters/kafka/topics.js';
 import type { FailedRecord } from '../../../adapters/kafka/dlq.js';
 import type { KafkaHeaderValue } from '../../../adapters/kafka/kafka-message.js';
 import { parseEnvelope } from '../../core/envelope.js';
-import { ErrorCodes, rejection } from '../../core/errors.js';
-import type { Pipeline } from '../../core/pipeline.js';
+import { ErrorCodes, rejection, type Rejection } from '../../core/errors.js';
+import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { Tenant } from '../../core/tenant.js';
 import type { Clock, RecordId } from '../../core/types.js';
 import type { AdmissionGate, WaitControl } from './admission-gate.js';
@@ -52,7 +56,7 @@ export interface BatchControl extends WaitControl {
 }
 
 export interface BatchProcessorDeps {
-  readonly pipeline: Pick<Pipeline, 'submit'>;
+  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'>;
   readonly tenants: { readonly tenants: readonly Tenant[] };
   readonly gate: Pick<AdmissionGate, 'waitForRoom'>;
   readonly deadLetters: DeadLetterSink;
@@ -70,6 +74,11 @@ export interface BatchProcessorDeps {
    * durable than the session timeout (2 MiB per partition into a loaded store).
    */
   readonly keepAliveMs?: number;
+  /**
+   * Most records per submitMany call (default 256). Bigger chunks cost fewer promises; a chunk that
+   * overshoots the pipeline's room has its excess validated again when it is resubmitted.
+   */
+  readonly chunkRecords?: number;
 }
 
 export interface BatchResult {
@@ -80,16 +89,28 @@ export interface BatchResult {
   readonly committed: string | null;
 }
 
-type Prepared =
-  | { readonly kind: 'dead'; readonly entry: DeadLetterEntry }
-  | { readonly kind: 'submit'; readonly input: unknown; readonly tenant: Tenant; readonly failed: FailedRecord; readonly recordId: RecordId | null; readonly type: string | null };
-
+/**
+ * What became of one record of the fetch. A slot left undefined is a record not (yet) durable: never
+ * submitted (shutdown, rebalance, gate given up) or given up on while the store was down.
+ */
 type Settled =
-  | { readonly kind: 'accepted' | 'duplicate' }
-  | { readonly kind: 'dead'; readonly entry: DeadLetterEntry }
-  | { readonly kind: 'aborted' };
+  | { readonly kind: 'accepted' }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'dead'; readonly entry: DeadLetterEntry };
+
+const acceptedSlot: Settled = { kind: 'accepted' };
+const duplicateSlot: Settled = { kind: 'duplicate' };
+
+/** Records of one chunk that share a tenant: one submitMany call. */
+interface Run {
+  readonly tenant: Tenant;
+  readonly inputs: unknown[];
+  /** Index in the fetch of each input. */
+  readonly positions: number[];
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultChunkRecords = 256;
 
 function stringField(value: unknown, name: string): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -97,13 +118,29 @@ function stringField(value: unknown, name: string): string | undefined {
   return typeof field === 'string' ? field : undefined;
 }
 
+function recordIdOf(candidate: unknown): RecordId | null {
+  const source = stringField(candidate, 'source');
+  const id = stringField(candidate, 'id');
+  return source !== undefined && id !== undefined ? { source, id } : null;
+}
+
+/** The consumed record as the DLQ keeps it; built only for records that are dead-lettered. */
+function failedRecord(batch: PartitionBatch, message: ConsumedMessage): FailedRecord {
+  return {
+    topic: batch.topic, partition: batch.partition, offset: message.offset, timestamp: message.timestamp,
+    key: message.key, value: message.value, headers: message.headers ?? {},
+  };
+}
+
 export class PartitionBatchProcessor {
   readonly #deps: BatchProcessorDeps;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #chunkRecords: number;
 
   constructor(deps: BatchProcessorDeps) {
     this.#deps = deps;
     this.#sleep = deps.sleep ?? defaultSleep;
+    this.#chunkRecords = Math.max(1, deps.chunkRecords ?? defaultChunkRecords);
   }
 
   /**
@@ -125,29 +162,32 @@ export class PartitionBatchProcessor {
   }
 
   async #process(batch: PartitionBatch, control: BatchControl): Promise<BatchResult> {
-    const pending: Promise<Settled>[] = [];
-    for (const message of batch.messages) {
+    const messages = batch.messages;
+    const settled = new Array<Settled | undefined>(messages.length);
+    const runs: Promise<void>[] = [];
+    for (let from = 0; from < messages.length; from += this.#chunkRecords) {
       if (!control.isRunning() || control.isStale()) break;
-      const prepared = this.#prepare(batch, message);
-      if (prepared.kind === 'dead') {
-        pending.push(Promise.resolve(prepared));
-        continue;
+      if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom(control))) break;
+      for (const run of this.#prepareChunk(batch, from, Math.min(messages.length, from + this.#chunkRecords), settled)) {
+        runs.push(this.#submitUntilSettled(run, batch, settled, control));
       }
-      if (!(await this.#deps.gate.waitForRoom(control))) break;
-      pending.push(this.#submitUntilSettled(prepared, batch.sector, control));
     }
-    const settled = await Promise.all(pending);
+    await Promise.all(runs);
 
-    const firstAborted = settled.findIndex((s) => s.kind === 'aborted');
-    const durable = firstAborted === -1 ? settled : settled.slice(0, firstAborted);
-    const dead = durable.flatMap((s) => (s.kind === 'dead' ? [s.entry] : []));
-    const counts = {
-      accepted: durable.filter((s) => s.kind === 'accepted').length,
-      duplicates: durable.filter((s) => s.kind === 'duplicate').length,
-      deadLettered: dead.length,
-    };
+    let durable = 0;
+    let accepted = 0;
+    let duplicates = 0;
+    const dead: DeadLetterEntry[] = [];
+    for (; durable < settled.length; durable++) {
+      const slot = settled[durable];
+      if (slot === undefined) break;
+      if (slot.kind === 'accepted') accepted += 1;
+      else if (slot.kind === 'duplicate') duplicates += 1;
+      else dead.push(slot.entry);
+    }
+    const counts = { accepted, duplicates, deadLettered: dead.length };
     if (dead.length > 0 && !(await this.#deadLetter(dead, control))) return { ...counts, deadLettered: 0, committed: null };
-    const last = batch.messages[durable.length - 1];
+    const last = messages[durable - 1];
     if (last === undefined) return { ...counts, committed: null };
     control.resolveOffset(last.offset);
     // A revoked partition belongs to another member now: its commit would be refused, and it will
@@ -158,64 +198,107 @@ export class PartitionBatchProcessor {
     return { ...counts, committed: next };
   }
 
-  #prepare(batch: PartitionBatch, message: ConsumedMessage): Prepared {
-    const failed: FailedRecord = {
-      topic: batch.topic, partition: batch.partition, offset: message.offset, timestamp: message.timestamp,
-      key: message.key, value: message.value, headers: message.headers ?? {},
-    };
-    const dead = (why: ReturnType<typeof rejection>, recordId: RecordId | null, type: string | null): Prepared => {
-      this.#deps.onRejected?.(why.code, batch.sector);
-      return { kind: 'dead', entry: { record: failed, rejection: why, tenant: null, recordId, type, sector: batch.sector } };
-    };
-
-    const decoded = decoders[batch.sector]({ key: message.key, value: message.value, headers: failed.headers });
-    if (!decoded.ok) return dead(decoded.rejection, null, null);
-    const candidate = decoded.envelope;
-    const source = stringField(candidate, 'source');
-    const id = stringField(candidate, 'id');
-    const type = stringField(candidate, 'type') ?? null;
-    const recordId = source !== undefined && id !== undefined ? { source, id } : null;
-    const tenant = source === undefined ? undefined : tenantForSource(this.#deps.tenants.tenants, source);
-    if (tenant === undefined) {
-      // Without a tenant the pipeline cannot be asked; report an invalid envelope as such first.
-      const parsed = parseEnvelope(candidate);
-      if (!parsed.ok) return dead(parsed.rejection, null, null);
-      return dead(rejection(ErrorCodes.SourceForbidden, `no tenant may submit records from source ${parsed.envelope.source}`), recordId, type);
+  /**
+   * Decodes messages [from, to): records the pipeline cannot be asked about are settled as dead here;
+   * the rest are returned grouped by tenant (usually one run per chunk).
+   */
+  #prepareChunk(batch: PartitionBatch, from: number, to: number, settled: (Settled | undefined)[]): Run[] {
+    const decode = decoders[batch.sector];
+    const tenants = this.#deps.tenants.tenants;
+    const runs: Run[] = [];
+    let current: Run | undefined;
+    for (let at = from; at < to; at++) {
+      const message = batch.messages[at] as ConsumedMessage;
+      const decoded = decode({ key: message.key, value: message.value, headers: message.headers ?? {} });
+      if (!decoded.ok) {
+        settled[at] = this.#dead(batch, message, decoded.rejection, null, null);
+        continue;
+      }
+      const candidate = decoded.envelope;
+      const source = stringField(candidate, 'source');
+      const tenant = source === undefined ? undefined : tenantForSource(tenants, source);
+      if (tenant === undefined) {
+        // Without a tenant the pipeline cannot be asked; report an invalid envelope as such first.
+        const parsed = parseEnvelope(candidate);
+        settled[at] = parsed.ok
+          ? this.#dead(batch, message, rejection(ErrorCodes.SourceForbidden, `no tenant may submit records from source ${parsed.envelope.source}`),
+            recordIdOf(candidate), stringField(candidate, 'type') ?? null)
+          : this.#dead(batch, message, parsed.rejection, null, null);
+        continue;
+      }
+      if (current?.tenant !== tenant) {
+        current = runs.find((run) => run.tenant === tenant);
+        if (current === undefined) {
+          current = { tenant, inputs: [], positions: [] };
+          runs.push(current);
+        }
+      }
+      current.inputs.push(candidate);
+      current.positions.push(at);
     }
-    return { kind: 'submit', input: candidate, tenant, failed, recordId, type };
+    return runs;
   }
 
-  async #submitUntilSettled(prepared: Extract<Prepared, { kind: 'submit' }>, sector: Sector, control: BatchControl): Promise<Settled> {
+  #dead(batch: PartitionBatch, message: ConsumedMessage, why: Rejection, recordId: RecordId | null, type: string | null): Settled {
+    this.#deps.onRejected?.(why.code, batch.sector);
+    return { kind: 'dead', entry: { record: failedRecord(batch, message), rejection: why, tenant: null, recordId, type, sector: batch.sector } };
+  }
+
+  /**
+   * Submits one run until each of its records is settled, or gives up on the ones left when the
+   * consumer stops or loses the partition. A store failure fails the whole call (which of its records
+   * were kept is not known), so the whole run is submitted again: those kept come back as duplicates.
+   */
+  async #submitUntilSettled(run: Run, batch: PartitionBatch, settled: (Settled | undefined)[], control: BatchControl): Promise<void> {
+    let { inputs, positions } = run;
     let delay = this.#deps.retry.initialMs;
     for (;;) {
-      let outcome;
+      let outcomes: SubmitOutcome[];
       try {
-        outcome = await this.#deps.pipeline.submit(prepared.input, prepared.tenant);
+        outcomes = await this.#deps.pipeline.submitMany(inputs, run.tenant);
       } catch (error) {
         // The store failed: nothing was kept. Retry until it is back, or give the partition up.
         this.#deps.onRetry?.('submit', error);
-        if (!(await this.#backoff(delay, control))) return { kind: 'aborted' };
+        if (!(await this.#backoff(delay, control))) return;
         delay = Math.min(delay * 2, this.#deps.retry.maxMs);
         continue;
       }
-      switch (outcome.status) {
-        case 'accepted':
-        case 'duplicate':
-          return { kind: outcome.status };
-        case 'rejected':
-          return {
-            kind: 'dead',
-            entry: {
-              record: prepared.failed, rejection: outcome.rejection, tenant: prepared.tenant.id,
-              recordId: outcome.recordId ?? prepared.recordId, type: outcome.type ?? prepared.type, sector,
-            },
-          };
-        case 'overloaded':
-          // Admission said open, but others filled the queue first: wait for room, then a short
-          // pause so a pipeline that keeps answering overloaded (closing) is not spun on.
-          if (!(await this.#deps.gate.waitForRoom(control))) return { kind: 'aborted' };
-          if (!(await this.#backoff(Math.min(50, this.#deps.retry.initialMs), control))) return { kind: 'aborted' };
+      let overloadedInputs: unknown[] | undefined;
+      let overloadedPositions: number[] | undefined;
+      for (let i = 0; i < outcomes.length; i++) {
+        const outcome = outcomes[i] as SubmitOutcome;
+        const at = positions[i] as number;
+        switch (outcome.status) {
+          case 'accepted':
+            settled[at] = acceptedSlot;
+            break;
+          case 'duplicate':
+            settled[at] = duplicateSlot;
+            break;
+          case 'rejected': {
+            const input = inputs[i];
+            settled[at] = {
+              kind: 'dead',
+              entry: {
+                record: failedRecord(batch, batch.messages[at] as ConsumedMessage), rejection: outcome.rejection, tenant: run.tenant.id,
+                recordId: outcome.recordId ?? recordIdOf(input), type: outcome.type ?? stringField(input, 'type') ?? null, sector: batch.sector,
+              },
+            };
+            break;
+          }
+          case 'overloaded':
+            (overloadedInputs ??= []).push(inputs[i]);
+            (overloadedPositions ??= []).push(at);
+        }
       }
+      if (overloadedInputs === undefined || overloadedPositions === undefined) return;
+      inputs = overloadedInputs;
+      positions = overloadedPositions;
+      // Admission said open, but the chunk went past the room or others filled the queue first: a
+      // short pause so a pipeline that keeps answering overloaded (closing) is not spun on, then wait
+      // for room.
+      if (!(await this.#backoff(Math.min(50, this.#deps.retry.initialMs), control))) return;
+      if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom(control))) return;
     }
   }
 
