@@ -19,7 +19,7 @@
  */
 import {
   decodeFailed, isJsonMediaType, mediaType, parseJson, readHeader, utf8OrUndefined,
-  type DecodeResult, type KafkaMessage,
+  type DecodeResult, type HeaderRead, type KafkaMessage,
 } from './kafka-message.js';
 
 const prefix = 'ce_';
@@ -27,41 +27,56 @@ const prefix = 'ce_';
 const attributeName = /^[a-z0-9]+$/;
 const required = ['specversion', 'id', 'source', 'type'] as const;
 
+/** True when `key` starts with `ce_` in any case (without allocating a lower-cased copy). */
+function hasCePrefix(key: string): boolean {
+  return key.length >= 3 && (key.charCodeAt(0) | 0x20) === 0x63 && (key.charCodeAt(1) | 0x20) === 0x65 && key.charCodeAt(2) === 0x5f;
+}
+
 /**
- * Reads the `ce_*` headers into attributes. `ce_data`/`ce_datacontenttype` are refused: data is the
- * value and datacontenttype is `content-type` (§3.2.1, §3.2.3), so either header would be a second,
- * conflicting source of truth.
+ * Reads the `ce_*` headers into `attributes`, in header order; the failure when a header is refused.
+ * `ce_data`/`ce_datacontenttype` are refused: data is the value and datacontenttype is `content-type`
+ * (§3.2.1, §3.2.3), so either header would be a second, conflicting source of truth.
  */
+function readCeHeadersInto(message: KafkaMessage, attributes: Record<string, unknown>): DecodeResult | undefined {
+  const headers = message.headers;
+  for (const key of Object.keys(headers)) {
+    if (!hasCePrefix(key)) continue;
+    const name = key.slice(prefix.length);
+    if (!key.startsWith(prefix) || !attributeName.test(name)) {
+      return decodeFailed(`header '${key}' is not a CloudEvents attribute header (ce_ followed by lower-case letters and digits)`);
+    }
+    if (name === 'data' || name === 'datacontenttype') {
+      return decodeFailed(`header '${key}' is not allowed in binary mode: ${name === 'data' ? 'data is the record value' : 'datacontenttype is the content-type header'}`);
+    }
+    const read = readHeader(headers, key);
+    if (read.kind === 'invalid') return decodeFailed(read.reason);
+    if (read.kind === 'value') attributes[name] = read.value;
+  }
+  return undefined;
+}
+
+/** Reads the `ce_*` headers into attributes (see readCeHeadersInto for what is refused). */
 export function readCeHeaders(message: KafkaMessage):
   { ok: true; attributes: Record<string, string> } | { ok: false; result: DecodeResult } {
   const attributes: Record<string, string> = {};
-  for (const key of Object.keys(message.headers)) {
-    if (!key.toLowerCase().startsWith(prefix)) continue;
-    const name = key.slice(prefix.length);
-    if (!key.startsWith(prefix) || !attributeName.test(name)) {
-      return { ok: false, result: decodeFailed(`header '${key}' is not a CloudEvents attribute header (ce_ followed by lower-case letters and digits)`) };
-    }
-    if (name === 'data' || name === 'datacontenttype') {
-      return { ok: false, result: decodeFailed(`header '${key}' is not allowed in binary mode: ${name === 'data' ? 'data is the record value' : 'datacontenttype is the content-type header'}`) };
-    }
-    const read = readHeader(message.headers, key);
-    if (read.kind === 'invalid') return { ok: false, result: decodeFailed(read.reason) };
-    if (read.kind === 'value') attributes[name] = read.value;
-  }
-  return { ok: true, attributes };
+  const failed = readCeHeadersInto(message, attributes);
+  return failed === undefined ? { ok: true, attributes } : { ok: false, result: failed };
 }
 
-/** Decodes a binary-mode record whose data is JSON into a structured-JSON envelope candidate. */
-export function decodeBinary(message: KafkaMessage): DecodeResult {
-  const headers = readCeHeaders(message);
-  if (!headers.ok) return headers.result;
-  const { attributes } = headers;
-  const missing = required.filter((name) => attributes[name] === undefined);
-  if (missing.length > 0) {
+/**
+ * Decodes a binary-mode record whose data is JSON into a structured-JSON envelope candidate.
+ * `contentType` is the message's content-type header when the caller has read it already.
+ */
+export function decodeBinary(message: KafkaMessage, contentType: HeaderRead = readHeader(message.headers, 'content-type')): DecodeResult {
+  // The attributes in header order, then datacontenttype and data: built in place, no copy.
+  const envelope: Record<string, unknown> = {};
+  const refused = readCeHeadersInto(message, envelope);
+  if (refused !== undefined) return refused;
+  if (envelope['specversion'] === undefined || envelope['id'] === undefined || envelope['source'] === undefined || envelope['type'] === undefined) {
+    const missing = required.filter((name) => envelope[name] === undefined);
     return decodeFailed(`binary-mode CloudEvent without ${missing.map((name) => prefix + name).join(', ')} header${missing.length > 1 ? 's' : ''}`);
   }
 
-  const contentType = readHeader(message.headers, 'content-type');
   if (contentType.kind === 'invalid') return decodeFailed(contentType.reason);
   if (contentType.kind === 'absent') {
     return decodeFailed('binary-mode CloudEvent without a content-type header: the data must be declared application/json');
@@ -77,5 +92,7 @@ export function decodeBinary(message: KafkaMessage): DecodeResult {
   const data = parseJson(text);
   if (!data.ok) return decodeFailed(`the value is not JSON: ${data.reason}`);
 
-  return { ok: true, envelope: { ...attributes, datacontenttype: contentType.value, data: data.value } };
+  envelope['datacontenttype'] = contentType.value;
+  envelope['data'] = data.value;
+  return { ok: true, envelope };
 }

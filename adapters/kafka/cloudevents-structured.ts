@@ -12,23 +12,22 @@
  */
 import {
   decodeFailed, isPlainObject, mediaType, parseJson, readHeader, utf8OrUndefined,
-  type DecodeResult, type KafkaMessage,
+  type DecodeResult, type HeaderRead, type KafkaMessage,
 } from './kafka-message.js';
 
 export const structuredMediaType = 'application/cloudevents+json';
 
 /** True when the content-type header announces structured mode (§3: prefix `application/cloudevents`, any case). */
-export function announcesStructuredMode(message: KafkaMessage): boolean {
-  const contentType = readHeader(message.headers, 'content-type');
+export function announcesStructuredMode(message: KafkaMessage, contentType: HeaderRead = readHeader(message.headers, 'content-type')): boolean {
   return contentType.kind === 'value' && contentType.value.trim().toLowerCase().startsWith('application/cloudevents');
 }
 
 /**
  * Decodes a structured-mode record. A missing content-type is accepted (the topic's contract says
- * structured); a present one must be the JSON event format.
+ * structured); a present one must be the JSON event format. `contentType` is the message's
+ * content-type header when the caller has read it already.
  */
-export function decodeStructured(message: KafkaMessage): DecodeResult {
-  const contentType = readHeader(message.headers, 'content-type');
+export function decodeStructured(message: KafkaMessage, contentType: HeaderRead = readHeader(message.headers, 'content-type')): DecodeResult {
   if (contentType.kind === 'invalid') return decodeFailed(contentType.reason);
   if (contentType.kind === 'value') {
     const type = mediaType(contentType.value);

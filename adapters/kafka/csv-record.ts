@@ -20,55 +20,43 @@ export function parseCsvRecord(text: string): CsvParse {
   if (body.endsWith('\r\n')) body = body.slice(0, -2);
   else if (body.endsWith('\n')) body = body.slice(0, -1);
 
+  // Fields are cut out with slice (one string per field, not one per character).
   const fields: string[] = [];
-  let field = '';
+  const length = body.length;
   let i = 0;
-  let quoted = false;
-  // A field's opening quote is only recognised at its first character (RFC 4180 §2.5).
-  let atFieldStart = true;
-  while (i < body.length) {
-    const ch = body[i] as string;
-    if (quoted) {
-      if (ch === '"') {
-        if (body[i + 1] === '"') {
-          field += '"';
-          i += 2;
+  for (;;) {
+    // At a field's start: its opening quote is only recognised here (RFC 4180 §2.5).
+    if (i < length && body.charCodeAt(i) === 0x22) {
+      let field = '';
+      let from = i + 1;
+      for (;;) {
+        const quote = body.indexOf('"', from);
+        if (quote === -1) return { ok: false, reason: `field ${fields.length + 1} opens a quote that is never closed` };
+        if (body.charCodeAt(quote + 1) === 0x22) {
+          field += body.slice(from, quote + 1);
+          from = quote + 2;
           continue;
         }
-        quoted = false;
-        i += 1;
-        const next = body[i];
-        if (next !== undefined && next !== ',') {
-          return { ok: false, reason: `unexpected '${next}' after the closing quote of field ${fields.length + 1} (column ${i + 1})` };
-        }
-        continue;
+        field += body.slice(from, quote);
+        i = quote + 1;
+        break;
       }
-      field += ch;
-      i += 1;
-      continue;
-    }
-    if (ch === '"') {
-      if (!atFieldStart) return { ok: false, reason: `a double quote inside unquoted field ${fields.length + 1} (column ${i + 1}); quote the field and double the quote` };
-      quoted = true;
-      atFieldStart = false;
-      i += 1;
-      continue;
-    }
-    if (ch === ',') {
+      if (i < length && body.charCodeAt(i) !== 0x2c) {
+        return { ok: false, reason: `unexpected '${body[i] as string}' after the closing quote of field ${fields.length + 1} (column ${i + 1})` };
+      }
       fields.push(field);
-      field = '';
-      atFieldStart = true;
-      i += 1;
-      continue;
+    } else {
+      let end = i;
+      for (; end < length; end++) {
+        const ch = body.charCodeAt(end);
+        if (ch === 0x2c) break;
+        if (ch === 0x22) return { ok: false, reason: `a double quote inside unquoted field ${fields.length + 1} (column ${end + 1}); quote the field and double the quote` };
+        if (ch === 0x0d || ch === 0x0a) return { ok: false, reason: 'more than one line: a message carries exactly one CSV record' };
+      }
+      fields.push(body.slice(i, end));
+      i = end;
     }
-    if (ch === '\r' || ch === '\n') {
-      return { ok: false, reason: 'more than one line: a message carries exactly one CSV record' };
-    }
-    field += ch;
-    atFieldStart = false;
-    i += 1;
+    if (i >= length) return { ok: true, fields };
+    i += 1; // the comma; a comma at the very end leaves one more, empty, field
   }
-  if (quoted) return { ok: false, reason: `field ${fields.length + 1} opens a quote that is never closed` };
-  fields.push(field);
-  return { ok: true, fields };
 }

@@ -6,9 +6,10 @@
  */
 import { decodeBinary } from './cloudevents-binary.js';
 import { announcesStructuredMode, decodeStructured } from './cloudevents-structured.js';
-import type { DecodeResult, KafkaMessage } from './kafka-message.js';
+import { readHeader, type DecodeResult, type KafkaMessage } from './kafka-message.js';
 
 /** Decodes a finance record. Never throws. */
 export function decode(message: KafkaMessage): DecodeResult {
-  return announcesStructuredMode(message) ? decodeStructured(message) : decodeBinary(message);
+  const contentType = readHeader(message.headers, 'content-type');
+  return announcesStructuredMode(message, contentType) ? decodeStructured(message, contentType) : decodeBinary(message, contentType);
 }

@@ -70,7 +70,8 @@ function headerValue(name: string, raw: Buffer | string): HeaderRead {
 
 /** The media type of a content-type value, lowercased, without parameters (`; charset=...`). */
 export function mediaType(contentType: string): string {
-  return (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
+  const parameters = contentType.indexOf(';');
+  return (parameters === -1 ? contentType : contentType.slice(0, parameters)).trim().toLowerCase();
 }
 
 /** True for `application/json` and any `+json` structured-syntax suffix type (RFC 6839). */

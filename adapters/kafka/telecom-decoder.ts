@@ -59,12 +59,14 @@ export function decode(message: KafkaMessage): DecodeResult {
     specversion: '1.0', type: cdrType, dataschema: cdrDataschema, datacontenttype: 'application/json',
   };
   const data: Record<string, unknown> = {};
-  cdrColumns.forEach((column, index) => {
-    const value = parsed.fields[index] as string;
-    if (value === '') return;
+  const fields = parsed.fields;
+  for (let index = 0; index < cdrColumns.length; index++) {
+    const column = cdrColumns[index] as (typeof cdrColumns)[number];
+    const value = fields[index] as string;
+    if (value === '') continue;
     if (envelopeColumns.has(column)) envelope[column] = value;
     else data[column] = column === 'durationSeconds' && decimalInteger.test(value) ? Number(value) : value;
-  });
+  }
 
   const headers = readCeHeaders(message);
   if (!headers.ok) return headers.result;
