@@ -257,7 +257,8 @@ export class PartitionBatchProcessor {
       try {
         outcomes = await this.#deps.pipeline.submitMany(inputs, run.tenant);
       } catch (error) {
-        // The store failed: nothing was kept. Retry until it is back, or give the partition up.
+        // The store failed. Some records of the run may have been kept before it did; none is counted
+        // durable until a later call says so. Retry until it is back, or give the partition up.
         this.#deps.onRetry?.('submit', error);
         if (!(await this.#backoff(delay, control))) return;
         delay = Math.min(delay * 2, this.#deps.retry.maxMs);
