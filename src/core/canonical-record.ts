@@ -7,8 +7,9 @@
  * the members each object can have are known in advance. So for each schema we prepare, once, its
  * objects' member names in RFC 8785 order (UTF-16 code units, Array.prototype.sort's default) with
  * their quoted forms, and write the text by concatenation: no sorting, no copy, no key discovery.
- * Measured on the six record types: about 2.5x faster than canonicalJson, and faster than
- * JSON.stringify of the same value.
+ * Measured on the six record types (canonical text + SHA-256, same run): 5.5 µs per record against
+ * 6.6 µs with canonicalJson; a straight-line writer per member (below) against a loop over members
+ * was the difference between no gain and this one.
  *
  * Exactly the same text as canonicalJson, or canonicalJson decides:
  * - Only strict zod objects (unknown keys rejected) are specialised, and each object's own keys are
@@ -72,7 +73,7 @@ interface Member {
 /**
  * Straight-line code for one object shape, generated once per schema object. A loop over the members
  * calls a different writer at one call site and stays slow (megamorphic); one call site per member
- * lets V8 inline the leaf writer, which measured about 2x faster. Only member names taken from the
+ * lets V8 inline the leaf writer (6.6 → 5.5 µs per record with the hash, same run). Only member names from the
  * schema (as JSON string literals) and indexes go into the code; record values never do.
  */
 function objectWriter(members: readonly Member[]): Writer {
