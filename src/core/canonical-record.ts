@@ -89,11 +89,22 @@ function objectWriter(members: readonly Member[]): Writer {
   });
   lines.push('if (Object.keys(value).length !== written) throw GIVE_UP;', "return out + '}';");
   const writers = members.map((_, i) => `w${i}`);
-  const factory = new Function('isPlainObject', 'MAX_DEPTH', 'GIVE_UP', ...writers, `return function write(value, depth) {\n${lines.join('\n')}\n};`) as (
-    ...args: unknown[]
-  ) => Writer;
+  let factory: (...args: unknown[]) => Writer;
+  try {
+    factory = new Function('isPlainObject', 'MAX_DEPTH', 'GIVE_UP', ...writers, `return function write(value, depth) {\n${lines.join('\n')}\n};`) as (
+      ...args: unknown[]
+    ) => Writer;
+  } catch {
+    // Code generation refused (node --disallow-code-generation-from-strings, a CSP): every record
+    // then takes canonicalJson, slower and the same text.
+    return giveUp;
+  }
   return factory(isPlainObject, MAX_DEPTH, GIVE_UP, ...members.map((member) => member.write));
 }
+
+const giveUp: Writer = () => {
+  throw GIVE_UP;
+};
 
 function arrayWriter(element: Writer): Writer {
   return (value, depth) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { z } from 'zod';
@@ -128,5 +129,22 @@ describe('canonicalRecordJson: the same text as canonicalJson', () => {
       assertSameAsCanonicalJson({ ...record, subject: bad }, schema);
       assertSameAsCanonicalJson({ ...record, data: { ...(record.data as object), cellId: bad } }, schema);
     }
+  });
+});
+
+describe('canonicalRecordJson where code generation is refused', () => {
+  it('gives canonicalJson\'s text under node --disallow-code-generation-from-strings', () => {
+    const script = `
+      const { canonicalRecordJson } = await import(${JSON.stringify(new URL('../../../src/core/canonical-record.js', import.meta.url).href)});
+      const { canonicalJson } = await import(${JSON.stringify(new URL('../../../src/core/canonical-json.js', import.meta.url).href)});
+      const { schemaRegistry } = await import(${JSON.stringify(new URL('../../../schemas/registry.js', import.meta.url).href)});
+      const { makeValidRecord } = await import(${JSON.stringify(new URL('../../support/record-factory.js', import.meta.url).href)});
+      let refused = false;
+      try { new Function('return 1'); } catch { refused = true; }
+      const record = makeValidRecord('cn.gov.finance.payment', 3);
+      const text = canonicalRecordJson(record, schemaRegistry.latest(record.type).dataSchema);
+      console.log(JSON.stringify({ refused, same: text === canonicalJson(record) }));`;
+    const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out.trim()), { refused: true, same: true });
   });
 });
