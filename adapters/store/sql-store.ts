@@ -243,7 +243,7 @@ export class SqlStore implements Store {
       if (row.proof !== null) {
         proof = proofNodes(bytes(row.proof)); // written before migration 003
       } else {
-        const tree = this.trees.cached(row.batch_id) ?? this.trees.add(header, await this.leavesOf(row.batch_id));
+        const tree = await this.trees.treeOf(header, () => this.leavesOf(row.batch_id));
         proof = auditPathOf(tree, leafIndex, row.digest, row.batch_id);
       }
       return {

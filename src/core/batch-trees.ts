@@ -18,6 +18,8 @@ export class BatchTrees {
   /** Map iteration order is insertion order: re-inserting on use keeps the least recent first. */
   readonly #trees = new Map<string, MerkleTree>();
   readonly #capacity: number;
+  /** Builds waiting for their leaves, by batch id: concurrent reads of one batch share one build. */
+  readonly #building = new Map<string, Promise<MerkleTree>>();
   #builds = 0;
 
   constructor(capacity: number = DEFAULT_TREE_CACHE_SIZE) {
@@ -38,6 +40,26 @@ export class BatchTrees {
       this.#trees.set(batchId, tree);
     }
     return tree;
+  }
+
+  /**
+   * The tree of batch `header`: from the cache, or rebuilt from the leaves `loadLeaves` reads. Reads
+   * of one batch that arrive while its leaves are being loaded wait for that one build: right after a
+   * batch is anchored its producers tend to ask for all its receipts at once, and each rebuild of a
+   * 4,096-leaf tree holds the event loop for several milliseconds.
+   * @throws StoreError as {@link add} does, or whatever `loadLeaves` throws (to every waiting read).
+   */
+  treeOf(header: BatchHeader, loadLeaves: () => Promise<Uint8Array>): Promise<MerkleTree> {
+    const cached = this.cached(header.id);
+    if (cached !== undefined) return Promise.resolve(cached);
+    let building = this.#building.get(header.id);
+    if (building === undefined) {
+      building = loadLeaves()
+        .then((leaves) => this.cached(header.id) ?? this.add(header, leaves))
+        .finally(() => this.#building.delete(header.id));
+      this.#building.set(header.id, building);
+    }
+    return building;
   }
 
   /**

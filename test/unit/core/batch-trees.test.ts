@@ -53,3 +53,43 @@ describe('BatchTrees', () => {
     assert.throws(() => auditPathOf(tree, 0, a.digests[0]!.toUpperCase(), 'a'), StoreError);
   });
 });
+
+describe('BatchTrees.treeOf', () => {
+  it('serves concurrent reads of one uncached batch with one load and one build', async () => {
+    const trees = new BatchTrees(2);
+    const a = batch('a', 9);
+    let loads = 0;
+    let release!: () => void;
+    const loaded = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const load = async () => {
+      loads += 1;
+      await loaded;
+      return a.leaves;
+    };
+    const reads = Array.from({ length: 5 }, () => trees.treeOf(a.header, load));
+    release();
+    const got = await Promise.all(reads);
+    assert.equal(loads, 1);
+    assert.equal(trees.builds, 1);
+    assert.ok(got.every((tree) => tree === got[0]));
+    assert.equal(await trees.treeOf(a.header, load), got[0], 'then from the cache');
+    assert.equal(loads, 1);
+  });
+
+  it('gives every waiting read the load failure, and tries again on the next read', async () => {
+    const trees = new BatchTrees(2);
+    const a = batch('a', 3);
+    let fail = true;
+    const load = async () => {
+      if (fail) throw new StoreError('store down');
+      return a.leaves;
+    };
+    const results = await Promise.allSettled([trees.treeOf(a.header, load), trees.treeOf(a.header, load)]);
+    assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof StoreError));
+    fail = false;
+    assert.equal(toHex((await trees.treeOf(a.header, load)).root), a.header.root);
+    assert.equal(trees.builds, 1);
+  });
+});
