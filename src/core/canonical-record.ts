@@ -190,9 +190,10 @@ export function canonicalRecordJson(envelope: unknown, dataSchema: z.ZodType): s
   let text: string;
   try {
     text = envelopeWriterFor(dataSchema)(envelope, 0);
-  } catch (error) {
-    if (error === GIVE_UP) return canonicalJson(envelope);
-    throw error;
+  } catch {
+    // GIVE_UP, or a nested value canonicalJson refused: either way canonicalJson decides for the whole
+    // envelope, so the text or the error is exactly its own.
+    return canonicalJson(envelope);
   }
   // Quoted-as-is strings may hold lone surrogates, JSON.stringify-ed ones escape them: JCS rejects both.
   if (!(text as unknown as WellFormedString).isWellFormed() || (text.includes('\\ud') && LONE_SURROGATE_ESCAPE.test(text))) return canonicalJson(envelope);
