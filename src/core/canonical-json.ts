@@ -33,6 +33,20 @@ interface WellFormedString {
   isWellFormed(): boolean;
 }
 
+/** String.prototype.isWellFormed (ES2024, not in this project's ES2023 lib): no lone surrogate. */
+export function isWellFormed(s: string): boolean {
+  return (s as unknown as WellFormedString).isWellFormed();
+}
+
+/**
+ * True when JSON text holds a lone surrogate as JSON.stringify writes it (a lowercase \udXXX escape);
+ * JCS rejects those. A false hit (an escaped backslash followed by "ud8..") only sends the caller to
+ * canonicalJson's slow path, which decides.
+ */
+export function hasLoneSurrogateEscape(text: string): boolean {
+  return text.includes('\\ud') && LONE_SURROGATE_ESCAPE.test(text);
+}
+
 /**
  * The RFC 8785 canonical JSON text of `value`.
  * @throws TypeError when `value` is not pure JSON data (see the rationale above).
@@ -42,9 +56,7 @@ export function canonicalJson(value: unknown): string {
     const sorted = sortedCopy(value, 0);
     if (sorted !== BAIL) {
       const text = JSON.stringify(sorted);
-      // JSON.stringify writes a lone surrogate as a lowercase \udXXX escape; JCS rejects it. A false
-      // hit (an escaped backslash followed by "ud8..") only costs the slow path.
-      if (!text.includes('\\ud') || !LONE_SURROGATE_ESCAPE.test(text)) return text;
+      if (!hasLoneSurrogateEscape(text)) return text;
     }
   }
   return serialize(value, []);
@@ -130,7 +142,7 @@ const NEEDS_ESCAPE_OR_CHECK = /[\u0000-\u001f"\\\ud800-\udfff]/;
 function serializeString(s: string): string {
   // Fast path (most keys and values): JSON.stringify would only add the quotes.
   if (!NEEDS_ESCAPE_OR_CHECK.test(s)) return '"' + s + '"';
-  if (!(s as unknown as WellFormedString).isWellFormed()) {
+  if (!isWellFormed(s)) {
     throw new TypeError('canonicalJson: string contains a lone surrogate (not valid Unicode)');
   }
   return JSON.stringify(s);

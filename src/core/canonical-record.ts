@@ -24,7 +24,8 @@
  *   TypeError, so errors are the same.
  */
 import type { z } from 'zod';
-import { canonicalJson, MAX_DEPTH } from './canonical-json.js';
+import { isPlainObject } from '../../schemas/rules/plain-object.js';
+import { canonicalJson, hasLoneSurrogateEscape, isWellFormed, MAX_DEPTH } from './canonical-json.js';
 
 /** Writes one value; throws GIVE_UP when it cannot vouch for the output. */
 type Writer = (value: unknown, depth: number) => string;
@@ -32,19 +33,8 @@ type Writer = (value: unknown, depth: number) => string;
 /** Thrown (never escapes this module) when the specialised writer cannot vouch for the output. */
 const GIVE_UP = new Error('canonical-record: give up');
 
-interface WellFormedString {
-  isWellFormed(): boolean;
-}
-
 // eslint-disable-next-line no-control-regex -- the control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
-const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 const writeLeaf: Writer = (value, depth) => {
   switch (typeof value) {
@@ -196,6 +186,6 @@ export function canonicalRecordJson(envelope: unknown, dataSchema: z.ZodType): s
     return canonicalJson(envelope);
   }
   // Quoted-as-is strings may hold lone surrogates, JSON.stringify-ed ones escape them: JCS rejects both.
-  if (!(text as unknown as WellFormedString).isWellFormed() || (text.includes('\\ud') && LONE_SURROGATE_ESCAPE.test(text))) return canonicalJson(envelope);
+  if (!isWellFormed(text) || hasLoneSurrogateEscape(text)) return canonicalJson(envelope);
   return text;
 }

@@ -18,6 +18,7 @@
  */
 import { z } from 'zod';
 import { isDateTime } from '../../schemas/rules/date-time.js';
+import { isPlainObject } from '../../schemas/rules/plain-object.js';
 import { ErrorCodes, rejection, type Issue, type Rejection } from './errors.js';
 import type { RecordEnvelope } from './types.js';
 import { describeIssue, MAX_ISSUES, toIssues } from './zod-issues.js';
@@ -86,12 +87,6 @@ function invalid(issues: Issue[]): EnvelopeResult {
     ? 'not a valid CloudEvents 1.0 envelope'
     : `not a valid CloudEvents 1.0 envelope: ${describeIssue(first)}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`;
   return { ok: false, rejection: rejection(ErrorCodes.EnvelopeInvalid, message, issues) };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
 }
 
 /**
