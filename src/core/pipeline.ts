@@ -4,7 +4,6 @@
  */
 import { authorize } from './authorize.js';
 import { Batcher, type Timers } from './batcher.js';
-import { canonicalJson } from './canonical-json.js';
 import { canonicalRecordJson } from './canonical-record.js';
 import { sha256Utf8Hex } from './digest.js';
 import { parseEnvelope } from './envelope.js';
@@ -318,8 +317,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
     if (!valid.ok) return { ok: false, outcome: rejected(recordId, envelope.type, null, valid.rejection) };
     let canonical: string;
     try {
-      const schema = registry.get(valid.type, valid.version)?.dataSchema;
-      canonical = schema === undefined ? canonicalJson(input) : canonicalRecordJson(input, schema);
+      canonical = canonicalRecordJson(input, valid.dataSchema);
     } catch (error) {
       // JSON.parse accepts numbers such as 1e400 that have no JSON form once parsed (Infinity).
       return { ok: false, outcome: rejected(recordId, envelope.type, valid.sector, rejection(

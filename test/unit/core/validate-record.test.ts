@@ -23,7 +23,7 @@ test('valid records of every type validate, with or without dataschema', () => {
       for (const omitDataschema of [false, true]) {
         const result = validateRecord(envelopeOf(makeValidRecord(type, i, { omitDataschema })), schemaRegistry);
         assert.deepEqual(result.ok ? result : result.rejection, {
-          ok: true, type, version: 1, sector: type.split('.')[2],
+          ok: true, type, version: 1, sector: type.split('.')[2], dataSchema: schemaRegistry.latest(type)?.dataSchema,
         }, `${type} #${i}`);
       }
     }
