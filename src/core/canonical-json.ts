@@ -79,7 +79,19 @@ export function canonicalJson(value: unknown): string {
 const BAIL: unknown = Object.freeze({});
 const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
 
-function prototypesHaveToJson(): boolean {
+/**
+ * canonicalJson's fast path for a value nested `depth` levels inside another: a copy with every
+ * object's members in RFC 8785 order, for JSON.stringify to write, or undefined where the fast path
+ * gives up. Nesting counts from the outer value, so limits match canonicalJson(outer). Callers check
+ * {@link prototypesHaveToJson} first and the written text for lone-surrogate escapes.
+ */
+export function canonicalCopy(value: unknown, depth: number): unknown {
+  const sorted = sortedCopy(value, depth);
+  return sorted === BAIL ? undefined : sorted;
+}
+
+/** True when a toJSON on Object.prototype or Array.prototype would change what JSON.stringify writes. */
+export function prototypesHaveToJson(): boolean {
   return Object.hasOwn(Object.prototype, 'toJSON') || Object.hasOwn(Array.prototype, 'toJSON');
 }
 

@@ -18,14 +18,15 @@
  * - Leaves are typed at run time, not trusted from the schema: strings without characters to escape
  *   are quoted as they are (that is what JSON.stringify, and so RFC 8785, writes for them), others go
  *   through JSON.stringify; finite numbers are written by the ES Number-to-String algorithm RFC 8785
- *   names; nested containers go to canonicalJson.
+ *   names; nested containers the schema does not describe go through canonicalJson's fast path, with
+ *   nesting counted from the envelope.
  * - Anything canonicalJson would refuse (non-finite numbers, undefined members, non-plain objects,
  *   lone surrogates) makes the writer give up, and canonicalJson(input) is called: it throws its
  *   TypeError, so errors are the same.
  */
 import type { z } from 'zod';
 import { isPlainObject } from '../../schemas/rules/plain-object.js';
-import { canonicalJson, hasLoneSurrogateEscape, isWellFormed, MAX_DEPTH } from './canonical-json.js';
+import { canonicalCopy, canonicalJson, hasLoneSurrogateEscape, isWellFormed, MAX_DEPTH, prototypesHaveToJson } from './canonical-json.js';
 
 /** Writes one value; throws GIVE_UP when it cannot vouch for the output. */
 type Writer = (value: unknown, depth: number) => string;
@@ -45,10 +46,15 @@ const writeLeaf: Writer = (value, depth) => {
       return String(value);
     case 'boolean':
       return value ? 'true' : 'false';
-    case 'object':
+    case 'object': {
       if (value === null) return 'null';
-      if (depth >= MAX_DEPTH) throw GIVE_UP;
-      return canonicalJson(value);
+      // canonicalJson's fast path, with nesting counted from the envelope (canonicalJson(value) would
+      // count from here and write values nested deeper than canonicalJson(envelope) accepts).
+      // Lone-surrogate escapes in the text are caught by canonicalRecordJson's check of the whole.
+      const copy = prototypesHaveToJson() ? undefined : canonicalCopy(value, depth);
+      if (copy === undefined) throw GIVE_UP;
+      return JSON.stringify(copy);
+    }
     default:
       throw GIVE_UP;
   }
@@ -181,8 +187,8 @@ export function canonicalRecordJson(envelope: unknown, dataSchema: z.ZodType): s
   try {
     text = envelopeWriterFor(dataSchema)(envelope, 0);
   } catch {
-    // GIVE_UP, or a nested value canonicalJson refused: either way canonicalJson decides for the whole
-    // envelope, so the text or the error is exactly its own.
+    // GIVE_UP (or a getter that threw): canonicalJson decides for the whole envelope, so the text or
+    // the error is exactly its own.
     return canonicalJson(envelope);
   }
   // Quoted-as-is strings may hold lone surrogates, JSON.stringify-ed ones escape them: JCS rejects both.

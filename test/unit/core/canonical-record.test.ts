@@ -122,6 +122,39 @@ describe('canonicalRecordJson: the same text as canonicalJson', () => {
     ), { numRuns: 500 });
   });
 
+  it('leaves objects whose member names a literal would move (integer-like, __proto__) to canonicalJson', () => {
+    // V8 puts integer-like keys first in numeric order ("2" before "10"), RFC 8785 by code units.
+    const schema = z.object({ '10': z.string(), '2': z.string(), b: z.string(), ['__proto__']: z.string().optional() }).strict();
+    for (const data of ['{"10":"x","2":"y","b":"z"}', '{"b":"z","2":"y","10":"x","__proto__":"p"}']) {
+      const envelope = { specversion: '1.0', id: 'x', source: '/s', type: 't', data: JSON.parse(data) as unknown };
+      assertSameAsCanonicalJson(envelope, schema);
+      assert.match(canonicalRecordJson(envelope, schema), /"data":\{"10":"x","2":"y",/);
+    }
+  });
+
+  it('counts nesting from the envelope, as canonicalJson does', () => {
+    const schema = z.object({ any: z.unknown() }).strict();
+    for (const levels of [200, 252, 253, 254, 255, 300]) {
+      let nested: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) nested = i % 2 === 0 ? [nested] : { k: nested };
+      assertSameAsCanonicalJson({ specversion: '1.0', id: 'x', source: '/s', type: 't', data: { any: nested } }, schema);
+    }
+  });
+
+  it('writes what canonicalJson writes when a prototype has a toJSON', () => {
+    const schema = z.object({ any: z.unknown(), list: z.array(z.unknown()) }).strict();
+    const envelope = { specversion: '1.0', id: 'x', source: '/s', type: 't', data: { any: { b: [1, { a: 2 }] }, list: [{ z: 1 }, []] } };
+    const expected = canonicalJson(envelope);
+    for (const proto of [Object.prototype, Array.prototype]) {
+      Object.defineProperty(proto, 'toJSON', { value: () => 'hijacked', configurable: true, writable: true });
+      try {
+        assert.equal(canonicalRecordJson(envelope, schema), expected);
+      } finally {
+        delete (proto as { toJSON?: unknown }).toJSON;
+      }
+    }
+  });
+
   it('refuses what canonicalJson refuses, with its error', () => {
     const schema = dataSchemaOf('cn.gov.telecom.cdr');
     const record = makeValidRecord('cn.gov.telecom.cdr', 7) as Record<string, unknown>;
