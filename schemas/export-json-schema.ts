@@ -35,6 +35,9 @@ function dataJsonSchema(schema: z.ZodType): JsonObject {
  * The JSON Schema of a whole record of (type, version), or undefined when not registered.
  * This is what the REST API serves at `/v1/schemas/{type}/{version}`.
  */
+/** CloudEvents 1.0 String: no control characters (U+0000-U+001F, U+007F-U+009F); see src/core/envelope.ts. */
+const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
 export function jsonSchemaFor(type: string, version: number, registry: SchemaRegistry = schemaRegistry): JsonObject | undefined {
   const def = registry.get(type, version);
   if (def === undefined) return undefined;
@@ -51,24 +54,25 @@ export function jsonSchemaFor(type: string, version: number, registry: SchemaReg
     required: ['specversion', 'id', 'source', 'type', 'data'],
     properties: {
       specversion: { const: '1.0' },
-      id: { type: 'string', minLength: 1, maxLength: 256 },
+      id: { type: 'string', minLength: 1, maxLength: 256, pattern: NO_CONTROL_CHARACTERS },
       source: { type: 'string', minLength: 1, maxLength: 512, format: 'uri-reference' },
       type: { const: def.type },
       time: { type: 'string', format: 'date-time' },
       dataschema: { const: urn, description: 'Optional; without it the latest version of the type applies.' },
       datacontenttype: { const: 'application/json' },
-      subject: { type: 'string', minLength: 1, maxLength: 256 },
+      subject: { type: 'string', minLength: 1, maxLength: 256, pattern: NO_CONTROL_CHARACTERS },
       producersig: {
         type: 'string',
         pattern: '^[A-Za-z0-9_-]+$',
         description: 'Producer signature, unpadded base64url, over RFC 8785 of the record without producersig.',
       },
-      producerkid: { type: 'string', minLength: 1, maxLength: 256, description: 'Key id of the producer key that signed.' },
+      producerkid: { type: 'string', minLength: 1, maxLength: 256, pattern: NO_CONTROL_CHARACTERS, description: 'Key id of the producer key that signed.' },
       data: dataJsonSchema(def.dataSchema),
     },
     propertyNames: { pattern: '^[a-z0-9]{1,20}$' },
     additionalProperties: {
       type: ['string', 'boolean', 'integer'],
+      pattern: NO_CONTROL_CHARACTERS,
       minimum: -2147483648,
       maximum: 2147483647,
       description: 'CloudEvents extension attribute (integers are signed 32-bit).',

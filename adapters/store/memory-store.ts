@@ -5,6 +5,7 @@
  */
 import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
 import { buildReceipt } from '../../src/core/receipt.js';
+import { storableAudit, storableDeadLetter, storableIssues, storableText } from '../../src/core/storable-text.js';
 import type {
   DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterState, HealthStatus,
   OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
@@ -139,7 +140,8 @@ export class MemoryStore implements Store {
   async addDeadLetter(entry: DeadLetterInput): Promise<string> {
     this.#check();
     const id = String(this.#deadLetters.size + 1);
-    this.#deadLetters.set(id, { ...entry, id, state: 'open', resolvedAt: null, resolution: null });
+    // As the SQL stores keep it (storable-text.ts), so the contract tests hold all three alike.
+    this.#deadLetters.set(id, { ...storableDeadLetter(entry), id, state: 'open', resolvedAt: null, resolution: null });
     return id;
   }
 
@@ -166,12 +168,14 @@ export class MemoryStore implements Store {
     return { items, next, total: matches.length };
   }
 
-  async resolveDeadLetter(id: string, state: DeadLetterState, audit: DeadLetterAuditEntry, newReason?: Pick<DeadLetter, 'code' | 'message' | 'issues'>): Promise<void> {
+  async resolveDeadLetter(id: string, state: DeadLetterState, given: DeadLetterAuditEntry, newReason?: Pick<DeadLetter, 'code' | 'message' | 'issues'>): Promise<void> {
     this.#check();
     const entry = this.#deadLetters.get(id);
     if (entry === undefined) return;
+    const audit = storableAudit(given);
+    const reason = newReason === undefined ? {} : { code: newReason.code, message: storableText(newReason.message), issues: storableIssues(newReason.issues) };
     this.#deadLetters.set(id, {
-      ...entry, ...(newReason ?? {}), state,
+      ...entry, ...reason, state,
       resolvedAt: state === 'open' ? null : audit.at,
       resolution: state === 'open' ? null : audit.reason,
     });

@@ -27,6 +27,7 @@ import type {
   HealthStatus, OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
 import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
+import { storableAudit, storableDeadLetter, storableIssues, storableText } from '../../src/core/storable-text.js';
 import type { BatchHeader, ChainAnchor, Receipt, RecordId, SealedBatch } from '../../src/core/types.js';
 import { intArrayLiteral, textArrayLiteral } from './array-literal.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -276,7 +277,9 @@ export class SqlStore implements Store {
     });
   }
 
-  addDeadLetter(entry: DeadLetterInput): Promise<string> {
+  addDeadLetter(input: DeadLetterInput): Promise<string> {
+    // Received text may hold U+0000, which text and jsonb refuse (storable-text.ts).
+    const entry = storableDeadLetter(input);
     return this.run('addDeadLetter', async () => {
       const id = this.newId();
       await this.db.query(
@@ -337,11 +340,13 @@ export class SqlStore implements Store {
   }
 
   resolveDeadLetter(
-    id: string, state: DeadLetterState, audit: DeadLetterAuditEntry,
+    id: string, state: DeadLetterState, given: DeadLetterAuditEntry,
     newReason?: { code: ErrorCode; message: string; issues: readonly Issue[] },
   ): Promise<void> {
+    const audit = storableAudit(given);
     return this.run('resolveDeadLetter', () => this.db.transaction(async (tx) => {
-      const reason = newReason === undefined ? null : newReason;
+      const reason = newReason === undefined ? null
+        : { code: newReason.code, message: storableText(newReason.message), issues: storableIssues(newReason.issues) };
       const { rows } = await tx.query(
         `UPDATE dead_letters SET
            state = $2::text,

@@ -13,6 +13,10 @@
  *   extensions   names of 1-20 lowercase letters or digits; values string, boolean or 32-bit integer.
  *                Crossgate's own: `producersig` (base64url signature, see authorize.ts) and `producerkid`.
  * `data_base64` (binary data) is not accepted: records are JSON.
+ * Attributes of the CloudEvents String type (id, type, subject, producerkid, string extension values)
+ * must not contain control characters (U+0000-U+001F, U+007F-U+009F), as CloudEvents 1.0 §"Type
+ * System" requires. Beyond the spec, it keeps a NUL out of the store: PostgreSQL text cannot hold
+ * U+0000, and a record id carrying one made the whole batch it was sealed into fail to save.
  *
  * parseEnvelope never throws: untrusted input gets a CG_ENVELOPE_INVALID rejection with issues.
  */
@@ -29,6 +33,9 @@ const URI_REFERENCE = new RegExp(`^${URI_CHARS}+$`);
 const ABSOLUTE_URI = new RegExp(`^[A-Za-z][A-Za-z0-9+.\\-]*:${URI_CHARS}+$`);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const NO_CONTROL = /^[^\p{Cc}]+$/u;
+/** No control character (Unicode category Cc: U+0000-U+001F, U+007F-U+009F); empty is left to `.min()`. */
+const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
+const HAS_CONTROL = /\p{Cc}/u;
 /** CloudEvents 1.0 §"Attribute Naming Convention". */
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
 
@@ -40,7 +47,11 @@ const CONTEXT_ATTRIBUTES = new Set([
 const envelopeSchema = z
   .object({
     specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
-    id: z.string().min(1, { error: 'id must not be empty' }).max(256, { error: 'id is at most 256 characters' }),
+    id: z
+      .string()
+      .min(1, { error: 'id must not be empty' })
+      .max(256, { error: 'id is at most 256 characters' })
+      .regex(NO_CONTROL_CHARS, { error: 'id must not contain control characters' }),
     source: z
       .string()
       .min(1, { error: 'source must not be empty' })
@@ -60,19 +71,31 @@ const envelopeSchema = z
       .regex(ABSOLUTE_URI, { error: 'dataschema must be an absolute URI, e.g. "urn:crossgate:schema:cn.gov.transport.trip:v1"' })
       .optional(),
     datacontenttype: z.literal('application/json', { error: 'datacontenttype must be "application/json" when present' }).optional(),
-    subject: z.string().min(1, { error: 'subject must not be empty' }).max(256, { error: 'subject is at most 256 characters' }).optional(),
+    subject: z
+      .string()
+      .min(1, { error: 'subject must not be empty' })
+      .max(256, { error: 'subject is at most 256 characters' })
+      .regex(NO_CONTROL_CHARS, { error: 'subject must not contain control characters' })
+      .optional(),
     producersig: z
       .string()
       .max(1024, { error: 'producersig is at most 1024 characters' })
       .regex(BASE64URL, { error: 'producersig must be unpadded base64url' })
       .optional(),
-    producerkid: z.string().min(1, { error: 'producerkid must not be empty' }).max(256, { error: 'producerkid is at most 256 characters' }).optional(),
+    producerkid: z
+      .string()
+      .min(1, { error: 'producerkid must not be empty' })
+      .max(256, { error: 'producerkid is at most 256 characters' })
+      .regex(NO_CONTROL_CHARS, { error: 'producerkid must not contain control characters' })
+      .optional(),
     data: z.unknown(),
   })
   .catchall(
     // CloudEvents 1.0 type system: String, Boolean, Integer (signed 32-bit); URI and Timestamp are strings in JSON.
     z.union([z.string(), z.boolean(), z.number().int().min(-2147483648).max(2147483647)], {
       error: 'extension attribute values must be strings, booleans or 32-bit integers',
+    }).refine((value) => typeof value !== 'string' || NO_CONTROL_CHARS.test(value), {
+      error: 'extension attribute strings must not contain control characters',
     }),
   );
 
@@ -131,20 +154,20 @@ export function acceptsEnvelope(input: unknown): input is RecordEnvelope {
   const source = input['source'];
   const type = input['type'];
   if (input['specversion'] !== '1.0'
-    || !isStringOf(input['id'], 1, 256)
+    || !isStringOf(input['id'], 1, 256) || HAS_CONTROL.test(input['id'])
     || !isStringOf(source, 1, 512) || !matches(matchedSources, URI_REFERENCE, source)
     || !isStringOf(type, 1, 256) || !matches(matchedTypes, NO_CONTROL, type)
     || (time !== undefined && !isDateTime(time))
     || (dataschema !== undefined && !(isStringOf(dataschema, 0, 1024) && matches(matchedDataschemas, ABSOLUTE_URI, dataschema)))
     || (datacontenttype !== undefined && datacontenttype !== 'application/json')
-    || (subject !== undefined && !isStringOf(subject, 1, 256))
+    || (subject !== undefined && !(isStringOf(subject, 1, 256) && !HAS_CONTROL.test(subject)))
     || (producersig !== undefined && !(isStringOf(producersig, 0, 1024) && BASE64URL.test(producersig)))
-    || (producerkid !== undefined && !isStringOf(producerkid, 1, 256))) return false;
+    || (producerkid !== undefined && !(isStringOf(producerkid, 1, 256) && !HAS_CONTROL.test(producerkid)))) return false;
   for (const key in input) {
     if (CONTEXT_ATTRIBUTES.has(key)) continue;
     if (!EXTENSION_NAME.test(key)) return false;
     const value = input[key];
-    if (typeof value !== 'string' && typeof value !== 'boolean' && !isInt32(value)) return false;
+    if (typeof value === 'string' ? HAS_CONTROL.test(value) : typeof value !== 'boolean' && !isInt32(value)) return false;
   }
   return true;
 }

@@ -21,7 +21,7 @@ import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { defaultKafkaIngestOptions, KafkaIngest } from '../../src/ingest/kafka/kafka-ingest.js';
 import { KafkaTestContext, kafkaBrokers, uniqueGroupId, waitFor } from '../support/kafka.js';
-import { sectorMessage } from '../support/kafka-wire.js';
+import { sectorMessage, structuredMessage } from '../support/kafka-wire.js';
 import { makeInvalidRecord, makeValidRecord, type GeneratedRecord, type RecordType } from '../support/record-factory.js';
 
 const clock = { now: () => Date.now() };
@@ -165,6 +165,44 @@ describe('Kafka ingest', () => {
       }
     }
     assert.equal(dlqRecords, expectedDead, 'each poison record is in its DLQ topic once');
+  });
+
+  it('moves past records carrying U+0000 (binary key, id, data key): PostgreSQL text cannot hold it', async (t) => {
+    // Before the envelope refused control characters in ids and stores wrote NUL as text, the first
+    // such record failed its batch or its dead-letter write on every retry and the partition stalled.
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics({ partitions: 1 });
+    const groupId = uniqueGroupId('nul');
+    const before = makeValidRecord('cn.gov.transport.trip', 1, { idPrefix: `${prefix}-` });
+    const after = makeValidRecord('cn.gov.transport.trip', 2, { idPrefix: `${prefix}-` });
+    const nulId = { ...makeValidRecord('cn.gov.transport.trip', 3, { idPrefix: `${prefix}-` }), id: `${prefix}-a\u0000b` };
+    const nulKey = makeValidRecord('cn.gov.transport.trip', 4, { idPrefix: `${prefix}-` });
+    const nulDataKey = makeValidRecord('cn.gov.transport.trip', 5, { idPrefix: `${prefix}-` });
+    (nulDataKey.data as Record<string, unknown>)['x\u0000y'] = 1;
+    const intKey = Buffer.from([0, 0, 0, 5]);
+    await ctx.produce(topics.transport, [
+      { ...structuredMessage(before), key: intKey },
+      { ...structuredMessage(nulId), key: intKey },
+      { ...structuredMessage(nulDataKey), key: intKey },
+      { ...structuredMessage(nulKey), key: intKey, headers: { 'content-type': 'application/cloudevents+json', 'x-trace': 'a\u0000b' } },
+      { ...structuredMessage(after), key: intKey },
+    ]);
+    const ingest = ingestFor(h, topics, groupId);
+    await ingest.start();
+    try {
+      await waitUntilCommittedToEnd(ctx, groupId, topics);
+    } finally {
+      await ingest.stop();
+    }
+    const stored = await h.store.findRecords([before, nulKey, after].map((r) => ({ source: r.source, id: r.id })));
+    assert.equal(stored.length, 3, 'the valid records around them, one with a NUL in its key and a header, are stored');
+    const dead = (await h.store.listDeadLetters({ origin: 'kafka' }, 100, null)).items.filter((d) => d.kafka?.topic === topics.transport);
+    assert.deepEqual(dead.map((d) => d.code).sort(), ['CG_ENVELOPE_INVALID', 'CG_SCHEMA_INVALID']);
+    for (const d of dead) assert.equal(d.kafka?.key, '\\u0000\\u0000\\u0000\u0005', 'a NUL in stored text is written as \\u0000');
+    const idRejection = dead.find((d) => d.code === 'CG_ENVELOPE_INVALID');
+    assert.match(idRejection?.message ?? '', /id must not contain control characters/);
+    assert.deepEqual(Buffer.from(idRejection!.payload), Buffer.from(JSON.stringify(nulId)), 'the exact bytes are kept');
   });
 
   it('pauses fetching while the pipeline is full and takes the records once it drains', async (t) => {

@@ -368,6 +368,33 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
         assert.deepEqual(await store.getDeadLetter(id), { ...input, id, state: 'open', resolvedAt: null, resolution: null });
       });
 
+      it('keeps a dead letter whose received text holds U+0000, written as \\u0000, with its bytes exact', async () => {
+        // A Kafka key such as a 4-byte big-endian integer, a header, a data key: PostgreSQL refuses NUL in text.
+        const input = deadLetter({
+          origin: 'kafka',
+          recordId: { source: '/test/dl/nul', id: `a\u0000${hex(4)}` },
+          message: 'data: unrecognized key "x\u0000y"',
+          issues: [{ path: ['data', 'x\u0000y', 0], code: 'unrecognized_keys', message: 'key "x\u0000y"' }],
+          headers: { 'ce_id': 'id\u0000', 'x\u0000': 'v' },
+          kafka: { topic: 'transport.trips', partition: 0, offset: '7', key: '\u0000\u0000\u0000\u0005', timestamp: '1700000000000' },
+        });
+        const id = await store.addDeadLetter(input);
+        const stored = await store.getDeadLetter(id);
+        const asText = (s: string) => s.replaceAll('\u0000', '\\u0000');
+        assert.deepEqual(stored, {
+          ...input, id, state: 'open', resolvedAt: null, resolution: null,
+          recordId: { source: '/test/dl/nul', id: asText(input.recordId!.id) },
+          message: asText(input.message),
+          issues: [{ path: ['data', 'x\\u0000y', 0], code: 'unrecognized_keys', message: 'key "x\\u0000y"' }],
+          headers: { 'ce_id': 'id\\u0000', 'x\\u0000': 'v' },
+          kafka: { ...input.kafka!, key: '\\u0000\\u0000\\u0000\u0005' },
+        });
+        assert.deepEqual(stored?.payload, input.payload, 'payload bytes exactly as received');
+        await store.resolveDeadLetter(id, 'discarded', { deadLetterId: id, action: 'discarded', actor: 'ops\u0000', reason: 'bad\u0000data', at: 8_000 });
+        assert.equal((await store.getDeadLetter(id))?.resolution, 'bad\\u0000data');
+        assert.deepEqual((await store.deadLetterAudit(id)).map((a) => [a.actor, a.reason]), [['ops\\u0000', 'bad\\u0000data']]);
+      });
+
       it('filters by every field and pages newest first with a cursor and a total', async () => {
         const tenant = unique('tenant');
         const base = `/${unique('org')}`;

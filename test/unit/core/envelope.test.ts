@@ -80,6 +80,22 @@ test('data is required; data_base64 gets its own message', () => {
   if (!r.ok) assert.match(r.rejection.issues?.[0]?.message ?? '', /data_base64/);
 });
 
+test('String attributes refuse control characters (CloudEvents 1.0 type system), NUL included', () => {
+  for (const bad of ['a\u0000b', 'tab\there', 'line\n', 'del\u007f', 'c1\u0085', 'c1\u009f']) {
+    for (const attribute of ['id', 'subject', 'producerkid', 'traceparent']) {
+      const input = { ...base(), [attribute]: bad };
+      assert.deepEqual(rejectedAt(input), [attribute], `${attribute}: ${JSON.stringify(bad)}`);
+      const r = parseEnvelope(input);
+      if (!r.ok) assert.match(r.rejection.message, /must not contain control characters/);
+    }
+  }
+  // Not control characters: no-break space, line separator, CJK, emoji.
+  for (const fine of ['a\u00a0b', 'a\u2028b', '行程-1', 'id-\ud83d\ude00']) {
+    assert.equal(parseEnvelope({ ...base(), id: fine, subject: fine, traceparent: fine }).ok, true, JSON.stringify(fine));
+  }
+  assert.equal(parseEnvelope({ ...base(), traceparent: '' }).ok, true, 'empty extension strings stay allowed');
+});
+
 test('the rejection message names the first problem', () => {
   const r = parseEnvelope({ ...base(), specversion: '0.3', id: '' });
   assert.equal(r.ok, false);

@@ -1,0 +1,56 @@
+/**
+ * Text a store keeps about what it received, made safe for PostgreSQL.
+ *
+ * PostgreSQL's text and jsonb cannot hold U+0000: the server refuses the whole statement. Dead
+ * letters carry received text (a zod issue's path is the received keys, its message may quote them;
+ * Kafka keys and headers are arbitrary bytes read as UTF-8; operators type reasons), so one NUL
+ * would make the dead-letter write fail, and a Kafka partition retrying it would stall. Every store
+ * therefore writes each U+0000 in such text as the six characters `\u0000`; the exact bytes are
+ * never lost, they stay in the dead letter's payload (bytea) and in the `<topic>.dlq` copy.
+ */
+import type { DeadLetterAuditEntry, DeadLetterInput } from './ports.js';
+import type { Issue } from './errors.js';
+
+const NUL = '\u0000';
+const NUL_AS_TEXT = '\\u0000';
+
+export function storableText(text: string): string {
+  return text.includes(NUL) ? text.replaceAll(NUL, NUL_AS_TEXT) : text;
+}
+
+function storableOrNull(text: string | null): string | null {
+  return text === null ? null : storableText(text);
+}
+
+function storableRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([name, value]) => [storableText(name), storableText(value)]));
+}
+
+/** Issues with NUL-free paths and messages. */
+export function storableIssues(issues: readonly Issue[]): Issue[] {
+  return issues.map((issue) => ({
+    ...issue,
+    path: issue.path.map((step) => (typeof step === 'string' ? storableText(step) : step)),
+    message: storableText(issue.message),
+    code: storableText(issue.code),
+  }));
+}
+
+/** The dead letter as every store keeps it (payload untouched). */
+export function storableDeadLetter(entry: DeadLetterInput): DeadLetterInput {
+  return {
+    ...entry,
+    tenant: storableOrNull(entry.tenant),
+    recordId: entry.recordId === null ? null : { source: storableText(entry.recordId.source), id: storableText(entry.recordId.id) },
+    type: storableOrNull(entry.type),
+    sector: storableOrNull(entry.sector),
+    message: storableText(entry.message),
+    issues: storableIssues(entry.issues),
+    headers: storableRecord(entry.headers),
+    kafka: entry.kafka === null ? null : { ...entry.kafka, topic: storableText(entry.kafka.topic), key: storableOrNull(entry.kafka.key) },
+  };
+}
+
+export function storableAudit(audit: DeadLetterAuditEntry): DeadLetterAuditEntry {
+  return { ...audit, actor: storableText(audit.actor), reason: storableText(audit.reason) };
+}
