@@ -103,7 +103,11 @@ export function payloadView(bytes: Uint8Array): { encoding: 'utf8'; text: string
     return { encoding: 'base64', base64: Buffer.from(bytes).toString('base64'), size: bytes.length };
   }
   try {
-    return { encoding: 'utf8', text, json: JSON.parse(text) as unknown, size: bytes.length };
+    const json = JSON.parse(text) as unknown;
+    // JSON.parse takes nesting that a recursive JSON.stringify (this view's own serializer) cannot
+    // write back: such a payload is shown as text only, instead of failing the whole answer.
+    JSON.stringify(json);
+    return { encoding: 'utf8', text, json, size: bytes.length };
   } catch {
     return { encoding: 'utf8', text, size: bytes.length };
   }

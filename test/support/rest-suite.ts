@@ -167,6 +167,27 @@ export function runRestSuite(storeName: string, setupStore: StoreSetup): void {
       assert.equal(s.problem.code, 'CG_SCHEMA_INVALID');
     });
 
+    it('dead-letters each rejected item of a batch as the bytes sent, even one nested too deep to re-serialize', async () => {
+      const valid = record('cn.gov.telecom.cdr', sources.all);
+      const deepId = `${run}-deep-${counter++}`;
+      const oddId = `${run}-odd-${counter++}`;
+      // 20,000 levels: JSON.parse takes it, a recursive JSON.stringify of the parsed item does not.
+      const deep = `{"specversion":"1.0","id":"${deepId}","source":"${sources.all}","type":"cn.gov.transport.trip","data":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+      const odd = `{ "specversion" : "1.0", "id":"${oddId}", "source":"${sources.all}",\n "type":"cn.gov.transport.trip", "data":{"fare":1.0E1, "note":"\\u0041"} }`;
+      const body = `[${JSON.stringify(valid)},\n  ${deep} ,${odd}\n]`;
+      const res = await http(gw.url, 'POST', '/v1/records/batch', { apiKey: keys.all, body });
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual((res.body as { counts: unknown }).counts, { accepted: 1, duplicate: 0, rejected: 2, overloaded: 0 });
+      for (const [id, sent] of [[deepId, deep], [oddId, odd]] as const) {
+        const list = await http(gw.url, 'GET', `/v1/dlq?source=${encodeURIComponent(sources.all)}&limit=200`, { apiKey: keys.admin });
+        assert.equal(list.status, 200, list.text);
+        const entry = (list.body as { items: { id: string; recordId: { id: string } | null }[] }).items.find((d) => d.recordId?.id === id);
+        assert.ok(entry, `a dead letter for ${id}`);
+        const shown = await http(gw.url, 'GET', `/v1/dlq/${entry.id}`, { apiKey: keys.admin });
+        assert.equal((shown.body as { payload: { text: string } }).payload.text, sent, 'the item exactly as sent');
+      }
+    });
+
     it('is idempotent on (source, id): same content answers 200 with the original result, different content 409', async () => {
       const r = record('cn.gov.transport.trip', sources.transport);
       const concurrent = await Promise.all(Array.from({ length: 5 }, () => http(gw.url, 'POST', '/v1/records', { apiKey: keys.transport, body: r })));

@@ -12,6 +12,7 @@ import type { BatchItemResult, BatchSubmitResult, RecordStatusBody, SubmitResult
 import { ApiKeyGuard, type AuthenticatedRequest, mayRead } from './auth.guard.js';
 import { recordRejections, type RejectedItem, type SectorOf } from './dead-letters.js';
 import { HttpErrorCodes, ProblemException, problem, problemOfRejection } from './problem.js';
+import { arrayElementRanges } from './array-elements.js';
 import { recordLinks, recordPath } from './record-paths.js';
 import { CLOCK, PIPELINE, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
 
@@ -42,6 +43,27 @@ function keptHeaders(request: AuthenticatedRequest): Record<string, string> {
 function rawBodyOf(request: AuthenticatedRequest): Uint8Array {
   const raw = (request as { rawBody?: Buffer }).rawBody;
   return raw ?? Buffer.from(JSON.stringify(request.body ?? null));
+}
+
+/**
+ * The bytes of each item of a batch body exactly as received, found when the first item is asked
+ * for (only rejected items are). Should the body not split into as many items as were parsed (it
+ * always does for JSON.parse-d arrays), an item is written with JSON.stringify, and where even that
+ * fails (nesting too deep for its recursion) the whole body stands in: more bytes, none lost.
+ */
+function batchItemBytes(request: AuthenticatedRequest, items: readonly unknown[]): (index: number) => Uint8Array {
+  let ranges: [number, number][] | undefined | null = null;
+  return (index) => {
+    const raw = (request as { rawBody?: Buffer }).rawBody;
+    if (ranges === null) ranges = raw === undefined ? undefined : arrayElementRanges(raw);
+    const range = ranges?.length === items.length ? ranges[index] : undefined;
+    if (raw !== undefined && range !== undefined) return new Uint8Array(raw.subarray(range[0], range[1]));
+    try {
+      return Buffer.from(JSON.stringify(items[index] ?? null));
+    } catch {
+      return rawBodyOf(request);
+    }
+  };
 }
 
 @Controller('v1/records')
@@ -92,6 +114,7 @@ export class RecordsController {
     const outcomes = await this.pipeline.submitMany(items, request.tenant);
     const counts = { accepted: 0, duplicate: 0, rejected: 0, overloaded: 0 };
     const rejected: RejectedItem[] = [];
+    const itemBytes = batchItemBytes(request, items);
     let retryAfter = 0;
     const results: BatchItemResult[] = outcomes.map((o, index) => {
       counts[o.status] += 1;
@@ -103,7 +126,7 @@ export class RecordsController {
           retryAfter = Math.max(retryAfter, Math.ceil(o.retryAfterSeconds), 1);
           return { index, status: 'overloaded', retryAfterSeconds: Math.max(1, Math.ceil(o.retryAfterSeconds)) };
         case 'rejected':
-          rejected.push({ recordId: o.recordId, type: o.type, rejection: o.rejection, payload: Buffer.from(JSON.stringify(items[index] ?? null)) });
+          rejected.push({ recordId: o.recordId, type: o.type, rejection: o.rejection, payload: itemBytes(index) });
           return { index, status: 'rejected', recordId: o.recordId, problem: problemOfRejection(o.rejection) };
       }
     });

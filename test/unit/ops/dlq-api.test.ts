@@ -35,4 +35,11 @@ describe('DLQ API shapes', () => {
     assert.deepEqual(payloadView(Buffer.from('a,b,c')), { encoding: 'utf8', text: 'a,b,c', size: 5 });
     assert.deepEqual(payloadView(Uint8Array.of(0xff, 0xfe, 0x00)), { encoding: 'base64', base64: '//4A', size: 3 });
   });
+
+  it('shows JSON nested deeper than JSON.stringify can write as text, so the answer can still be written', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const view = payloadView(Buffer.from(deep));
+    assert.deepEqual(view, { encoding: 'utf8', text: deep, size: deep.length });
+    assert.equal(JSON.stringify(view).length > deep.length, true);
+  });
 });
