@@ -104,7 +104,7 @@ export class MemoryStore implements Store {
   async markAttemptFailed(batchId: string, error: string, nextAttemptAt: number, terminal: boolean): Promise<void> {
     this.#check();
     const row = this.#batches.get(batchId);
-    if (row) row.entry = { ...row.entry, state: terminal ? 'failed' : 'sealed', attempts: row.entry.attempts + 1, lastError: error, nextAttemptAt };
+    if (row) row.entry = { ...row.entry, state: terminal ? 'failed' : 'sealed', attempts: row.entry.attempts + 1, lastError: storableText(error), nextAttemptAt };
   }
 
   async getBatch(batchId: string): Promise<OutboxEntry | undefined> {

@@ -202,7 +202,8 @@ export class SqlStore implements Store {
          SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3,
              state = CASE WHEN $4::boolean THEN 'failed' ELSE state END
          WHERE id = $1 AND state <> 'anchored' RETURNING id`,
-        [batchId, error, nextAttemptAt, terminal],
+        // A chain's error text is not ours to trust either (storable-text.ts).
+        [batchId, storableText(error), nextAttemptAt, terminal],
       );
       if (rows.length === 0) await this.requireBatch(batchId);
     });

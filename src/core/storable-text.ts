@@ -4,7 +4,8 @@
  * PostgreSQL's text and jsonb cannot hold U+0000: the server refuses the whole statement. Dead
  * letters carry received text (a zod issue's path is the received keys, its message may quote them;
  * Kafka keys and headers are arbitrary bytes read as UTF-8; operators type reasons), so one NUL
- * would make the dead-letter write fail, and a Kafka partition retrying it would stall. Every store
+ * would make the dead-letter write fail, and a Kafka partition retrying it would stall; a chain's
+ * error text, kept as a batch's last error, is not ours to trust either. Every store
  * therefore writes each U+0000 in such text as the six characters `\u0000`; the exact bytes are
  * never lost, they stay in the dead letter's payload (bytea) and in the `<topic>.dlq` copy.
  */

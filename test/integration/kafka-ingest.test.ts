@@ -95,6 +95,17 @@ const validTypes: Record<Sector, RecordType[]> = {
   telecom: ['cn.gov.telecom.cdr'],
 };
 
+/** Runs a consumer of the group until it has committed every partition to its end, then stops it. */
+async function consumeToEnd(ctx: KafkaTestContext, h: Harness, topics: SectorTopics, groupId: string): Promise<void> {
+  const ingest = ingestFor(h, topics, groupId);
+  await ingest.start();
+  try {
+    await waitUntilCommittedToEnd(ctx, groupId, topics);
+  } finally {
+    await ingest.stop();
+  }
+}
+
 describe('Kafka ingest', () => {
   let ctx: KafkaTestContext;
   before(async () => {
@@ -127,13 +138,7 @@ describe('Kafka ingest', () => {
     }
     const expectedDead = sectors.length * Math.ceil(perSector / 50) * 2;
 
-    const ingest = ingestFor(h, topics, groupId);
-    await ingest.start();
-    try {
-      await waitUntilCommittedToEnd(ctx, groupId, topics);
-    } finally {
-      await ingest.stop();
-    }
+    await consumeToEnd(ctx, h, topics, groupId);
 
     const stored = await h.store.findRecords(valid.map((r) => ({ source: r.source, id: r.id })));
     assert.equal(stored.length, valid.length, 'every valid record is in a sealed batch');
@@ -188,13 +193,7 @@ describe('Kafka ingest', () => {
       { ...structuredMessage(nulKey), key: intKey, headers: { 'content-type': 'application/cloudevents+json', 'x-trace': 'a\u0000b' } },
       { ...structuredMessage(after), key: intKey },
     ]);
-    const ingest = ingestFor(h, topics, groupId);
-    await ingest.start();
-    try {
-      await waitUntilCommittedToEnd(ctx, groupId, topics);
-    } finally {
-      await ingest.stop();
-    }
+    await consumeToEnd(ctx, h, topics, groupId);
     const stored = await h.store.findRecords([before, nulKey, after].map((r) => ({ source: r.source, id: r.id })));
     assert.equal(stored.length, 3, 'the valid records around them, one with a NUL in its key and a header, are stored');
     const dead = (await h.store.listDeadLetters({ origin: 'kafka' }, 100, null)).items.filter((d) => d.kafka?.topic === topics.transport);

@@ -233,11 +233,11 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
         const batch = makeBatch(freshIds(2));
         const id = batch.header.id;
         await store.saveBatch(batch, 100);
-        await store.markAttemptFailed(id, 'chain unavailable', 5_000, false);
+        await store.markAttemptFailed(id, 'chain unavailable\u0000', 5_000, false);
         let entry = await store.getBatch(id);
         assert.equal(entry?.state, 'sealed');
         assert.equal(entry?.attempts, 1);
-        assert.equal(entry?.lastError, 'chain unavailable');
+        assert.equal(entry?.lastError, 'chain unavailable\\u0000', "a chain's error text may hold U+0000 too");
         assert.equal(entry?.nextAttemptAt, 5_000);
         assert.equal((await store.dueBatches(4_999, 10_000)).some((e) => e.header.id === id), false);
         assert.equal((await store.dueBatches(5_000, 10_000)).some((e) => e.header.id === id), true);
