@@ -19,6 +19,12 @@
  *   __cg.errors.gateway.version    version of the gateway that rejected it
  *   __cg.errors.record.source      CloudEvents source, when it could be read
  *   __cg.errors.record.id          CloudEvents id, when it could be read
+ *   __cg.errors.value.omitted      only on a copy the DLQ topic refused as too large (a record near
+ *                                  the topic's max message size, plus these headers): the original
+ *                                  value's size in bytes. The value is left out (and the original
+ *                                  headers too when that is not enough); the exact bytes are in the
+ *                                  gateway's dead-letter index (GET /v1/dlq/{id}), so nothing is lost
+ *                                  and the partition still moves on.
  *
  * A record that failed before (a replayed dead letter) carries old `__cg.errors.*` headers; they are
  * replaced rather than repeated, so each DLQ record states exactly one reason.
@@ -41,6 +47,7 @@ export const DlqHeaders = {
   gatewayVersion: `${dlqHeaderPrefix}gateway.version`,
   recordSource: `${dlqHeaderPrefix}record.source`,
   recordId: `${dlqHeaderPrefix}record.id`,
+  valueOmitted: `${dlqHeaderPrefix}value.omitted`,
 } as const;
 
 /** The consumed record that failed, as kafkajs hands it to eachBatch. */
@@ -91,6 +98,34 @@ export function buildDlqMessage(record: FailedRecord, why: Rejection, context: D
     headers[DlqHeaders.recordId] = context.recordId.id;
   }
   return { key: record.key, value: record.value, headers };
+}
+
+/**
+ * The copy to send when the DLQ topic refuses `message` as too large: its reason and coordinates
+ * without the value, and without the original headers unless `keepOriginalHeaders`.
+ */
+export function withoutValue(message: DlqMessage, keepOriginalHeaders: boolean): DlqMessage {
+  const headers: Record<string, Buffer | string | (Buffer | string)[]> = {};
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (keepOriginalHeaders || name.startsWith(dlqHeaderPrefix)) headers[name] = value;
+  }
+  headers[DlqHeaders.valueOmitted] = String(message.value?.length ?? 0);
+  return { key: message.key, value: null, headers };
+}
+
+/** True when kafkajs reports that the broker refused a record as larger than the topic takes. */
+export function isMessageTooLarge(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0) {
+    const e = pending.pop();
+    if (typeof e !== 'object' || e === null || seen.has(e)) continue;
+    seen.add(e);
+    const { type, cause, originalError, errors } = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+    if (type === 'MESSAGE_TOO_LARGE') return true;
+    pending.push(cause, originalError, ...(Array.isArray(errors) ? errors : []));
+  }
+  return false;
 }
 
 /** The original headers of a record, as UTF-8 text (for the store's dead-letter index), without DLQ context. */

@@ -204,6 +204,29 @@ describe('Kafka ingest', () => {
     assert.deepEqual(Buffer.from(idRejection!.payload), Buffer.from(JSON.stringify(nulId)), 'the exact bytes are kept');
   });
 
+  it('moves past an invalid record as large as the broker takes, whose DLQ copy with its reason headers is larger', async (t) => {
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics({ partitions: 1 });
+    const groupId = uniqueGroupId('big');
+    const after = makeValidRecord('cn.gov.transport.trip', 2, { idPrefix: `${prefix}-` });
+    // Before, the DLQ copy (the value plus the reason headers) was refused as too large on every retry
+    // and the partition stalled. The broker's default message.max.bytes is 1,048,588 per record batch.
+    const big = Buffer.alloc(1_048_588 - 120, 0x61);
+    await ctx.produce(topics.transport, [{ key: 'k', value: big, headers: { 'content-type': 'application/cloudevents+json' } }]);
+    await ctx.produce(topics.transport, [structuredMessage(after)]);
+    await consumeToEnd(ctx, h, topics, groupId);
+    assert.equal((await h.store.findRecords([{ source: after.source, id: after.id }])).length, 1);
+    const dead = (await h.store.listDeadLetters({ origin: 'kafka' }, 100, null)).items.filter((d) => d.kafka?.topic === topics.transport);
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0]?.payload.length, big.length, 'the store index keeps every byte');
+    const copies = await ctx.readAll(dlqTopic(topics.transport));
+    assert.equal(copies.length, 1, 'one copy in the DLQ topic');
+    assert.equal(copies[0]?.value, null, 'without the value the topic could not take');
+    assert.equal(copies[0]?.headers[DlqHeaders.valueOmitted], String(big.length));
+    assert.equal(copies[0]?.headers[DlqHeaders.code], 'CG_DECODE_FAILED');
+  });
+
   it('pauses fetching while the pipeline is full and takes the records once it drains', async (t) => {
     const h = await openHarness();
     t.after(() => closeHarness(h));

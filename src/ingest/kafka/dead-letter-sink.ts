@@ -4,9 +4,11 @@
  * then an entry in the store's dead-letter index (browse, replay and discard through the ops API).
  * Only when both are done is the record "durable" and its offset committable. A failure in between
  * makes the caller retry both: the DLQ topic may then hold a record twice, never zero times.
+ * A copy the DLQ topic refuses as too large goes without its value (adapters/kafka/dlq.ts,
+ * `__cg.errors.value.omitted`): the index keeps the exact bytes, so the partition can move on.
  */
 import type { Producer } from 'kafkajs';
-import { buildDlqMessage, headersAsText, type FailedRecord } from '../../../adapters/kafka/dlq.js';
+import { buildDlqMessage, headersAsText, isMessageTooLarge, withoutValue, type DlqMessage, type FailedRecord } from '../../../adapters/kafka/dlq.js';
 import { dlqTopic } from '../../../adapters/kafka/topics.js';
 import type { Rejection } from '../../core/errors.js';
 import type { Store } from '../../core/ports.js';
@@ -40,21 +42,51 @@ export interface KafkaDeadLetterSinkDeps {
   readonly gatewayVersion: string;
 }
 
+interface DlqCopy {
+  readonly topic: string;
+  readonly message: DlqMessage;
+}
+
+async function send(producer: Pick<Producer, 'sendBatch'>, copies: readonly DlqCopy[]): Promise<void> {
+  const byTopic = new Map<string, DlqMessage[]>();
+  for (const { topic, message } of copies) {
+    const messages = byTopic.get(topic) ?? [];
+    messages.push(message);
+    byTopic.set(topic, messages);
+  }
+  await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+}
+
+async function sendShrinkingIfTooLarge(producer: Pick<Producer, 'sendBatch'>, copy: DlqCopy): Promise<void> {
+  const smaller = [copy.message, withoutValue(copy.message, true), withoutValue(copy.message, false)];
+  for (let i = 0; ; i++) {
+    try {
+      await send(producer, [{ topic: copy.topic, message: smaller[i] as DlqMessage }]);
+      return;
+    } catch (error) {
+      if (i === smaller.length - 1 || !isMessageTooLarge(error)) throw error;
+    }
+  }
+}
+
 export function newKafkaDeadLetterSink(deps: KafkaDeadLetterSinkDeps): DeadLetterSink {
   return {
     async publish(entries, rejectedAt) {
       if (entries.length === 0) return;
-      const byTopic = new Map<string, ReturnType<typeof buildDlqMessage>[]>();
-      for (const entry of entries) {
-        const topic = dlqTopic(entry.record.topic);
-        const messages = byTopic.get(topic) ?? [];
-        messages.push(buildDlqMessage(entry.record, entry.rejection, { gatewayVersion: deps.gatewayVersion, rejectedAt, recordId: entry.recordId }));
-        byTopic.set(topic, messages);
+      const copies: DlqCopy[] = entries.map((entry) => ({
+        topic: dlqTopic(entry.record.topic),
+        message: buildDlqMessage(entry.record, entry.rejection, { gatewayVersion: deps.gatewayVersion, rejectedAt, recordId: entry.recordId }),
+      }));
+      try {
+        await send(deps.producer, copies);
+      } catch (error) {
+        if (!isMessageTooLarge(error)) throw error;
+        // A record near the topic's max message size is too large once the reason headers are added:
+        // retried as it is it would be refused for ever and stall its partition. The copies go one by
+        // one, and a refused one without its value (then without its original headers); its exact
+        // bytes are in the dead-letter index, which the caller writes next.
+        for (const copy of copies) await sendShrinkingIfTooLarge(deps.producer, copy);
       }
-      await deps.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
     },
     async index(entry, rejectedAt) {
       await deps.store.addDeadLetter({

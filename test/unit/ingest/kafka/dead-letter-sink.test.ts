@@ -35,6 +35,55 @@ describe('Kafka dead-letter sink', () => {
     assert.equal(first?.headers[DlqHeaders.recordId], 'x');
   });
 
+  it('sends a copy the DLQ topic refuses as too large without its value, then without its original headers', async () => {
+    // A fake broker that takes records up to `limit` bytes (value + headers), as message.max.bytes does.
+    type Message = { value: Buffer | null; headers: Record<string, string | Buffer | (string | Buffer)[]> };
+    const sizeOf = (m: Message) => (m.value?.length ?? 0) + Object.entries(m.headers).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    const limit = 1000;
+    const accepted: Message[] = [];
+    let attempts = 0;
+    const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE', retriable: false });
+    const sink = newKafkaDeadLetterSink({
+      producer: {
+        sendBatch: async (batch) => {
+          attempts += 1;
+          const messages = batch.topicMessages?.flatMap((t) => t.messages as Message[]) ?? [];
+          // As kafkajs does for a non-retriable protocol error: wrapped, the broker's error as the cause.
+          if (messages.some((m) => sizeOf(m) > limit)) throw Object.assign(new Error('wrapped'), { name: 'KafkaJSNonRetriableError', cause: tooLarge });
+          accepted.push(...messages);
+          return [];
+        },
+      },
+      store: { addDeadLetter: async () => 'id' },
+      gatewayVersion: '1',
+    });
+    const small = entry('a.events', '1', Buffer.from('v1'));
+    const big = entry('a.events', '2', Buffer.alloc(900, 0x61));
+    const bigHeaders = { ...entry('a.events', '3', Buffer.alloc(900, 0x61)), record: { ...entry('a.events', '3', null).record, value: Buffer.alloc(900, 0x61), headers: { trace: 'x'.repeat(900) } } };
+    await sink.publish([small, big, bigHeaders], 5);
+    assert.equal(accepted.length, 3, 'every record has a copy in its DLQ topic');
+    const [one, two, three] = accepted;
+    assert.deepEqual(one?.value, Buffer.from('v1'), 'copies that fit are sent whole');
+    assert.equal(one?.headers[DlqHeaders.valueOmitted], undefined);
+    assert.equal(two?.value, null);
+    assert.equal(two?.headers[DlqHeaders.valueOmitted], '900');
+    assert.equal(two?.headers['h'] !== undefined, true, 'original headers kept when they fit');
+    assert.equal(two?.headers[DlqHeaders.offset], '2');
+    assert.equal(three?.value, null);
+    assert.equal(three?.headers['trace'], undefined, 'original headers left out when even they do not fit');
+    assert.equal(three?.headers[DlqHeaders.code], 'CG_SCHEMA_INVALID');
+    assert.equal(attempts, 1 + 1 + 2 + 3, 'all together, then one by one, shrinking only what is refused');
+  });
+
+  it('passes other publish failures to the caller, which retries', async () => {
+    const sink = newKafkaDeadLetterSink({
+      producer: { sendBatch: async () => { throw Object.assign(new Error('leader not available'), { type: 'LEADER_NOT_AVAILABLE', retriable: true }); } },
+      store: { addDeadLetter: async () => 'id' },
+      gatewayVersion: '1',
+    });
+    await assert.rejects(sink.publish([entry('a.events', '1', Buffer.alloc(10))], 1), /leader not available/);
+  });
+
   it('publishes nothing for no entries', async () => {
     let calls = 0;
     const sink = newKafkaDeadLetterSink({ producer: { sendBatch: async () => { calls += 1; return []; } }, store: { addDeadLetter: async () => 'id' }, gatewayVersion: '1' });
