@@ -24,6 +24,16 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('metrics', () => {
+  it('labels rejected records of types nobody registered as "unknown", however many there are', async () => {
+    const metrics = createMetrics(undefined, { sectorOf: (type) => schemaRegistry.sectorOf(type), processMetrics: false });
+    for (let i = 0; i < 1000; i++) metrics.observer.recordRejected?.(ErrorCodes.SchemaUnknown, `made.up.type-${i}`, null);
+    metrics.observer.recordRejected?.(ErrorCodes.TypeForbidden, 'cn.gov.transport.trip', null);
+    const text = await metrics.render();
+    assert.equal(sample(text, `crossgate_records_rejected_total{sector="unknown",type="unknown",code="${ErrorCodes.SchemaUnknown}"}`), 1000);
+    assert.equal(text.includes('made.up.type'), false, 'no series per made-up type');
+    assert.equal(sample(text, `crossgate_records_rejected_total{sector="transport",type="cn.gov.transport.trip",code="${ErrorCodes.TypeForbidden}"}`), 1);
+  });
+
   it('counts exactly what the pipeline decided, by sector, type and code', async () => {
     const metrics = createMetrics(undefined, { sectorOf: (type) => schemaRegistry.sectorOf(type), processMetrics: false });
     const store = new MemoryStore();
