@@ -152,17 +152,23 @@ export class MemoryStore implements Store {
 
   async listDeadLetters(filter: DeadLetterFilter, limit: number, cursor: string | null): Promise<Page<DeadLetter>> {
     this.#check();
+    // Entries are kept NUL-safe (storable-text.ts), so the filter is compared in that form too.
+    const text = (value: string | undefined) => (value === undefined ? undefined : storableText(value));
+    const sector = text(filter.sector), tenant = text(filter.tenant), sourcePrefix = text(filter.sourcePrefix), code = text(filter.code);
+    const recordId = filter.recordId === undefined ? undefined : { source: storableText(filter.recordId.source), id: storableText(filter.recordId.id) };
     const matches = [...this.#deadLetters.values()].filter((d) =>
-      (filter.sector === undefined || d.sector === filter.sector)
-      && (filter.tenant === undefined || d.tenant === filter.tenant)
-      && (filter.sourcePrefix === undefined || (d.recordId?.source.startsWith(filter.sourcePrefix) ?? false))
-      && (filter.code === undefined || d.code === filter.code)
+      (sector === undefined || d.sector === sector)
+      && (tenant === undefined || d.tenant === tenant)
+      && (sourcePrefix === undefined || (d.recordId?.source.startsWith(sourcePrefix) ?? false))
+      && (code === undefined || d.code === code)
       && (filter.origin === undefined || d.origin === filter.origin)
       && (filter.state === undefined || d.state === filter.state)
       && (filter.from === undefined || d.createdAt >= filter.from)
       && (filter.to === undefined || d.createdAt < filter.to)
-      && (filter.recordId === undefined || (d.recordId !== null && keyOf(d.recordId) === keyOf(filter.recordId))));
+      && (recordId === undefined || (d.recordId !== null && keyOf(d.recordId) === keyOf(recordId))));
     const start = cursor === null ? 0 : Number(cursor);
+    // As the SQL stores do for a cursor they did not hand out.
+    if (!Number.isSafeInteger(start) || start < 0) throw new RangeError('invalid dead-letter cursor');
     const items = matches.slice(start, start + limit);
     const next = start + limit < matches.length ? String(start + limit) : null;
     return { items, next, total: matches.length };

@@ -27,7 +27,7 @@ import type {
   HealthStatus, OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
 import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
-import { storableAudit, storableDeadLetter, storableIssues, storableText } from '../../src/core/storable-text.js';
+import { hasNul, storableAudit, storableDeadLetter, storableIssues, storableText } from '../../src/core/storable-text.js';
 import type { BatchHeader, ChainAnchor, Receipt, RecordId, SealedBatch } from '../../src/core/types.js';
 import { intArrayLiteral, textArrayLiteral } from './array-literal.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -150,7 +150,8 @@ export class SqlStore implements Store {
     }
   }
 
-  findRecords(ids: readonly RecordId[]): Promise<StoredRecord[]> {
+  findRecords(given: readonly RecordId[]): Promise<StoredRecord[]> {
+    const ids = given.filter((r) => !hasNul(r.source) && !hasNul(r.id));
     return this.run('findRecords', async () => {
       if (ids.length === 0) return [];
       const { rows } = await this.db.query<RecordRow>(
@@ -211,6 +212,7 @@ export class SqlStore implements Store {
 
   getBatch(batchId: string): Promise<OutboxEntry | undefined> {
     return this.run('getBatch', async () => {
+      if (hasNul(batchId)) return undefined;
       const { rows } = await this.db.query<BatchRow>(`SELECT ${batchColumns} FROM batches WHERE id = $1`, [batchId]);
       return rows[0] === undefined ? undefined : toOutboxEntry(rows[0]);
     });
@@ -231,6 +233,7 @@ export class SqlStore implements Store {
    */
   getReceipt(id: RecordId): Promise<Receipt | undefined> {
     return this.run('getReceipt', async () => {
+      if (hasNul(id.source) || hasNul(id.id)) return undefined;
       const { rows } = await this.db.query<{ digest: string; leaf_index: unknown; proof: unknown; batch_id: string; header: unknown; signature: string; anchor: unknown }>(
         `SELECT r.digest, r.leaf_index, r.proof, r.batch_id, b.header, b.signature, b.anchor
          FROM records r JOIN batches b ON b.id = r.batch_id
@@ -298,6 +301,7 @@ export class SqlStore implements Store {
 
   getDeadLetter(id: string): Promise<DeadLetter | undefined> {
     return this.run('getDeadLetter', async () => {
+      if (hasNul(id)) return undefined;
       const { rows } = await this.db.query<DeadLetterRow>(`SELECT ${deadLetterColumns} FROM dead_letters WHERE id = $1`, [id]);
       return rows[0] === undefined ? undefined : toDeadLetter(rows[0]);
     });
@@ -346,6 +350,7 @@ export class SqlStore implements Store {
   ): Promise<void> {
     const audit = storableAudit(given);
     return this.run('resolveDeadLetter', () => this.db.transaction(async (tx) => {
+      if (hasNul(id)) throw new StoreError(`dead letter ${JSON.stringify(id)} does not exist`);
       const reason = newReason === undefined ? null
         : { code: newReason.code, message: storableText(newReason.message), issues: storableIssues(newReason.issues) };
       const { rows } = await tx.query(
@@ -370,6 +375,7 @@ export class SqlStore implements Store {
 
   deadLetterAudit(id: string): Promise<DeadLetterAuditEntry[]> {
     return this.run('deadLetterAudit', async () => {
+      if (hasNul(id)) return [];
       const { rows } = await this.db.query<AuditRow>(
         'SELECT dead_letter_id, action, actor, reason, at FROM dead_letter_audit WHERE dead_letter_id = $1 ORDER BY seq', [id],
       );
@@ -436,8 +442,9 @@ function storeError(op: string, err: unknown): StoreError {
 
 function deadLetterWhere(filter: DeadLetterFilter, params: unknown[]): string[] {
   const where: string[] = [];
-  const eq = (column: string, value: unknown): void => {
-    params.push(value);
+  // Dead-letter text is stored NUL-safe (storable-text.ts), so a filter is compared in that form too.
+  const eq = (column: string, value: string): void => {
+    params.push(storableText(value));
     where.push(`${column} = $${params.length}`);
   };
   if (filter.recordId !== undefined) {
@@ -450,7 +457,7 @@ function deadLetterWhere(filter: DeadLetterFilter, params: unknown[]): string[] 
   if (filter.origin !== undefined) eq('origin', filter.origin);
   if (filter.state !== undefined) eq('state', filter.state);
   if (filter.sourcePrefix !== undefined) {
-    params.push(`${filter.sourcePrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    params.push(`${storableText(filter.sourcePrefix).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     where.push(`source LIKE $${params.length} ESCAPE '\\'`);
   }
   if (filter.from !== undefined) {

@@ -15,6 +15,15 @@ import type { Issue } from './errors.js';
 const NUL = '\u0000';
 const NUL_AS_TEXT = '\\u0000';
 
+/**
+ * True when `text` holds U+0000. No record or batch key can (CloudEvents Strings refuse control
+ * characters, batch ids are hex), so a lookup by such a key finds nothing without asking the database,
+ * which would refuse the query instead.
+ */
+export function hasNul(text: string): boolean {
+  return text.includes(NUL);
+}
+
 export function storableText(text: string): string {
   return text.includes(NUL) ? text.replaceAll(NUL, NUL_AS_TEXT) : text;
 }

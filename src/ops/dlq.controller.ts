@@ -47,7 +47,14 @@ export class DlqController {
   async list(@Query() query: unknown) {
     const q = parse(listQuerySchema, query, 'query');
     const { limit, cursor, ...filter } = q;
-    const page = await this.dlq.list(toFilter(filter), limit, cursor ?? null);
+    let page: Awaited<ReturnType<DlqService['list']>>;
+    try {
+      page = await this.dlq.list(toFilter(filter), limit, cursor ?? null);
+    } catch (error) {
+      // Stores throw RangeError for a cursor they did not hand out: the caller's mistake, not theirs.
+      if (error instanceof RangeError) throw invalidRequest('cursor is not one this API returned; start again without it');
+      throw error;
+    }
     return { items: page.items.map(deadLetterSummary), next: page.next, total: page.total };
   }
 

@@ -188,6 +188,18 @@ export function runRestSuite(storeName: string, setupStore: StoreSetup): void {
       }
     });
 
+    it('answers lookups holding U+0000 and cursors it never handed out with 404/400/200, never 5xx', async () => {
+      const nulRecord = `/v1/records/${encodeURIComponent(`${sources.all}\u0000`)}/${encodeURIComponent('x\u0000')}`;
+      assert.equal((await http(gw.url, 'GET', nulRecord, { apiKey: keys.all })).status, 404);
+      assert.equal((await http(gw.url, 'GET', `${nulRecord}/receipt`, { apiKey: keys.all })).status, 404);
+      assert.equal((await http(gw.url, 'GET', '/v1/batches/ab%00', { apiKey: keys.all })).status, 404);
+      assert.equal((await http(gw.url, 'GET', '/v1/dlq/ab%00', { apiKey: keys.admin })).status, 404);
+      const filtered = await http(gw.url, 'GET', '/v1/dlq?source=%2Fa%00&tenant=t%00', { apiKey: keys.admin });
+      assert.equal(filtered.status, 200, filtered.text);
+      assert.equal((filtered.body as { total: number }).total, 0);
+      assertProblem(await http(gw.url, 'GET', '/v1/dlq?cursor=not-a-cursor', { apiKey: keys.admin }), 400, 'CG_REQUEST_INVALID');
+    });
+
     it('is idempotent on (source, id): same content answers 200 with the original result, different content 409', async () => {
       const r = record('cn.gov.transport.trip', sources.transport);
       const concurrent = await Promise.all(Array.from({ length: 5 }, () => http(gw.url, 'POST', '/v1/records', { apiKey: keys.transport, body: r })));

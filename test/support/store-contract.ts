@@ -390,9 +390,27 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
           kafka: { ...input.kafka!, key: '\\u0000\\u0000\\u0000\u0005' },
         });
         assert.deepEqual(stored?.payload, input.payload, 'payload bytes exactly as received');
-        await store.resolveDeadLetter(id, 'discarded', { deadLetterId: id, action: 'discarded', actor: 'ops\u0000', reason: 'bad\u0000data', at: 8_000 });
+        const found = await store.listDeadLetters({ recordId: input.recordId!, sourcePrefix: '/test/dl/nul' }, 10, null);
+        assert.deepEqual(found.items.map((d) => d.id), [id], 'a filter holding U+0000 finds the entry stored for it');
+                await store.resolveDeadLetter(id, 'discarded', { deadLetterId: id, action: 'discarded', actor: 'ops\u0000', reason: 'bad\u0000data', at: 8_000 });
         assert.equal((await store.getDeadLetter(id))?.resolution, 'bad\\u0000data');
         assert.deepEqual((await store.deadLetterAudit(id)).map((a) => [a.actor, a.reason]), [['ops\\u0000', 'bad\\u0000data']]);
+      });
+
+      it('answers lookups by keys holding U+0000 with nothing, never with a database error', async () => {
+        const nul = { source: '/test/nul\u0000', id: `x\u0000${hex(4)}` };
+        assert.deepEqual(await store.findRecords([nul, { source: '/test/dl', id: 'y\u0000' }]), []);
+        assert.equal(await store.getReceipt(nul), undefined);
+        assert.equal(await store.getBatch('ab\u0000'), undefined);
+        assert.equal(await store.getDeadLetter('ab\u0000'), undefined);
+        assert.deepEqual(await store.deadLetterAudit('ab\u0000'), []);
+        assert.equal((await store.listDeadLetters({ tenant: 't\u0000', sector: 's\u0000', code: 'CG_X' }, 10, null)).total, 0);
+      });
+
+      it('refuses a cursor it did not hand out with a RangeError (the caller\'s mistake, not a database failure)', async () => {
+        for (const cursor of ['garbage', '\u0000', '-1', Buffer.from('[1,"x"]').toString('base64url')]) {
+          await assert.rejects(store.listDeadLetters({}, 10, cursor), RangeError, cursor);
+        }
       });
 
       it('filters by every field and pages newest first with a cursor and a total', async () => {
