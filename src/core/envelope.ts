@@ -35,7 +35,10 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const NO_CONTROL = /^[^\p{Cc}]+$/u;
 /** No control character (Unicode category Cc: U+0000-U+001F, U+007F-U+009F); empty is left to `.min()`. */
 const NO_CONTROL_CHARS = /^[^\p{Cc}]*$/u;
-const HAS_CONTROL = /\p{Cc}/u;
+// The same set spelled as code-unit ranges, for the fast check: without the `u` flag the test adds
+// ~30 ns per record to acceptsEnvelope (\p{Cc}/u added 50-400 ns, same machine, alternating runs).
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** CloudEvents 1.0 §"Attribute Naming Convention". */
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
 
