@@ -32,3 +32,24 @@ export interface Command {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/**
+ * `args` with `--<name> -value` written as `--<name>=-value` for the options named. Key ids are
+ * RFC 7638 thumbprints in base64url, and one in 64 starts with '-', which node's parseArgs refuses as
+ * an ambiguous argument; a following argument that starts with a single '-' and is longer than a short
+ * option can only be such a value.
+ */
+export function withDashValues(args: readonly string[], optionsTakingValues: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if (optionsTakingValues.some((name) => arg === `--${name}`) && next !== undefined && /^-[^-]./.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}

@@ -14,7 +14,7 @@ import { fromBase64Url, toBase64Url } from '../../core/encoding.js';
 import { KeyFileError, parseKeyFile } from '../../core/key-files.js';
 import { isSignatureAlg, keyIdFor, publicKeyOf } from '../../core/signer.js';
 import type { SignerInfo } from '../../core/types.js';
-import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+import { ExitCode, UsageError, withDashValues, type CliIo, type Command } from '../command.js';
 
 const usage = `usage: crossgate fabric register-key --profile <profile.json> --key <key file> [--identity <name>]
        crossgate fabric revoke-key --profile <profile.json> --key-id <id> [--identity <name>]
@@ -103,7 +103,7 @@ export const fabricCommand: Command = {
       throw new UsageError(sub === undefined ? 'expected a subcommand: register-key, revoke-key or show-key' : `unknown subcommand "${sub}"`);
     }
     const { values, positionals } = parseArgs({
-      args: rest,
+      args: withDashValues(rest, ['key-id']),
       allowPositionals: true,
       strict: true,
       options: { profile: { type: 'string' }, key: { type: 'string' }, 'key-id': { type: 'string' }, identity: { type: 'string' } },

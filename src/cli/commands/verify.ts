@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { receiptSchema, verifyReceipt, type ReceiptVerification } from '../../core/receipt.js';
 import { embeddedLedgerChecker, fabricChecker, type AnchorChecker } from '../anchor-checkers.js';
-import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+import { ExitCode, UsageError, withDashValues, type CliIo, type Command } from '../command.js';
 
 const usage = `usage: crossgate verify <receipt.json> [options]
 
@@ -67,7 +67,7 @@ export const verifyCommand: Command = {
   usage,
   async run(args, io) {
     const { values, positionals } = parseArgs({
-      args: [...args],
+      args: withDashValues(args, ['key-id']),
       allowPositionals: true,
       strict: true,
       options: {

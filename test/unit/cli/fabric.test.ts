@@ -45,6 +45,8 @@ describe('crossgate fabric: usage', () => {
       [['fabric', 'show-key', '--profile', 'p.json'], /one of --key <file> or --key-id/],
       [['fabric', 'register-key', '--profile', join(dir, 'missing.json'), '--key', join(dir, 'missing.pem')], /cannot read/],
       [['fabric', 'show-key', '--profile', join(dir, 'missing.json'), '--key-id', 'k'], /cannot open Fabric profile/],
+      // A key id starting with '-' (one in 64) is taken as the value, so the profile is what fails.
+      [['fabric', 'revoke-key', '--profile', join(dir, 'missing.json'), '--key-id', '-PrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k'], /cannot open Fabric profile/],
     ] as const) {
       const r = runCli(args);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);

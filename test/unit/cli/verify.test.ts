@@ -85,6 +85,10 @@ describe('crossgate verify', async () => {
     assert.equal(r.status, 1);
     assert.match(r.stderr, /signature: .*expected signer/);
     assert.equal(runCli(['verify', receiptPath, '--key-id', receipt.batch.signer.keyId]).status, 0);
+    // One key id in 64 starts with '-' (base64url): it is a value, not an option.
+    const dashed = runCli(['verify', receiptPath, '--key-id', '-PrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k']);
+    assert.equal(dashed.status, 1, dashed.stderr);
+    assert.match(dashed.stderr, /but -PrK_qmx\S+ is the expected signer/);
   });
 
   it('exits 2 on usage and I/O errors', () => {
