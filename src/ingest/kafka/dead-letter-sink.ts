@@ -40,6 +40,8 @@ export interface KafkaDeadLetterSinkDeps {
   readonly producer: Pick<Producer, 'sendBatch'>;
   readonly store: Pick<Store, 'addDeadLetter'>;
   readonly gatewayVersion: string;
+  /** Told when a copy went to its DLQ topic without its value (too large), for a warning in the logs. */
+  readonly onValueOmitted?: (record: Pick<FailedRecord, 'topic' | 'partition' | 'offset'>, valueBytes: number, withOriginalHeaders: boolean) => void;
 }
 
 interface DlqCopy {
@@ -57,11 +59,13 @@ async function send(producer: Pick<Producer, 'sendBatch'>, copies: readonly DlqC
   await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
 }
 
-async function sendShrinkingIfTooLarge(producer: Pick<Producer, 'sendBatch'>, copy: DlqCopy): Promise<void> {
+/** Sends one copy; refused as too large, without its value, then without its original headers too. */
+async function sendShrinkingIfTooLarge(deps: KafkaDeadLetterSinkDeps, copy: DlqCopy, record: FailedRecord): Promise<void> {
   const smaller = [copy.message, withoutValue(copy.message, true), withoutValue(copy.message, false)];
   for (let i = 0; ; i++) {
     try {
-      await send(producer, [{ topic: copy.topic, message: smaller[i] as DlqMessage }]);
+      await send(deps.producer, [{ topic: copy.topic, message: smaller[i] as DlqMessage }]);
+      if (i > 0) deps.onValueOmitted?.(record, copy.message.value?.length ?? 0, i === 1);
       return;
     } catch (error) {
       if (i === smaller.length - 1 || !isMessageTooLarge(error)) throw error;
@@ -85,7 +89,7 @@ export function newKafkaDeadLetterSink(deps: KafkaDeadLetterSinkDeps): DeadLette
         // retried as it is it would be refused for ever and stall its partition. The copies go one by
         // one, and a refused one without its value (then without its original headers); its exact
         // bytes are in the dead-letter index, which the caller writes next.
-        for (const copy of copies) await sendShrinkingIfTooLarge(deps.producer, copy);
+        for (const [i, copy] of copies.entries()) await sendShrinkingIfTooLarge(deps, copy, (entries[i] as DeadLetterEntry).record);
       }
     },
     async index(entry, rejectedAt) {

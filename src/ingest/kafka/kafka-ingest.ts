@@ -145,7 +145,13 @@ export class KafkaIngest implements KafkaStatus {
         pipeline: this.#deps.pipeline,
         tenants: this.#deps.tenants,
         gate: this.#gate,
-        deadLetters: newKafkaDeadLetterSink({ producer: this.#producer, store: this.#deps.store, gatewayVersion: this.options.gatewayVersion }),
+        deadLetters: newKafkaDeadLetterSink({
+          producer: this.#producer, store: this.#deps.store, gatewayVersion: this.options.gatewayVersion,
+          onValueOmitted: (record, valueBytes, withOriginalHeaders) => this.#deps.logger?.warn(
+            { component: 'kafka', topic: record.topic, partition: record.partition, offset: record.offset, valueBytes, withOriginalHeaders },
+            'dead-letter copy sent without its value: too large for the .dlq topic (the exact bytes are in the dead-letter index)',
+          ),
+        }),
         clock: this.#deps.clock,
         retry: this.options.retry,
         ...(this.#deps.onRejected ? { onRejected: this.#deps.onRejected } : {}),

@@ -41,6 +41,7 @@ describe('Kafka dead-letter sink', () => {
     const sizeOf = (m: Message) => (m.value?.length ?? 0) + Object.entries(m.headers).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
     const limit = 1000;
     const accepted: Message[] = [];
+    const omitted: [string, number, boolean][] = [];
     let attempts = 0;
     const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE', retriable: false });
     const sink = newKafkaDeadLetterSink({
@@ -56,6 +57,7 @@ describe('Kafka dead-letter sink', () => {
       },
       store: { addDeadLetter: async () => 'id' },
       gatewayVersion: '1',
+      onValueOmitted: (record, valueBytes, withOriginalHeaders) => omitted.push([record.offset, valueBytes, withOriginalHeaders]),
     });
     const small = entry('a.events', '1', Buffer.from('v1'));
     const big = entry('a.events', '2', Buffer.alloc(900, 0x61));
@@ -73,6 +75,7 @@ describe('Kafka dead-letter sink', () => {
     assert.equal(three?.headers['trace'], undefined, 'original headers left out when even they do not fit');
     assert.equal(three?.headers[DlqHeaders.code], 'CG_SCHEMA_INVALID');
     assert.equal(attempts, 1 + 1 + 2 + 3, 'all together, then one by one, shrinking only what is refused');
+    assert.deepEqual(omitted, [['2', 900, true], ['3', 900, false]], 'each shrunken copy is reported for the logs');
   });
 
   it('passes other publish failures to the caller, which retries', async () => {
