@@ -73,7 +73,7 @@ function knownSecrets(config: GatewayConfig, devApiKey: string | undefined): str
 
 async function openStore(config: GatewayConfig): Promise<Store> {
   return config.store.kind === 'postgres'
-    ? openPostgresStore({ connectionString: config.store.connectionString, poolSize: config.store.poolSize })
+    ? openPostgresStore({ connectionString: config.store.connectionString, poolSize: config.store.poolSize, queryTimeoutMs: config.store.queryTimeoutMs })
     : openEmbeddedStore({ dataDir: join(config.dataDir, 'store') });
 }
 

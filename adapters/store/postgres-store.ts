@@ -17,6 +17,13 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long to wait for a connection before failing with StoreError; 10 s by default. */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long one query may wait for the server's answer before failing with StoreError (and its
+   * connection is dropped); 30 s by default. Without it a server that stops answering on an open
+   * connection (frozen, or a network path that drops packets without a reset) would hold REST
+   * requests and Kafka partitions for as long as the kernel keeps the connection.
+   */
+  readonly queryTimeoutMs?: number;
   /** Where the NNN-name.sql files are; found from the project root by default. */
   readonly migrationsDir?: string;
 }
@@ -28,6 +35,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.poolSize ?? 10,
     // Without a timeout a blackholed server would hang every caller instead of failing over to 503s.
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
+    keepAlive: true,
     application_name: 'crossgate',
   }));
   try {

@@ -23,6 +23,7 @@ export const envSchema = z.object({
   CROSSGATE_STORE: z.enum(['embedded', 'postgres']).default('embedded'),
   CROSSGATE_PG_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CROSSGATE_PG_POOL_SIZE: intSetting(1, 200).default(10),
+  CROSSGATE_PG_QUERY_TIMEOUT_MS: intSetting(100, 3_600_000).default(30_000),
   CROSSGATE_CHAIN: z.enum(['embedded', 'fabric']).default('embedded'),
   CROSSGATE_FABRIC_PROFILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** Register the gateway's signing key on the anchor chaincode at start, as the profile's admin identity (docs/fabric.md). */
@@ -89,7 +90,7 @@ export interface GatewayConfig {
   readonly dataDir: string;
   readonly devApiKey: string | undefined;
   readonly tenantsFile: string | undefined;
-  readonly store: { readonly kind: 'embedded' } | { readonly kind: 'postgres'; readonly connectionString: string; readonly poolSize: number };
+  readonly store: { readonly kind: 'embedded' } | { readonly kind: 'postgres'; readonly connectionString: string; readonly poolSize: number; readonly queryTimeoutMs: number };
   readonly chain: { readonly kind: 'embedded' } | FabricChainConfig;
   readonly signingKeyFile: string | undefined;
   readonly signingAlg: 'Ed25519' | 'ES256' | 'ES256K';
@@ -168,7 +169,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     devApiKey: e.CROSSGATE_DEV_API_KEY,
     tenantsFile: e.CROSSGATE_TENANTS_FILE === undefined ? undefined : abs(e.CROSSGATE_TENANTS_FILE),
     store: e.CROSSGATE_STORE === 'postgres'
-      ? { kind: 'postgres', connectionString: e.CROSSGATE_PG_URL ?? '', poolSize: e.CROSSGATE_PG_POOL_SIZE }
+      ? { kind: 'postgres', connectionString: e.CROSSGATE_PG_URL ?? '', poolSize: e.CROSSGATE_PG_POOL_SIZE, queryTimeoutMs: e.CROSSGATE_PG_QUERY_TIMEOUT_MS }
       : { kind: 'embedded' },
     chain: e.CROSSGATE_CHAIN === 'fabric'
       ? {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { openPostgresStore, postgresDatabase } from '../../adapters/store/postgres-store.js';
@@ -91,9 +92,72 @@ describe('PostgreSQL store, several instances', () => {
     }
   });
 
+  it('fails a query with StoreError when the server stops answering on an open connection, and recovers', async () => {
+    // A TCP relay in front of the real server that can stop forwarding (a frozen server, or packets
+    // dropped without a reset): the store must answer "unavailable" within its query timeout.
+    const target = new URL(connectionString);
+    const relay = await openFreezableRelay(target.hostname, Number(target.port));
+    const viaRelay = new URL(connectionString);
+    viaRelay.hostname = '127.0.0.1';
+    viaRelay.port = String(relay.port);
+    const store = await openPostgresStore({ connectionString: viaRelay.toString(), poolSize: 2, queryTimeoutMs: 500 });
+    try {
+      const ids = freshIds(3);
+      assert.equal((await store.saveBatch(makeBatch(ids), 1)).ok, true);
+      relay.freeze();
+      const started = Date.now();
+      // Were there no timeout, the query would wait for ever: the race turns that into a plain Error.
+      const hung = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the store hung')), 10_000).unref());
+      await assert.rejects(Promise.race([store.findRecords(ids), hung]), StoreError);
+      assert.ok(Date.now() - started < 5_000, 'answered within the query timeout, not when TCP gives up');
+      relay.thaw();
+      assert.equal((await store.findRecords(ids)).length, 3, 'a new connection works once the server answers again');
+    } finally {
+      // The relay first: closing its sockets ends any query still waiting, so the pool can close.
+      relay.thaw();
+      await relay.close();
+      await store.close();
+    }
+  });
+
   it('fails to open with StoreError when the server cannot be reached', async () => {
     const nowhere = new URL(adminUrl);
     nowhere.port = '1';
     await assert.rejects(openPostgresStore({ connectionString: nowhere.toString() }), StoreError);
   });
 });
+
+/** A TCP relay to host:port whose forwarding can be stopped (data held back, connections kept open). */
+async function openFreezableRelay(host: string, port: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  let frozen = false;
+  const sockets = new Set<Socket>();
+  const pipes: { from: Socket; to: Socket }[] = [];
+  const server = createServer((client) => {
+    const upstream = createConnection({ host, port });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      pipes.push({ from, to });
+      from.on('data', (chunk: Buffer) => {
+        if (!frozen) to.write(chunk);
+        // While frozen, bytes are dropped: the other side waits, as behind a dead network path.
+      });
+      from.on('end', () => to.end());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('relay has no port');
+  return {
+    port: address.port,
+    freeze: () => { frozen = true; },
+    thaw: () => { frozen = false; },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

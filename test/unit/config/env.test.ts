@@ -29,13 +29,13 @@ describe('parseConfig', () => {
   it('reads settings and resolves relative paths against the working directory', () => {
     const c = parseConfig({
       PORT: '9000', CROSSGATE_DATA_DIR: 'state', CROSSGATE_TENANTS_FILE: 'conf/tenants.yaml',
-      CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: 'postgres://u:pw@127.0.0.1:5432/cg', CROSSGATE_PG_POOL_SIZE: '4',
+      CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: 'postgres://u:pw@127.0.0.1:5432/cg', CROSSGATE_PG_POOL_SIZE: '4', CROSSGATE_PG_QUERY_TIMEOUT_MS: '5000',
       CROSSGATE_REST_BATCH_LIMIT: '50', CROSSGATE_BATCH_LINGER_MS: '0', CROSSGATE_DEV_API_KEY: 'a-fixed-dev-key-123',
     }, '/srv');
     assert.equal(c.port, 9000);
     assert.equal(c.dataDir, '/srv/state');
     assert.equal(c.tenantsFile, '/srv/conf/tenants.yaml');
-    assert.deepEqual(c.store, { kind: 'postgres', connectionString: 'postgres://u:pw@127.0.0.1:5432/cg', poolSize: 4 });
+    assert.deepEqual(c.store, { kind: 'postgres', connectionString: 'postgres://u:pw@127.0.0.1:5432/cg', poolSize: 4, queryTimeoutMs: 5000 });
     assert.equal(c.rest.batchLimit, 50);
     assert.equal(c.limits.lingerMs, 0);
     assert.equal(c.devApiKey, 'a-fixed-dev-key-123');
