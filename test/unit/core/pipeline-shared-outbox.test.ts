@@ -52,8 +52,10 @@ describe('pipeline with a shared outbox', () => {
 
       const b = await newPipeline(deps(store, healthy));
       try {
-        await waitFor('B to anchor the shared outbox', async () => ((await store.outboxDepth()) === 0 ? true : undefined), 5_000, 5);
-        await waitFor("A's admission to follow the store's outbox", async () => (a.admission() === 'open' ? true : undefined), 5_000, 5);
+        // Deadlines, not speed checks: this took 0.25-1 s on an idle machine (8 runs) and over 5 s once
+        // in a full CI run, with the services and another test file busy alongside.
+        await waitFor('B to anchor the shared outbox', async () => ((await store.outboxDepth()) === 0 ? true : undefined), 60_000, 5);
+        await waitFor("A's admission to follow the store's outbox", async () => (a.admission() === 'open' ? true : undefined), 60_000, 5);
         assert.equal((await a.submit(makeValidRecord('cn.gov.transport.trip', 3), tenant)).status, 'accepted');
       } finally {
         await b.close();
