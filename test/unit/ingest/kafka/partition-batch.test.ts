@@ -493,7 +493,7 @@ describe('PartitionBatchProcessor', () => {
     });
     const processing = p.process(batch(message(0, event('a')), message(1, event('b'))), control);
     try {
-      await waitFor(() => state.heartbeats >= 3, 2_000, () => `${state.heartbeats} heartbeats while the batch was in hand`, 1);
+      await waitFor(() => state.heartbeats >= 3, 30_000, () => `${state.heartbeats} heartbeats while the batch was in hand`, 1);
     } finally {
       release();
     }
