@@ -5,7 +5,7 @@
  */
 import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
 import { buildReceipt } from '../../src/core/receipt.js';
-import { storableAudit, storableDeadLetter, storableIssues, storableText } from '../../src/core/storable-text.js';
+import { storableAudit, storableDeadLetter, storableReason, storableRecordId, storableText } from '../../src/core/storable-text.js';
 import type {
   DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterState, HealthStatus,
   OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
@@ -155,7 +155,7 @@ export class MemoryStore implements Store {
     // Entries are kept NUL-safe (storable-text.ts), so the filter is compared in that form too.
     const text = (value: string | undefined) => (value === undefined ? undefined : storableText(value));
     const sector = text(filter.sector), tenant = text(filter.tenant), sourcePrefix = text(filter.sourcePrefix), code = text(filter.code);
-    const recordId = filter.recordId === undefined ? undefined : { source: storableText(filter.recordId.source), id: storableText(filter.recordId.id) };
+    const recordId = filter.recordId === undefined ? undefined : storableRecordId(filter.recordId);
     const matches = [...this.#deadLetters.values()].filter((d) =>
       (sector === undefined || d.sector === sector)
       && (tenant === undefined || d.tenant === tenant)
@@ -179,7 +179,7 @@ export class MemoryStore implements Store {
     const entry = this.#deadLetters.get(id);
     if (entry === undefined) return;
     const audit = storableAudit(given);
-    const reason = newReason === undefined ? {} : { code: newReason.code, message: storableText(newReason.message), issues: storableIssues(newReason.issues) };
+    const reason = newReason === undefined ? {} : storableReason(newReason);
     this.#deadLetters.set(id, {
       ...entry, ...reason, state,
       resolvedAt: state === 'open' ? null : audit.at,

@@ -27,7 +27,7 @@ import type {
   HealthStatus, OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
 import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
-import { hasNul, storableAudit, storableDeadLetter, storableIssues, storableText } from '../../src/core/storable-text.js';
+import { hasNul, storableAudit, storableDeadLetter, storableReason, storableText } from '../../src/core/storable-text.js';
 import type { BatchHeader, ChainAnchor, Receipt, RecordId, SealedBatch } from '../../src/core/types.js';
 import { intArrayLiteral, textArrayLiteral } from './array-literal.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -351,8 +351,7 @@ export class SqlStore implements Store {
     const audit = storableAudit(given);
     return this.run('resolveDeadLetter', () => this.db.transaction(async (tx) => {
       if (hasNul(id)) throw new StoreError(`dead letter ${JSON.stringify(id)} does not exist`);
-      const reason = newReason === undefined ? null
-        : { code: newReason.code, message: storableText(newReason.message), issues: storableIssues(newReason.issues) };
+      const reason = newReason === undefined ? null : storableReason(newReason);
       const { rows } = await tx.query(
         `UPDATE dead_letters SET
            state = $2::text,

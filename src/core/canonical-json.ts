@@ -52,13 +52,8 @@ export function hasLoneSurrogateEscape(text: string): boolean {
  * @throws TypeError when `value` is not pure JSON data (see the rationale above).
  */
 export function canonicalJson(value: unknown): string {
-  if (!prototypesHaveToJson()) {
-    const sorted = sortedCopy(value, 0);
-    if (sorted !== BAIL) {
-      const text = JSON.stringify(sorted);
-      if (!hasLoneSurrogateEscape(text)) return text;
-    }
-  }
+  const text = fastCanonicalText(value, 0);
+  if (text !== undefined && !hasLoneSurrogateEscape(text)) return text;
   return serialize(value, []);
 }
 
@@ -80,18 +75,20 @@ const BAIL: unknown = Object.freeze({});
 const LONE_SURROGATE_ESCAPE = /\\ud[89a-f]/;
 
 /**
- * canonicalJson's fast path for a value nested `depth` levels inside another: a copy with every
- * object's members in RFC 8785 order, for JSON.stringify to write, or undefined where the fast path
- * gives up. Nesting counts from the outer value, so limits match canonicalJson(outer). Callers check
- * {@link prototypesHaveToJson} first and the written text for lone-surrogate escapes.
+ * canonicalJson's fast path for `value` nested `depth` levels inside an outer value (0: it is the
+ * outer value): JSON.stringify of a copy with every object's members in RFC 8785 order, or undefined
+ * where the fast path gives up. Nesting counts from the outer value, so limits match
+ * canonicalJson(outer). The text may still hold a lone-surrogate escape: callers check for one
+ * ({@link hasLoneSurrogateEscape}), as canonicalJson does.
  */
-export function canonicalCopy(value: unknown, depth: number): unknown {
+export function fastCanonicalText(value: unknown, depth: number): string | undefined {
+  if (prototypesHaveToJson()) return undefined;
   const sorted = sortedCopy(value, depth);
-  return sorted === BAIL ? undefined : sorted;
+  return sorted === BAIL ? undefined : JSON.stringify(sorted);
 }
 
 /** True when a toJSON on Object.prototype or Array.prototype would change what JSON.stringify writes. */
-export function prototypesHaveToJson(): boolean {
+function prototypesHaveToJson(): boolean {
   return Object.hasOwn(Object.prototype, 'toJSON') || Object.hasOwn(Array.prototype, 'toJSON');
 }
 

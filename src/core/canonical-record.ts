@@ -26,7 +26,7 @@
  */
 import type { z } from 'zod';
 import { isPlainObject } from '../../schemas/rules/plain-object.js';
-import { canonicalCopy, canonicalJson, hasLoneSurrogateEscape, isWellFormed, MAX_DEPTH, prototypesHaveToJson } from './canonical-json.js';
+import { canonicalJson, fastCanonicalText, hasLoneSurrogateEscape, isWellFormed, MAX_DEPTH } from './canonical-json.js';
 
 /** Writes one value; throws GIVE_UP when it cannot vouch for the output. */
 type Writer = (value: unknown, depth: number) => string;
@@ -51,9 +51,9 @@ const writeLeaf: Writer = (value, depth) => {
       // canonicalJson's fast path, with nesting counted from the envelope (canonicalJson(value) would
       // count from here and write values nested deeper than canonicalJson(envelope) accepts).
       // Lone-surrogate escapes in the text are caught by canonicalRecordJson's check of the whole.
-      const copy = prototypesHaveToJson() ? undefined : canonicalCopy(value, depth);
-      if (copy === undefined) throw GIVE_UP;
-      return JSON.stringify(copy);
+      const text = fastCanonicalText(value, depth);
+      if (text === undefined) throw GIVE_UP;
+      return text;
     }
     default:
       throw GIVE_UP;

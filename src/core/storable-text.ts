@@ -10,7 +10,8 @@
  * never lost, they stay in the dead letter's payload (bytea) and in the `<topic>.dlq` copy.
  */
 import type { DeadLetterAuditEntry, DeadLetterInput } from './ports.js';
-import type { Issue } from './errors.js';
+import type { ErrorCode, Issue } from './errors.js';
+import type { RecordId } from './types.js';
 
 const NUL = '\u0000';
 const NUL_AS_TEXT = '\\u0000';
@@ -37,7 +38,7 @@ function storableRecord(record: Readonly<Record<string, string>>): Record<string
 }
 
 /** Issues with NUL-free paths and messages. */
-export function storableIssues(issues: readonly Issue[]): Issue[] {
+function storableIssues(issues: readonly Issue[]): Issue[] {
   return issues.map((issue) => ({
     ...issue,
     path: issue.path.map((step) => (typeof step === 'string' ? storableText(step) : step)),
@@ -46,12 +47,21 @@ export function storableIssues(issues: readonly Issue[]): Issue[] {
   }));
 }
 
+export function storableRecordId(id: RecordId): RecordId {
+  return { source: storableText(id.source), id: storableText(id.id) };
+}
+
+/** A new reason for a dead letter (a failed replay), as every store keeps it. */
+export function storableReason(reason: { readonly code: ErrorCode; readonly message: string; readonly issues: readonly Issue[] }): { code: ErrorCode; message: string; issues: Issue[] } {
+  return { code: reason.code, message: storableText(reason.message), issues: storableIssues(reason.issues) };
+}
+
 /** The dead letter as every store keeps it (payload untouched). */
 export function storableDeadLetter(entry: DeadLetterInput): DeadLetterInput {
   return {
     ...entry,
     tenant: storableOrNull(entry.tenant),
-    recordId: entry.recordId === null ? null : { source: storableText(entry.recordId.source), id: storableText(entry.recordId.id) },
+    recordId: entry.recordId === null ? null : storableRecordId(entry.recordId),
     type: storableOrNull(entry.type),
     sector: storableOrNull(entry.sector),
     message: storableText(entry.message),

@@ -72,11 +72,6 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export function createMetrics(registry: Registry = new Registry(), options: MetricsOptions = {}): Metrics {
   const sectorOf = (type: string | null, given: string | null): string =>
     given ?? (type === null ? undefined : options.sectorOf?.(type)) ?? UNKNOWN;
-  // A rejected record names whatever type it likes (up to 256 characters): only registered types
-  // become a label value, or every made-up type would add series to the registry and to each scrape
-  // for as long as the process lives.
-  const typeLabel = (type: string | null): string =>
-    type !== null && options.sectorOf?.(type) !== undefined ? type : UNKNOWN;
   const registers = [registry];
 
   const received = new Counter({ name: 'crossgate_records_received_total', help: 'Records that reached the pipeline (accepted + duplicate + rejected), by sector and type.', labelNames: ['sector', 'type'] as const, registers });
@@ -208,7 +203,11 @@ export function createMetrics(registry: Registry = new Registry(), options: Metr
       duplicate.inc({ sector, type });
     }),
     recordRejected: safe((code: string, type: string | null, sector: string | null) => {
-      const labels = { sector: sectorOf(type, sector), type: typeLabel(type) };
+      // A rejected record names whatever type it likes (up to 256 characters): only registered types
+      // become a label value, or every made-up type would add series to the registry and to each
+      // scrape for as long as the process lives. One registry lookup answers both labels.
+      const registeredSector = type === null ? undefined : options.sectorOf?.(type);
+      const labels = { sector: sector ?? registeredSector ?? UNKNOWN, type: type !== null && registeredSector !== undefined ? type : UNKNOWN };
       received.inc(labels);
       rejected.inc({ ...labels, code });
     }),

@@ -47,6 +47,8 @@ export interface KafkaDeadLetterSinkDeps {
 interface DlqCopy {
   readonly topic: string;
   readonly message: DlqMessage;
+  /** The consumed record it copies (named in the too-large warning). */
+  readonly record: FailedRecord;
 }
 
 async function send(producer: Pick<Producer, 'sendBatch'>, copies: readonly DlqCopy[]): Promise<void> {
@@ -60,12 +62,12 @@ async function send(producer: Pick<Producer, 'sendBatch'>, copies: readonly DlqC
 }
 
 /** Sends one copy; refused as too large, without its value, then without its original headers too. */
-async function sendShrinkingIfTooLarge(deps: KafkaDeadLetterSinkDeps, copy: DlqCopy, record: FailedRecord): Promise<void> {
+async function sendShrinkingIfTooLarge(deps: KafkaDeadLetterSinkDeps, copy: DlqCopy): Promise<void> {
   const smaller = [copy.message, withoutValue(copy.message, true), withoutValue(copy.message, false)];
   for (let i = 0; ; i++) {
     try {
-      await send(deps.producer, [{ topic: copy.topic, message: smaller[i] as DlqMessage }]);
-      if (i > 0) deps.onValueOmitted?.(record, copy.message.value?.length ?? 0, i === 1);
+      await send(deps.producer, [{ ...copy, message: smaller[i] as DlqMessage }]);
+      if (i > 0) deps.onValueOmitted?.(copy.record, copy.message.value?.length ?? 0, i === 1);
       return;
     } catch (error) {
       if (i === smaller.length - 1 || !isMessageTooLarge(error)) throw error;
@@ -79,6 +81,7 @@ export function newKafkaDeadLetterSink(deps: KafkaDeadLetterSinkDeps): DeadLette
       if (entries.length === 0) return;
       const copies: DlqCopy[] = entries.map((entry) => ({
         topic: dlqTopic(entry.record.topic),
+        record: entry.record,
         message: buildDlqMessage(entry.record, entry.rejection, { gatewayVersion: deps.gatewayVersion, rejectedAt, recordId: entry.recordId }),
       }));
       try {
@@ -89,7 +92,7 @@ export function newKafkaDeadLetterSink(deps: KafkaDeadLetterSinkDeps): DeadLette
         // retried as it is it would be refused for ever and stall its partition. The copies go one by
         // one, and a refused one without its value (then without its original headers); its exact
         // bytes are in the dead-letter index, which the caller writes next.
-        for (const [i, copy] of copies.entries()) await sendShrinkingIfTooLarge(deps, copy, (entries[i] as DeadLetterEntry).record);
+        for (const copy of copies) await sendShrinkingIfTooLarge(deps, copy);
       }
     },
     async index(entry, rejectedAt) {
