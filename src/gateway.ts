@@ -18,6 +18,7 @@ import type { ChainClient, DeadLetter, Signer, Store } from './core/ports.js';
 import type { Clock } from './core/types.js';
 import { toBase64Url } from './core/encoding.js';
 import { createGatewayApp } from './http-app.js';
+import { startPreparePool } from './ingest/prepare/preparer.js';
 import { createLogger, type Logger } from './logging.js';
 import type { RestDeps } from './ingest/rest/rest.module.js';
 import { registrySchemaCatalog } from './schema-catalog.js';
@@ -148,6 +149,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       onError: (err: unknown) => logger.warn({ err }, 'pipeline background failure'),
     });
     cleanups.push(() => pipeline.close());
+    const preparer = await startPreparePool({
+      size: config.rest.prepareWorkers,
+      registry,
+      extraSchemas: config.extraSchemas,
+      onWorkerExit: (err) => logger.error({ err }, 'prepare worker stopped; replacing it'),
+    });
+    cleanups.push(() => preparer.close());
 
     const kafka = config.kafka === undefined ? undefined : new KafkaIngest({
       ...defaultKafkaIngestOptions,
@@ -174,6 +182,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       schemas: registrySchemaCatalog(registry),
       sectorOf: (type) => registry.sectorOf(type),
       rest: { batchLimit: config.rest.batchLimit },
+      preparer,
       ...(kafka === undefined ? {} : { kafka }),
     };
     const kafkaOps = kafka === undefined ? {} : {

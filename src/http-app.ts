@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { installJsonBodyParser } from './ingest/rest/json-body.js';
 import { ProblemFilter } from './ingest/rest/problem.filter.js';
+import { BATCH_ROUTE } from './ingest/rest/record-paths.js';
 import type { RestDeps } from './ingest/rest/rest.module.js';
 
 export interface GatewayAppOptions {
@@ -48,7 +49,7 @@ export async function createGatewayApp(deps: RestDeps, options: GatewayAppOption
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  installJsonBodyParser(fastify);
+  installJsonBodyParser(fastify, [BATCH_ROUTE]);
   if (options.logRequests) {
     const log = options.logger.child({ component: 'http' });
     fastify.addHook('onResponse', (request, reply, done) => {

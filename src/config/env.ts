@@ -3,10 +3,16 @@
  * A bad value stops the process with a message naming the setting (see {@link ConfigError});
  * nothing else in the gateway reads process.env. docs/service.md lists every setting.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** One prepare worker per core, at most four (README "Design decisions": measured on 2 cores). */
+function defaultPrepareWorkers(): number {
+  return Math.min(4, availableParallelism());
+}
 const boolSetting = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 // Kafka's topic name rule, with room left for the `.dlq` suffix of the dead-letter topic.
@@ -33,6 +39,8 @@ export const envSchema = z.object({
   CROSSGATE_SIGNING_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   CROSSGATE_SIGNING_ALG: z.enum(['Ed25519', 'ES256', 'ES256K']).default('Ed25519'),
   CROSSGATE_BATCH_MAX_RECORDS: intSetting(1, 1_000_000).default(10_000),
+  /** A batch with this many records is sealed without waiting out the linger (capped at CROSSGATE_BATCH_MAX_RECORDS). */
+  CROSSGATE_BATCH_READY_RECORDS: intSetting(1, 1_000_000).default(1_000),
   CROSSGATE_BATCH_MAX_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
   CROSSGATE_BATCH_LINGER_MS: intSetting(0, 60_000).default(200),
   CROSSGATE_QUEUE_MAX_RECORDS: intSetting(1, 10_000_000).default(100_000),
@@ -41,6 +49,8 @@ export const envSchema = z.object({
   CROSSGATE_RETRY_MAX_MS: intSetting(1, 3_600_000).default(30_000),
   CROSSGATE_REST_BATCH_LIMIT: intSetting(1, 100_000).default(1_000),
   CROSSGATE_REST_BODY_LIMIT_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
+  /** Worker threads that parse and prepare REST batch bodies; 0 prepares them on the request thread. */
+  CROSSGATE_PREPARE_WORKERS: intSetting(0, 64).default(defaultPrepareWorkers()),
   CROSSGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CROSSGATE_LOG_REQUESTS: boolSetting.default(false),
   /** Comma-separated module paths adding schema versions at start-up (docs/operating.md). */
@@ -96,13 +106,14 @@ export interface GatewayConfig {
   readonly signingAlg: 'Ed25519' | 'ES256' | 'ES256K';
   readonly limits: {
     readonly maxBatchRecords: number;
+    readonly readyBatchRecords: number;
     readonly maxBatchBytes: number;
     readonly lingerMs: number;
     readonly maxQueuedRecords: number;
     readonly maxOutboxBatches: number;
   };
   readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
-  readonly rest: { readonly batchLimit: number; readonly bodyLimitBytes: number };
+  readonly rest: { readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly logRequests: boolean;
   /** Absolute paths of modules exporting extra schema versions (CROSSGATE_EXTRA_SCHEMAS). */
@@ -182,13 +193,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     signingAlg: e.CROSSGATE_SIGNING_ALG,
     limits: {
       maxBatchRecords: e.CROSSGATE_BATCH_MAX_RECORDS,
+      readyBatchRecords: Math.min(e.CROSSGATE_BATCH_READY_RECORDS, e.CROSSGATE_BATCH_MAX_RECORDS),
       maxBatchBytes: e.CROSSGATE_BATCH_MAX_BYTES,
       lingerMs: e.CROSSGATE_BATCH_LINGER_MS,
       maxQueuedRecords: e.CROSSGATE_QUEUE_MAX_RECORDS,
       maxOutboxBatches: e.CROSSGATE_OUTBOX_MAX_BATCHES,
     },
     retry: { initialBackoffMs: e.CROSSGATE_RETRY_INITIAL_MS, maxBackoffMs: e.CROSSGATE_RETRY_MAX_MS },
-    rest: { batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES },
+    rest: { batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES, prepareWorkers: e.CROSSGATE_PREPARE_WORKERS },
     logLevel: e.CROSSGATE_LOG_LEVEL,
     logRequests: e.CROSSGATE_LOG_REQUESTS,
     extraSchemas: (e.CROSSGATE_EXTRA_SCHEMAS ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '').map(abs),

@@ -14,6 +14,13 @@
 export interface BatcherLimits {
   /** Most records in one batch. */
   readonly maxRecords: number;
+  /**
+   * Records that make a batch worth sealing before its linger is up (default `maxRecords`). Under
+   * load this is what keeps batching from waiting out the linger: clients that wait for their
+   * records to be durable send the next ones only after a seal, so a batch that already has this
+   * many records is not going to get much company by waiting. Smaller batches still linger.
+   */
+  readonly readyRecords?: number;
   /** Most bytes (sum of the items' sizes) in one batch. */
   readonly maxBytes: number;
   /** How long the first record of a batch may wait for company before the batch is sealed. */
@@ -39,6 +46,7 @@ export class Batcher<T> {
   #lingerTimer: unknown = null;
   #sealing = false;
   #settledWaiters: (() => void)[] = [];
+  readonly #readyRecords: number;
 
   constructor(
     private readonly limits: BatcherLimits,
@@ -48,6 +56,7 @@ export class Batcher<T> {
     if (limits.maxRecords < 1 || limits.maxQueued < limits.maxRecords) {
       throw new RangeError('batcher limits: need maxRecords >= 1 and maxQueued >= maxRecords');
     }
+    this.#readyRecords = Math.max(1, Math.min(limits.readyRecords ?? limits.maxRecords, limits.maxRecords));
   }
 
   /** Records not yet durable: waiting for a batch or in the batch being sealed. */
@@ -66,7 +75,7 @@ export class Batcher<T> {
     this.#waiting.push(item);
     this.#waitingSizes.push(bytes);
     this.#waitingBytes += bytes;
-    if (this.#waiting.length >= this.limits.maxRecords || this.#waitingBytes >= this.limits.maxBytes) {
+    if (this.#waiting.length >= this.#readyRecords || this.#waitingBytes >= this.limits.maxBytes) {
       this.#cut();
     } else if (this.#lingerTimer === null && !this.#sealing) {
       this.#lingerTimer = this.timers.setTimeout(() => {

@@ -2,18 +2,15 @@
  * The pipeline: the one way records enter Crossgate, whatever door they came through (REST, Kafka,
  * gRPC). The contract first, then `newPipeline`, which wires the core's pieces together.
  */
-import { authorize } from './authorize.js';
 import { Batcher, type Timers } from './batcher.js';
-import { canonicalRecordJson } from './canonical-record.js';
-import { sha256Utf8Hex } from './digest.js';
-import { parseEnvelope } from './envelope.js';
 import { ErrorCodes, rejection, type Rejection } from './errors.js';
 import type { ChainClient, Signer, Store, StoredRecord } from './ports.js';
+import { prepareRecord, type PreparedRecord } from './prepare.js';
 import { sealBatch, type LeafRecord } from './seal-batch.js';
 import { Submitter, type RetryPolicy } from './submitter.js';
 import type { Tenant } from './tenant.js';
 import type { BatchHeader, Clock, RecordId } from './types.js';
-import { validateRecord } from './validate-record.js';
+import type { RecordSchemaLookup } from './validate-record.js';
 
 export type SubmitOutcome =
   /** Durable: the record is in a sealed batch written to the outbox. */
@@ -53,6 +50,11 @@ export interface Pipeline {
   submit(input: unknown, tenant: Tenant): Promise<SubmitOutcome>;
   /** The same for many records at once; outcomes in input order. */
   submitMany(inputs: readonly unknown[], tenant: Tenant): Promise<SubmitOutcome[]>;
+  /**
+   * The same for records prepared elsewhere (a worker thread, see prepare.ts) with `prepareRecord`
+   * for this very tenant and this pipeline's registry: the pipeline trusts the digest it is given.
+   */
+  submitPrepared(prepared: readonly PreparedRecord[], tenant: Tenant): Promise<SubmitOutcome[]>;
   /** 'full' when a new record would go past the queue bound or the outbox bound. */
   admission(): 'open' | 'full';
   /** Seals what is queued now and waits until it is durable. */
@@ -73,6 +75,8 @@ export interface Pipeline {
 
 export interface PipelineLimits {
   readonly maxBatchRecords: number;
+  /** Records that seal a batch before its linger is up (default maxBatchRecords; Batcher's readyRecords). */
+  readonly readyBatchRecords?: number;
   readonly maxBatchBytes: number;
   readonly lingerMs: number;
   /** Records held in memory before `submit` answers 'overloaded'. */
@@ -82,7 +86,7 @@ export interface PipelineLimits {
 }
 
 export interface PipelineDeps {
-  readonly registry: Parameters<typeof validateRecord>[1];
+  readonly registry: RecordSchemaLookup;
   readonly signer: Signer;
   readonly store: Store;
   readonly chain: ChainClient;
@@ -228,6 +232,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const batcher = new Batcher<QueuedRecord>(
     {
       maxRecords: limits.maxBatchRecords,
+      ...(limits.readyBatchRecords === undefined ? {} : { readyRecords: limits.readyBatchRecords }),
       maxBytes: limits.maxBatchBytes,
       lingerMs: limits.lingerMs,
       maxQueued: limits.maxQueuedRecords,
@@ -305,32 +310,17 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
     return { status: 'rejected', recordId, type, rejection: why };
   }
 
-  /** Everything short of queueing: the pure, synchronous checks and the digest. */
-  function check(input: unknown, tenant: Tenant, group: OutcomeGroup, index: number): Checked {
-    const parsed = parseEnvelope(input);
-    if (!parsed.ok) return { ok: false, outcome: rejected(null, null, null, parsed.rejection) };
-    const envelope = parsed.envelope;
-    const recordId = { source: envelope.source, id: envelope.id };
-    const denied = authorize(envelope, tenant);
-    if (denied !== null) return { ok: false, outcome: rejected(recordId, envelope.type, null, denied) };
-    const valid = validateRecord(envelope, registry);
-    if (!valid.ok) return { ok: false, outcome: rejected(recordId, envelope.type, null, valid.rejection) };
-    let canonical: string;
-    try {
-      canonical = canonicalRecordJson(input, valid.dataSchema);
-    } catch (error) {
-      // JSON.parse accepts numbers such as 1e400 that have no JSON form once parsed (Infinity).
-      return { ok: false, outcome: rejected(recordId, envelope.type, valid.sector, rejection(
-        ErrorCodes.EnvelopeInvalid, `record cannot be canonicalized: ${(error as Error).message}`,
-      )) };
+  /** The queued record for a prepared one, or the outcome of a rejected one (counted here). */
+  function admit(prepared: PreparedRecord, tenant: Tenant, group: OutcomeGroup, index: number): Checked {
+    if (!prepared.ok) {
+      return { ok: false, outcome: rejected(prepared.recordId, prepared.type, prepared.sector, prepared.rejection) };
     }
+    const { recordId } = prepared;
     return {
       ok: true,
       record: new QueuedRecord(
-        keyOf(recordId.source, recordId.id), recordId, sha256Utf8Hex(canonical), valid.type, valid.sector, tenant.id,
-        // UTF-16 length: exact for ASCII, and close enough for a batch byte budget otherwise.
-        canonical.length,
-        inFlight, group, index,
+        keyOf(recordId.source, recordId.id), recordId, prepared.digestHex, prepared.type, prepared.sector, tenant.id,
+        prepared.bytes, inFlight, group, index,
       ),
     };
   }
@@ -369,24 +359,29 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   }
 
   let closed = false;
-  function submitMany(inputs: readonly unknown[], tenant: Tenant): Promise<SubmitOutcome[]> {
-    const group = new OutcomeGroup(inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
+  function submitEach<T>(items: readonly T[], tenant: Tenant, prepare: (item: T) => PreparedRecord): Promise<SubmitOutcome[]> {
+    const group = new OutcomeGroup(items.length);
+    for (let i = 0; i < items.length; i++) {
       if (closed) {
         group.set(i, { status: 'overloaded', retryAfterSeconds: 5 });
         continue;
       }
-      const checked = check(inputs[i], tenant, group, i);
+      const checked = admit(prepare(items[i] as T), tenant, group, i);
       if (checked.ok) enqueue(checked.record, group, i);
       else group.set(i, checked.outcome);
     }
     return group.promise;
   }
 
+  function submitMany(inputs: readonly unknown[], tenant: Tenant): Promise<SubmitOutcome[]> {
+    return submitEach(inputs, tenant, (input) => prepareRecord(input, tenant, registry));
+  }
+
   submitter.start();
   return {
     submit: async (input, tenant) => (await submitMany([input], tenant))[0] as SubmitOutcome,
     submitMany,
+    submitPrepared: (prepared, tenant) => submitEach(prepared, tenant, (p) => p),
     admission,
     flush: () => batcher.flush(),
     stats: () => ({ queued: batcher.queued, outboxDepth, sealedBatches, anchoredBatches: submitter.anchoredCount }),

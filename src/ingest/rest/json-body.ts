@@ -4,17 +4,30 @@
  * (the instance's bodyLimit), and malformed JSON 400; the exception filter turns each into a problem.
  * The raw bytes are kept on the request so a rejected record is dead-lettered exactly as received.
  * Fastify's own JSON parser does the parsing, with `__proto__`/`constructor` poisoning rejected.
+ *
+ * Routes named in `rawRoutes` get their bytes unparsed (`request.rawBody`, body UNPARSED): their
+ * handler has them parsed elsewhere (POST /v1/records/batch: in a prepare worker, with the same parser).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 export const JSON_MEDIA_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'] as const;
 
-export function installJsonBodyParser(fastify: FastifyInstance): void {
+/** The body of a request on a raw route: its bytes are in `request.rawBody`. */
+export const UNPARSED = Object.freeze({ unparsed: true });
+
+export function installJsonBodyParser(fastify: FastifyInstance, rawRoutes: readonly string[] = []): void {
   fastify.removeAllContentTypeParsers();
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const raw = new Set(rawRoutes);
   fastify.addContentTypeParser([...JSON_MEDIA_TYPES], { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     (request as { rawBody?: Buffer }).rawBody = bytes;
-    parseJson(request, bytes.toString('utf8'), done);
+    if (raw.has(request.routeOptions.url ?? '')) done(null, UNPARSED);
+    else parseJson(request, bytes.toString('utf8'), done);
   });
+}
+
+/** The bytes of the request body as received (empty when there was none). */
+export function rawBodyBytes(request: FastifyRequest): Buffer {
+  return (request as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
 }

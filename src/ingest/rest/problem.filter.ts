@@ -8,14 +8,14 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorCodes } from '../../core/errors.js';
-import { HttpErrorCodes, PROBLEM_CONTENT_TYPE, type Problem, ProblemException, problem } from './problem.js';
+import { HttpErrorCodes, malformedJsonProblem, PROBLEM_CONTENT_TYPE, type Problem, ProblemException, problem } from './problem.js';
 
 const fastifyCodes: Readonly<Record<string, () => Problem>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () => problem(HttpErrorCodes.PayloadTooLarge, 'The request body is larger than the gateway accepts (CROSSGATE_REST_BODY_LIMIT_BYTES).'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => problem(HttpErrorCodes.UnsupportedMediaType, 'Send JSON: Content-Type application/json, application/cloudevents+json or application/cloudevents-batch+json.'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => problem(HttpErrorCodes.RequestInvalid, 'Content-Length does not match the body.'),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => problem(HttpErrorCodes.MalformedJson, 'The body is empty; a JSON value is required.'),
-  FST_ERR_CTP_INVALID_JSON_BODY: () => problem(HttpErrorCodes.MalformedJson, 'The body is not well-formed JSON.'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => malformedJsonProblem(true),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => malformedJsonProblem(false),
 };
 
 /** Maps an error to the problem to send. Exported for unit tests. */
@@ -27,7 +27,7 @@ export function problemOf(exception: unknown): { problem: Problem; headers: Read
   if (known) return { problem: known(), headers: {}, unexpected: false };
   // JSON.parse failures from the body parser are SyntaxErrors with statusCode 400.
   if (cause instanceof SyntaxError) {
-    return { problem: problem(HttpErrorCodes.MalformedJson, 'The body is not well-formed JSON.'), headers: {}, unexpected: false };
+    return { problem: malformedJsonProblem(false), headers: {}, unexpected: false };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

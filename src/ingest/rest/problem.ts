@@ -130,3 +130,8 @@ export class ProblemException extends Error {
     super(`${problem.code}: ${problem.detail}`);
   }
 }
+
+/** An empty body, or one that is not JSON (also JSON with `__proto__` or `constructor.prototype`). */
+export function malformedJsonProblem(empty: boolean): Problem {
+  return problem(HttpErrorCodes.MalformedJson, empty ? 'The body is empty; a JSON value is required.' : 'The body is not well-formed JSON.');
+}

@@ -3,6 +3,9 @@
  */
 import type { RecordId } from '../../core/types.js';
 
+/** POST route of record batches: its body is parsed by a prepare worker, not by the HTTP layer. */
+export const BATCH_ROUTE = '/v1/records/batch';
+
 export function recordPath(id: RecordId): string {
   return `/v1/records/${encodeURIComponent(id.source)}/${encodeURIComponent(id.id)}`;
 }

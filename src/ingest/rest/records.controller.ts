@@ -11,10 +11,12 @@ import type { Clock, RecordId } from '../../core/types.js';
 import type { BatchItemResult, BatchSubmitResult, RecordStatusBody, SubmitResult } from './api-schemas.js';
 import { ApiKeyGuard, type AuthenticatedRequest, mayRead } from './auth.guard.js';
 import { recordRejections, type RejectedItem, type SectorOf } from './dead-letters.js';
-import { HttpErrorCodes, ProblemException, problem, problemOfRejection } from './problem.js';
+import { HttpErrorCodes, malformedJsonProblem, ProblemException, problem, problemOfRejection } from './problem.js';
+import { rawBodyBytes } from './json-body.js';
+import type { RecordPreparer } from '../prepare/preparer.js';
 import { arrayElementRanges } from './array-elements.js';
 import { recordLinks, recordPath } from './record-paths.js';
-import { CLOCK, PIPELINE, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
+import { CLOCK, PIPELINE, PREPARER, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
 
 type Accepted = Extract<SubmitOutcome, { status: 'accepted' | 'duplicate' }>;
 
@@ -47,22 +49,15 @@ function rawBodyOf(request: AuthenticatedRequest): Uint8Array {
 
 /**
  * The bytes of each item of a batch body exactly as received, found when the first item is asked
- * for (only rejected items are). Should the body not split into as many items as were parsed (it
- * always does for JSON.parse-d arrays), an item is written with JSON.stringify, and where even that
- * fails (nesting too deep for its recursion) the whole body stands in: more bytes, none lost.
+ * for (only rejected items are). Should the body not split into `count` items (it always does when
+ * it parsed as an array of that many), the whole body stands in for an item: more bytes, none lost.
  */
-function batchItemBytes(request: AuthenticatedRequest, items: readonly unknown[]): (index: number) => Uint8Array {
+function batchItemBytes(body: Buffer, count: number): (index: number) => Uint8Array {
   let ranges: [number, number][] | undefined | null = null;
   return (index) => {
-    const raw = (request as { rawBody?: Buffer }).rawBody;
-    if (ranges === null) ranges = raw === undefined ? undefined : arrayElementRanges(raw);
-    const range = ranges?.length === items.length ? ranges[index] : undefined;
-    if (raw !== undefined && range !== undefined) return new Uint8Array(raw.subarray(range[0], range[1]));
-    try {
-      return Buffer.from(JSON.stringify(items[index] ?? null));
-    } catch {
-      return rawBodyOf(request);
-    }
+    if (ranges === null) ranges = arrayElementRanges(body);
+    const range = ranges?.length === count ? ranges[index] : undefined;
+    return new Uint8Array(range === undefined ? body : body.subarray(range[0], range[1]));
   };
 }
 
@@ -75,6 +70,7 @@ export class RecordsController {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SECTOR_OF) private readonly sectorOf: SectorOf,
     @Inject(REST_OPTIONS) private readonly options: RestOptions,
+    @Inject(PREPARER) private readonly preparer: RecordPreparer,
   ) {}
 
   @Post()
@@ -100,21 +96,26 @@ export class RecordsController {
 
   @Post('batch')
   async submitBatch(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchSubmitResult> {
-    const items = request.body;
-    if (!Array.isArray(items)) {
-      throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'A batch is a JSON array of records.'));
-    }
-    if (items.length === 0) {
-      throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'A batch needs at least one record.'));
-    }
-    if (items.length > this.options.batchLimit) {
-      throw new ProblemException(problem(HttpErrorCodes.BatchTooLarge, `A batch holds at most ${this.options.batchLimit} records; got ${items.length}.`));
+    // The body arrives unparsed (BATCH_ROUTE is a raw route): a prepare worker parses and checks it.
+    const body = rawBodyBytes(request);
+    const batch = await this.preparer.prepareBatch(body, request.tenant, this.options.batchLimit);
+    switch (batch.kind) {
+      case 'malformed':
+        throw new ProblemException(malformedJsonProblem(batch.empty));
+      case 'not-array':
+        throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'A batch is a JSON array of records.'));
+      case 'no-items':
+        throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'A batch needs at least one record.'));
+      case 'too-many':
+        throw new ProblemException(problem(HttpErrorCodes.BatchTooLarge, `A batch holds at most ${this.options.batchLimit} records; got ${batch.count}.`));
+      case 'prepared':
+        break;
     }
     if (this.pipeline.admission() === 'full') throw overloaded(1);
-    const outcomes = await this.pipeline.submitMany(items, request.tenant);
+    const outcomes = await this.pipeline.submitPrepared(batch.records, request.tenant);
     const counts = { accepted: 0, duplicate: 0, rejected: 0, overloaded: 0 };
     const rejected: RejectedItem[] = [];
-    const itemBytes = batchItemBytes(request, items);
+    const itemBytes = batchItemBytes(body, outcomes.length);
     let retryAfter = 0;
     const results: BatchItemResult[] = outcomes.map((o, index) => {
       counts[o.status] += 1;

@@ -6,13 +6,14 @@ import type { TenantDirectory } from '../../config/tenants.js';
 import type { Pipeline } from '../../core/pipeline.js';
 import type { ChainClient, Store } from '../../core/ports.js';
 import type { Clock } from '../../core/types.js';
+import type { RecordPreparer } from '../prepare/preparer.js';
 import { ApiKeyGuard } from './auth.guard.js';
 import { BatchesController } from './batches.controller.js';
 import type { SectorOf } from './dead-letters.js';
 import { DocsController } from './docs.controller.js';
 import { RecordsController } from './records.controller.js';
 import { type SchemaCatalog, SchemasController } from './schemas.controller.js';
-import { CHAIN, CLOCK, PIPELINE, REST_OPTIONS, type RestOptions, SCHEMA_CATALOG, SECTOR_OF, STORE, TENANTS } from './tokens.js';
+import { CHAIN, CLOCK, PIPELINE, PREPARER, REST_OPTIONS, type RestOptions, SCHEMA_CATALOG, SECTOR_OF, STORE, TENANTS } from './tokens.js';
 
 /** What the REST layer is wired to. */
 export interface RestDeps {
@@ -24,6 +25,7 @@ export interface RestDeps {
   readonly sectorOf: SectorOf;
   readonly clock: Clock;
   readonly rest: RestOptions;
+  readonly preparer: RecordPreparer;
 }
 
 @Module({})
@@ -42,6 +44,7 @@ export class RestModule {
         { provide: SECTOR_OF, useValue: deps.sectorOf },
         { provide: CLOCK, useValue: deps.clock },
         { provide: REST_OPTIONS, useValue: deps.rest },
+        { provide: PREPARER, useValue: deps.preparer },
       ],
       exports: [PIPELINE, STORE, CHAIN, TENANTS, CLOCK, ApiKeyGuard],
     };

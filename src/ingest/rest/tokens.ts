@@ -12,6 +12,8 @@ export const CLOCK = Symbol('crossgate.Clock');
 /** `(type) => sector | undefined`, from the schema registry. */
 export const SECTOR_OF = Symbol('crossgate.SectorOf');
 export const REST_OPTIONS = Symbol('crossgate.RestOptions');
+/** Where batch bodies are parsed and prepared (src/ingest/prepare/preparer.ts). */
+export const PREPARER = Symbol('crossgate.RecordPreparer');
 
 /** REST-layer settings taken from the gateway config. */
 export interface RestOptions {

@@ -29,6 +29,27 @@ describe('Batcher', () => {
     assert.deepEqual(batches, [[1, 2, 3]]);
   });
 
+  it('seals at readyRecords without waiting for linger; a seal in progress lets the next batch grow to maxRecords', async () => {
+    const timers = new ManualTimers();
+    const { batches, seal, releaseAll } = controlledSeal();
+    const batcher = new Batcher<number>({ maxRecords: 5, readyRecords: 2, maxBytes: 1e9, lingerMs: 100, maxQueued: 100 }, timers, seal);
+    batcher.offer(1, 10);
+    assert.deepEqual(batches, [], 'one record is below readyRecords: it lingers');
+    batcher.offer(2, 10);
+    assert.deepEqual(batches, [[1, 2]], 'two records are ready: sealed at once');
+    for (const n of [3, 4, 5, 6, 7, 8]) batcher.offer(n, 10);
+    assert.deepEqual(batches, [[1, 2]], 'one seal at a time');
+    await releaseAll();
+    assert.deepEqual(batches.slice(1, 2), [[3, 4, 5, 6, 7]], 'the batch after a seal takes up to maxRecords');
+    await releaseAll();
+    assert.deepEqual(batches.slice(2), [[8]], 'the rest waited one seal already: no fresh linger');
+    batcher.offer(9, 10);
+    timers.advance(99);
+    assert.equal(batches.length, 3, 'below readyRecords a batch still lingers');
+    timers.advance(1);
+    assert.deepEqual(batches.at(-1), [9]);
+  });
+
   it('seals a partial batch when the linger time has passed', () => {
     const timers = new ManualTimers();
     const { batches, seal } = controlledSeal();

@@ -16,6 +16,7 @@ import { ErrorCodes } from '../../../src/core/errors.js';
 import { newPipeline, type Pipeline } from '../../../src/core/pipeline.js';
 import { generatePrivateKey, newSigner } from '../../../src/core/signer.js';
 import { createGatewayApp } from '../../../src/http-app.js';
+import { startPreparePool } from '../../../src/ingest/prepare/preparer.js';
 import { createLogger } from '../../../src/logging.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
 import { OpsModule } from '../../../src/ops/ops.module.js';
@@ -59,6 +60,7 @@ describe('ops module over HTTP', () => {
     const deps = {
       pipeline, store, chain, tenants, clock,
       schemas: registrySchemaCatalog(schemaRegistry), sectorOf: (t: string) => schemaRegistry.sectorOf(t), rest: { batchLimit: 100 },
+      preparer: await startPreparePool({ size: 0, registry: schemaRegistry, extraSchemas: [] }),
     };
     app = await createGatewayApp(deps, { logger, bodyLimitBytes: 1 << 20, modules: [OpsModule.forRoot({ ...deps, logger, metrics })] });
   });

@@ -1,0 +1,38 @@
+/**
+ * A JSON batch body (an array of records) from bytes to prepared records: parse, check its shape,
+ * prepare each item (src/core/prepare.ts). Pure: the same function runs in a prepare worker and, with
+ * no workers configured, in the request's own thread.
+ *
+ * Parsing is Fastify's own (secure-json-parse, `__proto__` and `constructor.prototype` refused), so a
+ * body is judged the same whether a worker or the HTTP layer parses it.
+ */
+import secureJsonParse from 'secure-json-parse';
+import { prepareRecord, type PreparedRecord } from '../../core/prepare.js';
+import type { Tenant } from '../../core/tenant.js';
+import type { RecordSchemaLookup } from '../../core/validate-record.js';
+
+export type PreparedBatch =
+  /** Not JSON (or poisoned JSON); `empty` when there were no bytes at all. */
+  | { readonly kind: 'malformed'; readonly empty: boolean }
+  | { readonly kind: 'not-array' }
+  | { readonly kind: 'no-items' }
+  | { readonly kind: 'too-many'; readonly count: number }
+  | { readonly kind: 'prepared'; readonly records: readonly PreparedRecord[] };
+
+const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+
+export function prepareJsonBatch(body: Uint8Array, tenant: Tenant, registry: RecordSchemaLookup, limit: number): PreparedBatch {
+  if (body.byteLength === 0) return { kind: 'malformed', empty: true };
+  let items: unknown;
+  try {
+    items = secureJsonParse.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'), undefined, PARSE_OPTIONS);
+  } catch {
+    return { kind: 'malformed', empty: false };
+  }
+  if (!Array.isArray(items)) return { kind: 'not-array' };
+  if (items.length === 0) return { kind: 'no-items' };
+  if (items.length > limit) return { kind: 'too-many', count: items.length };
+  const records = new Array<PreparedRecord>(items.length);
+  for (let i = 0; i < items.length; i++) records[i] = prepareRecord(items[i], tenant, registry);
+  return { kind: 'prepared', records };
+}

@@ -1,0 +1,162 @@
+/**
+ * Where batch bodies are parsed and prepared: in worker threads, so the request thread keeps to HTTP,
+ * batching and the store, and a machine's other cores take the per-record work (JSON parse, envelope,
+ * authorization, schema, RFC 8785, SHA-256), which is most of a record's CPU.
+ *
+ * The pool sends each body to the worker with the fewest requests outstanding. A worker that dies
+ * fails only the requests it held (500, logged), and is replaced after a second; while no worker is
+ * alive the request thread prepares bodies itself, so requests never wait for a worker to come back.
+ * With `size` 0 there are no workers at all (every body is prepared in the request thread).
+ */
+import { Worker } from 'node:worker_threads';
+import type { Tenant } from '../../core/tenant.js';
+import type { RecordSchemaLookup } from '../../core/validate-record.js';
+import { prepareJsonBatch, type PreparedBatch } from './json-batch.js';
+import type { PrepareReply, PrepareRequest, PrepareWorkerData, ReadyMessage } from './protocol.js';
+
+export interface RecordPreparer {
+  /** Parses a batch body (a JSON array of records) and prepares each record for `tenant`. */
+  prepareBatch(body: Uint8Array, tenant: Tenant, limit: number): Promise<PreparedBatch>;
+  /** Worker threads alive now (0: the request thread prepares). */
+  readonly workers: number;
+  close(): Promise<void>;
+}
+
+/** The pool as startPreparePool makes it: a preparer, plus its threads for health checks and tests. */
+export interface PreparePool extends RecordPreparer {
+  threads(): readonly Worker[];
+}
+
+export interface PreparePoolOptions {
+  /** Worker threads; 0 prepares in the request thread. */
+  readonly size: number;
+  /** The gateway's registry, for preparing in the request thread. */
+  readonly registry: RecordSchemaLookup;
+  /** CROSSGATE_EXTRA_SCHEMAS, so each worker builds the same registry. */
+  readonly extraSchemas: readonly string[];
+  /** Told when a worker dies; must not throw. */
+  readonly onWorkerExit?: (error: Error) => void;
+  /** Delay before a dead worker is replaced (default 1 s). */
+  readonly respawnMs?: number;
+}
+
+export class PrepareWorkerError extends Error {
+  override readonly name = 'PrepareWorkerError';
+}
+
+interface Waiting {
+  resolve(batch: PreparedBatch): void;
+  reject(error: Error): void;
+}
+
+const WORKER_URL = new URL('./prepare-worker.js', import.meta.url);
+
+class PoolWorker {
+  readonly pending = new Map<number, Waiting>();
+
+  private constructor(readonly thread: Worker) {}
+
+  /** Starts a worker and resolves once its registry is built; rejects if it cannot start. */
+  static start(data: PrepareWorkerData, onExit: (worker: PoolWorker, error: Error) => void): Promise<PoolWorker> {
+    return new Promise((resolve, reject) => {
+      const thread = new Worker(WORKER_URL, { workerData: data, name: 'crossgate-prepare' });
+      const worker = new PoolWorker(thread);
+      let ready = false;
+      thread.on('message', (message: PrepareReply | ReadyMessage) => {
+        if ('ready' in message) {
+          if (message.ready) {
+            ready = true;
+            resolve(worker);
+          } else {
+            reject(new PrepareWorkerError(`prepare worker could not start: ${message.message}`));
+            void thread.terminate();
+          }
+          return;
+        }
+        const waiting = worker.pending.get(message.id);
+        if (waiting === undefined) return;
+        worker.pending.delete(message.id);
+        if (message.ok) waiting.resolve(message.batch);
+        else waiting.reject(new PrepareWorkerError(`prepare worker failed: ${message.message}`));
+      });
+      let failure: Error | undefined;
+      thread.on('error', (error) => {
+        failure = error;
+      });
+      thread.on('exit', (code) => {
+        const error = new PrepareWorkerError(`prepare worker stopped (exit code ${code})${failure ? `: ${failure.message}` : ''}`);
+        for (const waiting of worker.pending.values()) waiting.reject(error);
+        worker.pending.clear();
+        if (ready) onExit(worker, error);
+        else reject(error);
+      });
+    });
+  }
+}
+
+/** Starts `options.size` workers (all ready before it resolves) and returns the pool. */
+export async function startPreparePool(options: PreparePoolOptions): Promise<PreparePool> {
+  const data: PrepareWorkerData = { extraSchemas: [...options.extraSchemas] };
+  const live = new Set<PoolWorker>();
+  let nextId = 0;
+  let closed = false;
+  const respawns = new Set<ReturnType<typeof setTimeout>>();
+
+  const onExit = (worker: PoolWorker, error: Error): void => {
+    live.delete(worker);
+    if (closed) return;
+    options.onWorkerExit?.(error);
+    const timer = setTimeout(() => {
+      respawns.delete(timer);
+      spawn().catch((startError: unknown) => onExit(worker, startError instanceof Error ? startError : new Error(String(startError))));
+    }, options.respawnMs ?? 1000);
+    respawns.add(timer);
+  };
+
+  async function spawn(): Promise<void> {
+    const worker = await PoolWorker.start(data, onExit);
+    if (closed) await worker.thread.terminate();
+    else live.add(worker);
+  }
+
+  try {
+    await Promise.all(Array.from({ length: options.size }, () => spawn()));
+  } catch (error) {
+    closed = true;
+    await Promise.all([...live].map((w) => w.thread.terminate()));
+    throw error;
+  }
+
+  function leastBusy(): PoolWorker | undefined {
+    let best: PoolWorker | undefined;
+    for (const worker of live) {
+      if (best === undefined || worker.pending.size < best.pending.size) best = worker;
+    }
+    return best;
+  }
+
+  return {
+    get workers() {
+      return live.size;
+    },
+    threads: () => [...live].map((w) => w.thread),
+    prepareBatch(body, tenant, limit) {
+      const worker = leastBusy();
+      if (worker === undefined) return Promise.resolve(prepareJsonBatch(body, tenant, options.registry, limit));
+      const id = nextId++;
+      return new Promise<PreparedBatch>((resolve, reject) => {
+        worker.pending.set(id, { resolve, reject });
+        const request: PrepareRequest = { id, body, tenant, limit };
+        worker.thread.postMessage(request);
+      });
+    },
+    async close() {
+      closed = true;
+      for (const timer of respawns) clearTimeout(timer);
+      respawns.clear();
+      const workers = [...live];
+      live.clear();
+      await Promise.all(workers.map((w) => w.thread.terminate()));
+    },
+  };
+}

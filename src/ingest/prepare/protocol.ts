@@ -1,0 +1,21 @@
+/** Messages between the request thread and a prepare worker. */
+import type { Tenant } from '../../core/tenant.js';
+import type { PreparedBatch } from './json-batch.js';
+
+export interface PrepareWorkerData {
+  /** Module paths of extra schema versions (CROSSGATE_EXTRA_SCHEMAS), loaded as the gateway does. */
+  readonly extraSchemas: readonly string[];
+}
+
+export interface PrepareRequest {
+  readonly id: number;
+  readonly body: Uint8Array;
+  readonly tenant: Tenant;
+  readonly limit: number;
+}
+
+export type PrepareReply =
+  | { readonly id: number; readonly ok: true; readonly batch: PreparedBatch }
+  | { readonly id: number; readonly ok: false; readonly message: string };
+
+export type ReadyMessage = { readonly ready: true } | { readonly ready: false; readonly message: string };

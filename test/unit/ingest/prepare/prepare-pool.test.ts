@@ -1,0 +1,131 @@
+/**
+ * The prepare pool gives the answer the request thread would give (the same function, one thread
+ * over), for every kind of body; and a worker that dies fails at most the requests it held.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { schemaRegistry } from '../../../../schemas/registry.js';
+import { prepareRecord } from '../../../../src/core/prepare.js';
+import type { Tenant } from '../../../../src/core/tenant.js';
+import { prepareJsonBatch } from '../../../../src/ingest/prepare/json-batch.js';
+import { PrepareWorkerError, startPreparePool, type PreparePool } from '../../../../src/ingest/prepare/preparer.js';
+import { INVALID_KIND_NAMES, makeInvalidRecord, makeValidRecord, RECORD_TYPES, type RecordType } from '../../../support/record-factory.js';
+
+const SOURCE = '/test/prepare';
+const tenant: Tenant = {
+  id: 'prep', role: 'producer', sourcePrefixes: [SOURCE], allowedTypes: '*', requireProducerSignature: false, producerKeys: [],
+};
+const narrowTenant: Tenant = { ...tenant, id: 'narrow', allowedTypes: [RECORD_TYPES[0]] };
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+function mixedItems(): unknown[] {
+  const items: unknown[] = RECORD_TYPES.map((type, i) => makeValidRecord(type, i, { source: SOURCE }));
+  INVALID_KIND_NAMES.forEach((kind, i) => items.push(makeInvalidRecord(kind, i, { source: SOURCE })));
+  items.push(makeValidRecord(RECORD_TYPES[1], 99, { source: '/someone/else' })); // not this tenant's source
+  return items;
+}
+
+const bodies: Record<string, Uint8Array> = {
+  mixed: utf8(JSON.stringify(mixedItems())),
+  'with BOM': utf8(`\uFEFF${JSON.stringify([makeValidRecord(RECORD_TYPES[0], 1, { source: SOURCE })])}`),
+  'number too large for JSON once parsed': utf8(`[${JSON.stringify(makeValidRecord(RECORD_TYPES[0], 2, { source: SOURCE })).replace(/}$/, ',"x":1e400}')}]`),
+  empty: new Uint8Array(0),
+  'not JSON': utf8('[{"id": '),
+  'proto poisoning': utf8('[{"__proto__": {"polluted": true}}]'),
+  'constructor poisoning': utf8('[{"constructor": {"prototype": {"polluted": true}}}]'),
+  'an object, not an array': utf8(JSON.stringify(makeValidRecord(RECORD_TYPES[0], 3, { source: SOURCE }))),
+  'an empty array': utf8('[]'),
+  'more items than the limit': utf8(JSON.stringify(Array.from({ length: 51 }, (_, i) => makeValidRecord(RECORD_TYPES[0], i, { source: SOURCE })))),
+};
+const LIMIT = 50;
+
+/** What each body is, independently of how prepareJsonBatch decides it. */
+const expectedKind: Record<string, string> = {
+  mixed: 'prepared', 'with BOM': 'prepared', 'number too large for JSON once parsed': 'prepared', empty: 'malformed',
+  'not JSON': 'malformed', 'proto poisoning': 'malformed', 'constructor poisoning': 'malformed',
+  'an object, not an array': 'not-array', 'an empty array': 'no-items', 'more items than the limit': 'too-many',
+};
+
+describe('prepare pool', () => {
+  let pool: PreparePool;
+  before(async () => {
+    pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], respawnMs: 10 });
+  });
+  after(() => pool.close());
+
+  it('starts the workers it was asked for', () => {
+    assert.equal(pool.workers, 2);
+    assert.equal(pool.threads().length, 2);
+  });
+
+  for (const [name, body] of Object.entries(bodies)) {
+    it(`answers as the request thread does: ${name}`, async () => {
+      for (const who of [tenant, narrowTenant]) {
+        const answer = await pool.prepareBatch(body, who, LIMIT);
+        assert.equal(answer.kind, expectedKind[name]);
+        assert.deepEqual(answer, prepareJsonBatch(body, who, schemaRegistry, LIMIT));
+      }
+    });
+  }
+
+  it('prepares each record of a batch exactly as prepareRecord does', async () => {
+    const items = mixedItems();
+    const batch = await pool.prepareBatch(utf8(JSON.stringify(items)), tenant, 1000);
+    assert.equal(batch.kind, 'prepared');
+    assert.ok(batch.kind === 'prepared');
+    assert.deepEqual(batch.records, items.map((item) => prepareRecord(JSON.parse(JSON.stringify(item)), tenant, schemaRegistry)));
+    const accepted = batch.records.filter((r) => r.ok).length;
+    assert.equal(accepted, RECORD_TYPES.length, 'every valid record of this tenant, and nothing else, is ok');
+  });
+
+  it('keeps each answer with its request when many are in flight on both workers', async () => {
+    const requests = Array.from({ length: 40 }, (_, i) => [makeValidRecord(RECORD_TYPES[i % RECORD_TYPES.length] as RecordType, i, { source: SOURCE })]);
+    const answers = await Promise.all(requests.map((items) => pool.prepareBatch(utf8(JSON.stringify(items)), tenant, LIMIT)));
+    answers.forEach((answer, i) => {
+      assert.ok(answer.kind === 'prepared');
+      assert.deepEqual(answer.records[0], prepareRecord(requests[i]?.[0], tenant, schemaRegistry));
+    });
+  });
+
+  it('a worker that dies fails only what it held, and is replaced', async () => {
+    const body = bodies['mixed'] as Uint8Array;
+    const expected = prepareJsonBatch(body, tenant, schemaRegistry, 1000);
+    const [victim] = pool.threads();
+    assert.ok(victim !== undefined);
+    const exited = new Promise((resolve) => victim.once('exit', resolve));
+    void victim.terminate();
+    // Sent while the victim is being stopped: each either gets its answer or fails with PrepareWorkerError.
+    const during = await Promise.allSettled(Array.from({ length: 4 }, () => pool.prepareBatch(body, tenant, 1000)));
+    for (const result of during) {
+      if (result.status === 'fulfilled') assert.deepEqual(result.value, expected);
+      else assert.ok(result.reason instanceof PrepareWorkerError, String(result.reason));
+    }
+    await exited;
+    assert.deepEqual(await pool.prepareBatch(body, tenant, 1000), expected, 'the surviving worker answers');
+    const deadline = Date.now() + 30_000;
+    while (pool.workers < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(pool.workers, 2, 'the dead worker was replaced');
+    assert.ok(!pool.threads().includes(victim));
+  });
+
+  it('with no worker alive, the request thread prepares', async () => {
+    const solo = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], respawnMs: 60_000 });
+    try {
+      const [thread] = solo.threads();
+      await thread?.terminate();
+      assert.equal(solo.workers, 0);
+      const body = bodies['mixed'] as Uint8Array;
+      assert.deepEqual(await solo.prepareBatch(body, tenant, 1000), prepareJsonBatch(body, tenant, schemaRegistry, 1000));
+    } finally {
+      await solo.close();
+    }
+  });
+
+  it('fails to start, loudly, when a worker cannot build its registry', async () => {
+    await assert.rejects(
+      startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: ['/nonexistent/crossgate-extra-schemas.js'] }),
+      (error: unknown) => error instanceof PrepareWorkerError && /could not start/.test(error.message),
+    );
+  });
+});
