@@ -154,7 +154,7 @@ export async function runRestBench(): Promise<BenchResult> {
     ratio: Math.round((embedded.batch.recordsPerSecond / baseline.batch.recordsPerSecond) * 1000) / 1000,
     notes: [
       `autocannon ${SECONDS} s per phase after a 3 s warm-up; batch: ${BATCH_CONNECTIONS} connections x ${BATCH} records/request; single: ${SINGLE_CONNECTIONS} connections`,
-      'gateway: node dist/src/main.js as a child process, defaults (linger 200 ms), embedded ledger; load generator on the same machine',
+      'gateway: node dist/src/main.js as a child process, defaults (linger 200 ms, a batch ready at 1,000 records, one prepare worker per core but one), embedded ledger; load generator on the same machine',
       'ratio: embedded-store batch records/s over bare Fastify (JSON parse only) batch records/s',
       `target: >= 30000 records/s through the batch endpoint; machine: ${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores`,
     ],
