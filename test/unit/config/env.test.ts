@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { ConfigError, parseConfig } from '../../../src/config/env.js';
 
@@ -39,6 +40,18 @@ describe('parseConfig', () => {
     assert.equal(c.rest.batchLimit, 50);
     assert.equal(c.limits.lingerMs, 0);
     assert.equal(c.devApiKey, 'a-fixed-dev-key-123');
+  });
+
+  it('sizes the prepare pool and the ready threshold, within their bounds', () => {
+    const d = parseConfig({}, '/srv');
+    const cores = availableParallelism();
+    assert.equal(d.rest.prepareWorkers, Math.min(4, Math.max(1, cores - 1)));
+    assert.equal(d.limits.readyBatchRecords, 1000);
+    const c = parseConfig({ CROSSGATE_PREPARE_WORKERS: '0', CROSSGATE_BATCH_READY_RECORDS: '5000', CROSSGATE_BATCH_MAX_RECORDS: '2000' }, '/srv');
+    assert.equal(c.rest.prepareWorkers, 0);
+    assert.equal(c.limits.readyBatchRecords, 2000, 'never above the batch cap');
+    assert.deepEqual(configError({ CROSSGATE_PREPARE_WORKERS: '-1', CROSSGATE_BATCH_READY_RECORDS: '0' }).settings.toSorted(),
+      ['CROSSGATE_BATCH_READY_RECORDS', 'CROSSGATE_PREPARE_WORKERS']);
   });
 
   it('names every bad setting in the error', () => {
