@@ -24,7 +24,8 @@ export type SubmitOutcome =
 
 /** Hooks for metrics and logs; every method is optional and must not throw. */
 export interface PipelineObserver {
-  recordAccepted?(type: string, sector: string): void;
+  /** `count` records of `type` were accepted into one sealed batch (one call per type per batch). */
+  recordsAccepted?(type: string, sector: string, count: number): void;
   recordRejected?(code: string, type: string | null, sector: string | null): void;
   recordDuplicate?(type: string): void;
   batchSealed?(header: BatchHeader, sealMillis: number): void;
@@ -254,14 +255,19 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
           outboxDepth += 1;
           sealedBatches += 1;
           observer?.batchSealed?.(batch.header, clock.now() - started);
+          // Counted per type per batch: a metrics call per record was ~1.5 µs of every record.
+          const acceptedByType = new Map<string, { sector: string; count: number }>();
           for (const sealed of batch.records) {
             const record = remaining[sealed.leafIndex] as QueuedRecord;
-            observer?.recordAccepted?.(record.type, record.sector);
+            const tally = acceptedByType.get(record.type);
+            if (tally === undefined) acceptedByType.set(record.type, { sector: record.sector, count: 1 });
+            else tally.count += 1;
             record.settle({
               status: 'accepted', recordId: record.recordId, digest: record.digestHex,
               batchId: batch.header.id, leafIndex: sealed.leafIndex,
             });
           }
+          for (const [type, { sector, count }] of acceptedByType) observer?.recordsAccepted?.(type, sector, count);
           submitter.kick();
           return;
         }

@@ -16,6 +16,7 @@ import { verifyAnchor, verifyReceipt } from '../../src/core/receipt.js';
 import { generatePrivateKey, newSigner, publicKeyOf } from '../../src/core/signer.js';
 import { type GatewayProcess, http, type HttpResult, startGatewayProcess, waitFor } from './gateway.js';
 import { makeInvalidRecord, makeValidRecord, RECORD_TYPES, type RecordType } from './record-factory.js';
+import { BatchSubmitResultSchema } from '../../src/ingest/rest/api-schemas.js';
 
 /** How a suite gets its store: env for the gateway, and a cleanup. Called once per gateway. */
 export type StoreSetup = () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>;
@@ -150,6 +151,9 @@ export function runRestSuite(storeName: string, setupStore: StoreSetup): void {
       const unknownType = makeInvalidRecord('unknown-type', counter + 2, { idPrefix: `${run}-y-`, source: sources.finance });
       const res = await http(gw.url, 'POST', '/v1/records/batch', { apiKey: keys.finance, body: [...valid, invalid, earlier, unknownType, 42] });
       assert.equal(res.status, 200, res.text);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json; charset=utf-8$/);
+      const documented = BatchSubmitResultSchema.safeParse(res.body);
+      assert.ok(documented.success, `the answer is the documented BatchSubmitResult: ${JSON.stringify(documented.error?.issues)}`);
       const body = res.body as { counts: Record<string, number>; results: { index: number; status: string; batchId?: string; problem?: { code: string; issues?: unknown[] } }[] };
       assert.deepEqual(body.counts, { accepted: 100, duplicate: 1, rejected: 3, overloaded: 0 });
       assert.deepEqual(body.results.map((r) => r.index), Array.from({ length: 104 }, (_, i) => i));

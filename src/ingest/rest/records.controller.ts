@@ -8,7 +8,8 @@ import { ErrorCodes } from '../../core/errors.js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { DeadLetter, Store } from '../../core/ports.js';
 import type { Clock, RecordId } from '../../core/types.js';
-import type { BatchItemResult, BatchSubmitResult, RecordStatusBody, SubmitResult } from './api-schemas.js';
+import type { RecordStatusBody, SubmitResult } from './api-schemas.js';
+import { batchAnswerJson, type BatchCounts } from './batch-answer.js';
 import { ApiKeyGuard, type AuthenticatedRequest, mayRead } from './auth.guard.js';
 import { recordRejections, type RejectedItem, type SectorOf } from './dead-letters.js';
 import { HttpErrorCodes, malformedJsonProblem, ProblemException, problem, problemOfRejection } from './problem.js';
@@ -95,7 +96,7 @@ export class RecordsController {
   }
 
   @Post('batch')
-  async submitBatch(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<BatchSubmitResult> {
+  async submitBatch(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     // The body arrives unparsed (BATCH_ROUTE is a raw route): a prepare worker parses and checks it.
     const body = rawBodyBytes(request);
     const batch = await this.preparer.prepareBatch(body, request.tenant, this.options.batchLimit);
@@ -113,29 +114,21 @@ export class RecordsController {
     }
     if (this.pipeline.admission() === 'full') throw overloaded(1);
     const outcomes = await this.pipeline.submitPrepared(batch.records, request.tenant);
-    const counts = { accepted: 0, duplicate: 0, rejected: 0, overloaded: 0 };
+    const counts: BatchCounts = { accepted: 0, duplicate: 0, rejected: 0, overloaded: 0 };
     const rejected: RejectedItem[] = [];
     const itemBytes = batchItemBytes(body, outcomes.length);
     let retryAfter = 0;
-    const results: BatchItemResult[] = outcomes.map((o, index) => {
+    outcomes.forEach((o, index) => {
       counts[o.status] += 1;
-      switch (o.status) {
-        case 'accepted':
-        case 'duplicate':
-          return { index, ...submitResult(o) };
-        case 'overloaded':
-          retryAfter = Math.max(retryAfter, Math.ceil(o.retryAfterSeconds), 1);
-          return { index, status: 'overloaded', retryAfterSeconds: Math.max(1, Math.ceil(o.retryAfterSeconds)) };
-        case 'rejected':
-          rejected.push({ recordId: o.recordId, type: o.type, rejection: o.rejection, payload: itemBytes(index) });
-          return { index, status: 'rejected', recordId: o.recordId, problem: problemOfRejection(o.rejection) };
-      }
+      if (o.status === 'overloaded') retryAfter = Math.max(retryAfter, Math.ceil(o.retryAfterSeconds), 1);
+      else if (o.status === 'rejected') rejected.push({ recordId: o.recordId, type: o.type, rejection: o.rejection, payload: itemBytes(index) });
     });
     await recordRejections(this.store, this.clock, this.sectorOf, request.tenant, rejected, keptHeaders(request));
     if (counts.overloaded === outcomes.length) throw overloaded(retryAfter);
     if (retryAfter > 0) reply.header('retry-after', String(retryAfter));
-    reply.status(200);
-    return { counts, results };
+    // A BatchSubmitResult as JSON text (batch-answer.ts); Fastify sends a string with a JSON type as is.
+    reply.status(200).header('content-type', 'application/json; charset=utf-8');
+    return batchAnswerJson(counts, outcomes);
   }
 
   @Get(':source/:id')

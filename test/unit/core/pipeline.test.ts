@@ -11,6 +11,7 @@ import { newPipeline, type PipelineDeps, type SubmitOutcome } from '../../../src
 import type { AnchorRequest, ChainClient } from '../../../src/core/ports.js';
 import { verifyReceipt } from '../../../src/core/receipt.js';
 import { generatePrivateKey, newSigner } from '../../../src/core/signer.js';
+import { prepareRecord } from '../../../src/core/prepare.js';
 import type { Tenant } from '../../../src/core/tenant.js';
 import { schemaRegistry } from '../../../schemas/registry.js';
 import { makeValidRecord, RECORD_TYPES } from '../../support/record-factory.js';
@@ -54,6 +55,28 @@ describe('pipeline', () => {
       const verification = verifyReceipt(receipt, { record });
       assert.equal(verification.ok, true, JSON.stringify(verification));
     }
+    await pipeline.close();
+  });
+
+  it('counts accepted records per type for each sealed batch, and records prepared elsewhere the same', async () => {
+    const counted = new Map<string, number>();
+    const sealedBatches: number[] = [];
+    const pipeline = await newPipeline(deps({
+      store: new MemoryStore(), chain: await ledger(),
+      observer: {
+        recordsAccepted: (type, sector, count) => counted.set(`${sector} ${type}`, (counted.get(`${sector} ${type}`) ?? 0) + count),
+        batchSealed: (header) => sealedBatches.push(header.size),
+      },
+    }));
+    const records = recordTypes.flatMap((type) => Array.from({ length: 30 }, (_, i) => makeValidRecord(type, i)));
+    const half = records.length / 2;
+    const prepared = records.slice(half).map((record) => prepareRecord(record, tenant, schemaRegistry));
+    const outcomes = [...await pipeline.submitMany(records.slice(0, half), tenant), ...await pipeline.submitPrepared(prepared, tenant)];
+    outcomes.forEach(accepted);
+    assert.ok(sealedBatches.length > 1, 'more than one batch (maxBatchRecords 50)');
+    assert.equal(sealedBatches.reduce((a, b) => a + b, 0), records.length);
+    assert.equal([...counted.values()].reduce((a, b) => a + b, 0), records.length);
+    for (const type of recordTypes) assert.equal(counted.get(`${schemaRegistry.sectorOf(type)} ${type}`), 30, type);
     await pipeline.close();
   });
 

@@ -113,7 +113,7 @@ describe('metrics', () => {
   it('includes process metrics by default and keeps registries apart', async () => {
     const a = createMetrics();
     const b = createMetrics();
-    a.observer.recordAccepted?.('t', 's');
+    a.observer.recordsAccepted?.('t', 's', 1);
     assert.match(await a.render(), /process_cpu_user_seconds_total/);
     assert.match(await a.render(), /nodejs_eventloop_lag_seconds/);
     assert.equal(sample(await b.render(), 'crossgate_records_accepted_total{sector="s",type="t"}'), undefined);
