@@ -10,6 +10,7 @@
  * Private keys are 32 bytes (Ed25519 seed, or ECDSA scalar big-endian); public keys are 32 bytes
  * (Ed25519) or 33-byte SEC1 compressed points (ECDSA).
  */
+import { createPrivateKey, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -32,6 +33,32 @@ export interface AlgorithmSuite {
   coordinates?(publicKey: Uint8Array): { x: Uint8Array; y: Uint8Array };
 }
 
+/** DER prefix of a PKCS#8 Ed25519 private key (RFC 8410 §7): the 32-byte seed follows. */
+const ED25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const ed25519KeyObjects = new WeakMap<Uint8Array, KeyObject>();
+
+/**
+ * Ed25519 signing through the platform's OpenSSL: RFC 8032 signatures are deterministic, so the bytes
+ * are exactly @noble/curves' (tested on the RFC's vectors and on random keys and messages), at 144 µs
+ * per signature instead of 985 µs here (one per sealed batch, on the request thread). Key objects are
+ * kept per private key array (a signer passes the same one every time). Verification stays with
+ * @noble/curves, whose RFC 8032 strict rules (zip215: false) define what a valid signature is.
+ */
+function signEd25519(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  if (privateKey.length !== 32) throw new TypeError('an Ed25519 private key is 32 bytes');
+  let key = ed25519KeyObjects.get(privateKey);
+  if (key === undefined) {
+    const der = new Uint8Array(ED25519_PKCS8_PREFIX.length + 32);
+    der.set(ED25519_PKCS8_PREFIX);
+    der.set(privateKey, ED25519_PKCS8_PREFIX.length);
+    key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    ed25519KeyObjects.set(privateKey, key);
+  }
+  const signature = nodeSign(null, message, key);
+  return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength);
+}
+
 const ed25519Suite: AlgorithmSuite = {
   alg: 'Ed25519',
   kty: 'OKP',
@@ -41,7 +68,7 @@ const ed25519Suite: AlgorithmSuite = {
   signatureLength: 64,
   isValidPrivateKey: (privateKey) => privateKey.length === 32,
   publicKeyOf: (privateKey) => ed25519.getPublicKey(privateKey),
-  sign: (message, privateKey) => ed25519.sign(message, privateKey),
+  sign: signEd25519,
   verify: (signature, message, publicKey) => ed25519.verify(signature, message, publicKey, { zip215: false }),
 };
 

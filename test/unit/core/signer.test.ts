@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { inspect } from 'node:util';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from '../../../src/core/encoding.js';
 import {
   generatePrivateKey, keyIdFor, newSigner, publicJwkOf, publicKeyOf, SIGNATURE_ALGS, verifySignature,
 } from '../../../src/core/signer.js';
+import { suiteOf } from '../../../src/core/signature-algs.js';
 import type { SignatureAlg } from '../../../src/core/types.js';
 import { loadVectors } from '../../support/vectors.js';
 
@@ -43,6 +45,20 @@ describe('Ed25519: RFC 8032 §7.1 known answers', () => {
       assert.equal(verifySignature('Ed25519', fromHex(t.publicKey), message, tampered), false);
     });
   }
+});
+
+describe('Ed25519 signing (node:crypto) gives exactly @noble/curves\' signatures', () => {
+  it('on random keys and messages, including empty and long ones', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 4096 }), (seed, message) => {
+      const signature = suiteOf('Ed25519').sign(message, seed);
+      assert.equal(toHex(signature), toHex(ed25519.sign(message, seed)));
+      assert.equal(ed25519.verify(signature, message, ed25519.getPublicKey(seed), { zip215: false }), true);
+    }), { numRuns: 300 });
+  });
+
+  it('refuses a private key that is not 32 bytes', () => {
+    assert.throws(() => suiteOf('Ed25519').sign(new Uint8Array(1), new Uint8Array(31)), TypeError);
+  });
 });
 
 describe('ES256: RFC 6979 A.2.5 known answers (low-S normalized)', () => {
