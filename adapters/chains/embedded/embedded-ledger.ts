@@ -128,8 +128,16 @@ function readBlocks(file: string): { blocks: LedgerBlock[]; goodBytes: number; t
   return { blocks, goodBytes: Buffer.byteLength(text), tornBytes: 0, error: null };
 }
 
-/** Checks what the chaincode checks on Fabric: the id is derived from the header and the signature holds. */
-function checkAnchorRequest(request: AnchorRequest): string | null {
+/**
+ * Checks what the chaincode checks on Fabric: the id is derived from the header and the signature holds.
+ *
+ * A request signed with the ledger's own key (the gateway's, in one process) is checked by signing
+ * the same bytes again: the suites' signatures are deterministic (RFC 8032; RFC 6979 for ECDSA), so
+ * an equal signature is the valid one, for 0.15 ms instead of a 2.8 ms Ed25519 verification, once per
+ * batch on the gateway's busiest thread. Any other signature (another key, a signer that randomizes)
+ * is verified as before.
+ */
+async function checkAnchorRequest(request: AnchorRequest, own: Signer): Promise<string | null> {
   const { id, ...content } = request.header;
   if (batchIdOf(content) !== id) return `batch id ${id} does not match the header content`;
   const signer = request.header.signer;
@@ -142,10 +150,16 @@ function checkAnchorRequest(request: AnchorRequest): string | null {
     return 'public key or signature is not base64url';
   }
   if (keyIdFor(signer.alg, publicKey) !== signer.keyId) return `key id ${signer.keyId} does not match the public key`;
-  if (!verifySignature(signer.alg, publicKey, signedBytesOfHeader(request.header), signature)) {
+  const bytes = signedBytesOfHeader(request.header);
+  if (signer.keyId === own.keyId && signer.alg === own.alg && sameBytes(await own.sign(bytes), signature)) return null;
+  if (!verifySignature(signer.alg, publicKey, bytes, signature)) {
     return `gateway signature over batch ${id} does not verify`;
   }
   return null;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promise<EmbeddedLedger> {
@@ -241,7 +255,7 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
       if (existsSync(join(dir, MAINTENANCE_FILE))) {
         throw new ChainError(ErrorCodes.ChainUnavailable, `embedded ledger is in maintenance (remove ${join(dir, MAINTENANCE_FILE)} to resume)`);
       }
-      const problem = checkAnchorRequest(request);
+      const problem = await checkAnchorRequest(request, signer);
       if (problem !== null) throw new ChainError(ErrorCodes.ChainRejected, problem);
       const result = new Promise<ChainAnchor>((resolve, reject) => pending.push({ request, resolve, reject }));
       if (!writing) void writeBlock();

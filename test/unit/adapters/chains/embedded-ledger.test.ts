@@ -84,6 +84,30 @@ describe('embedded ledger', () => {
     await ledger.close();
   });
 
+  it('checks requests signed with its own key by signing again, and any other key by verifying', async () => {
+    const dir = tempDir();
+    const ledger = await openEmbeddedLedger({ dir, signer, clock });
+    const batch = await signedBatch('own');
+    const tampered = Buffer.from(batch.signature, 'base64url');
+    tampered[5] = (tampered[5] as number) ^ 0x01;
+    await assert.rejects(ledger.anchor({ ...batch, signature: tampered.toString('base64url') }), /does not verify/);
+    // ES256 signatures of this suite are deterministic (RFC 6979) too; a valid one by another key goes through verification.
+    const other = newSigner('ES256', generatePrivateKey('ES256'));
+    const foreign = await sealBatch(
+      [{ recordId: { source: '/t', id: 'foreign' }, digestHex: toHex(sha256(utf8('foreign'))), type: 'x', tenant: 't' }],
+      { signer: other, prev: null, sealedAtMillis: clock.now() },
+    );
+    const foreignAnchor = await ledger.anchor({ header: foreign.header, signature: foreign.signature });
+    assert.equal(foreignAnchor.blockNumber, 0);
+    const forgedBatch = await sealBatch(
+      [{ recordId: { source: '/t', id: 'forged' }, digestHex: toHex(sha256(utf8('forged'))), type: 'x', tenant: 't' }],
+      { signer: other, prev: null, sealedAtMillis: clock.now() },
+    );
+    await assert.rejects(ledger.anchor({ header: forgedBatch.header, signature: Buffer.from(forgedBatch.signature, 'base64url').fill(1, 0, 8).toString('base64url') }), /does not verify/);
+    assert.ok((await ledger.anchor(batch)).txId.length > 0, 'its own valid signature is accepted');
+    await ledger.close();
+  });
+
   it('refuses writes while in maintenance, with a retryable error, and resumes after', async () => {
     const dir = tempDir();
     const ledger = await openEmbeddedLedger({ dir, signer, clock });
