@@ -147,7 +147,13 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
       return new Promise<PreparedBatch>((resolve, reject) => {
         worker.pending.set(id, { resolve, reject });
         const request: PrepareRequest = { id, body, tenant, limit };
-        worker.thread.postMessage(request);
+        try {
+          worker.thread.postMessage(request);
+        } catch (error) {
+          // Not sent (a value that cannot be cloned): not pending either, or it would skew leastBusy.
+          worker.pending.delete(id);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
       });
     },
     async close() {

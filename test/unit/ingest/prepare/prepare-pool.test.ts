@@ -109,6 +109,14 @@ describe('prepare pool', () => {
     assert.ok(!pool.threads().includes(victim));
   });
 
+  it('a request that cannot be sent fails alone, at once, and later requests are answered', async () => {
+    const unclonable = { ...tenant, extra: () => undefined } as unknown as Tenant;
+    await assert.rejects(pool.prepareBatch(bodies['mixed'] as Uint8Array, unclonable, LIMIT), /could not be cloned/);
+    const body = bodies['mixed'] as Uint8Array;
+    const expected = prepareJsonBatch(body, tenant, schemaRegistry, LIMIT);
+    for (const answer of await Promise.all([0, 1, 2, 3].map(() => pool.prepareBatch(body, tenant, LIMIT)))) assert.deepEqual(answer, expected);
+  });
+
   it('with no worker alive, the request thread prepares', async () => {
     const solo = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], respawnMs: 60_000 });
     try {
