@@ -25,7 +25,7 @@ import { batchIdOf, signedBytesOfHeader } from '../../../src/core/batch-header.j
 import { lockDataDir } from '../../shared/data-dir-lock.js';
 import { canonicalJson } from '../../../src/core/canonical-json.js';
 import { sha256 } from '../../../src/core/digest.js';
-import { fromBase64Url, toBase64Url, toHex, utf8 } from '../../../src/core/encoding.js';
+import { bytesEqual, fromBase64Url, toBase64Url, toHex, utf8 } from '../../../src/core/encoding.js';
 import { ChainError, ErrorCodes } from '../../../src/core/errors.js';
 import type { AnchoredBatch, AnchorRequest, ChainClient, HealthStatus, Signer } from '../../../src/core/ports.js';
 import { keyIdFor, verifySignature } from '../../../src/core/signer.js';
@@ -151,15 +151,11 @@ async function checkAnchorRequest(request: AnchorRequest, own: Signer): Promise<
   }
   if (keyIdFor(signer.alg, publicKey) !== signer.keyId) return `key id ${signer.keyId} does not match the public key`;
   const bytes = signedBytesOfHeader(request.header);
-  if (signer.keyId === own.keyId && signer.alg === own.alg && sameBytes(await own.sign(bytes), signature)) return null;
+  if (signer.keyId === own.keyId && signer.alg === own.alg && bytesEqual(await own.sign(bytes), signature)) return null;
   if (!verifySignature(signer.alg, publicKey, bytes, signature)) {
     return `gateway signature over batch ${id} does not verify`;
   }
   return null;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promise<EmbeddedLedger> {
