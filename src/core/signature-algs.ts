@@ -51,7 +51,8 @@ function signEd25519(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
     const der = new Uint8Array(ED25519_PKCS8_PREFIX.length + 32);
     der.set(ED25519_PKCS8_PREFIX);
     der.set(privateKey, ED25519_PKCS8_PREFIX.length);
-    key = createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+    // A view, not a copy, so the fill below wipes the only copy of the seed this made.
+    key = createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'pkcs8' });
     der.fill(0);
     ed25519KeyObjects.set(privateKey, key);
   }
