@@ -227,6 +227,46 @@ describe('Kafka ingest', () => {
     assert.equal(copies[0]?.headers[DlqHeaders.code], 'CG_DECODE_FAILED');
   });
 
+  it('on stop, lets the batches in hand become durable and commits them before leaving the group', async (t) => {
+    // A linger far longer than the hand-over keeps every record waiting in the batcher when stop() is
+    // called: nothing is durable or committed yet, and all of it must be by the time stop() returns.
+    const h = await openHarness({ lingerMs: 1500, maxBatchRecords: 10_000 });
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics();
+    const groupId = uniqueGroupId('stop-in-hand');
+    const records = Array.from({ length: 300 }, (_, i) => makeValidRecord('cn.gov.transport.trip', i, { idPrefix: `${prefix}-` }));
+    await ctx.produce(topics.transport, records.map((r) => sectorMessage('transport', r)));
+
+    let handedOver = 0;
+    const counting: Pick<Pipeline, 'submitMany' | 'admission'> = {
+      submitMany: (inputs, tenant) => {
+        handedOver += inputs.length;
+        return h.pipeline.submitMany(inputs, tenant);
+      },
+      admission: () => h.pipeline.admission(),
+    };
+    const ingest = ingestFor(h, topics, groupId, counting);
+    await ingest.start();
+    let stopped = false;
+    try {
+      await waitFor(() => handedOver === records.length, 30_000, () => `${handedOver} of ${records.length} records handed to the pipeline`);
+      const before = await ctx.committedOffsets(groupId, topics.transport);
+      assert.ok([...before.values()].every((o) => o === -1n), 'nothing is committed while the records wait for their batch');
+      await ingest.stop();
+      stopped = true;
+    } finally {
+      if (!stopped) await ingest.stop();
+    }
+    const ends = await ctx.endOffsets(topics.transport);
+    const committed = await ctx.committedOffsets(groupId, topics.transport);
+    assert.ok([...ends.values()].some((end) => end > 0n));
+    for (const [partition, end] of ends) {
+      if (end > 0n) assert.equal(committed.get(partition), end, `partition ${partition} committed to its end when stop() returned`);
+    }
+    assert.equal((await h.store.findRecords(records.map((r) => ({ source: r.source, id: r.id })))).length, records.length);
+    assert.equal(handedOver, records.length, 'each record handed over once');
+  });
+
   it('pauses fetching while the pipeline is full and takes the records once it drains', async (t) => {
     const h = await openHarness();
     t.after(() => closeHarness(h));

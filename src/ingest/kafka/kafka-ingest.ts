@@ -3,6 +3,10 @@
  * eachBatch with autoCommit off (offsets are committed by PartitionBatchProcessor once records are
  * durable), an idempotent acks=all producer for the DLQ topics, and an admin client for topic checks,
  * lag and readiness. N gateway instances in one group share the partitions (ARCHITECTURE.md §3).
+ *
+ * eachBatch returns once a batch's records are handed to the pipeline, so kafkajs fetches the next
+ * batch while they become durable; a partition keeps at most two batches in hand (eachBatch waits for
+ * the one before), which bounds memory when the store is slow or down.
  */
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { dlqTopic, sectorOfTopic, sectors, type SectorTopics } from '../../../adapters/kafka/topics.js';
@@ -13,7 +17,7 @@ import type { Clock } from '../../core/types.js';
 import type { KafkaStatus, PartitionLag } from '../../ops/kafka-status.js';
 import { AdmissionGate } from './admission-gate.js';
 import { newKafkaDeadLetterSink } from './dead-letter-sink.js';
-import { PartitionBatchProcessor, type BatchResult } from './partition-batch.js';
+import { PartitionBatchProcessor, type BatchControl, type BatchResult, type PartitionBatch } from './partition-batch.js';
 import { lostMembership } from './lost-membership.js';
 import { tenantForSource } from './tenant-for-source.js';
 
@@ -78,6 +82,10 @@ export class KafkaIngest implements KafkaStatus {
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #crashed: Error | undefined;
   #stopping: Promise<void> | undefined;
+  /** Per partition, the `done` of its last batch taken in this group generation: the next one commits after it. */
+  readonly #lastTaken = new Map<string, Promise<BatchResult>>();
+  /** eachBatch calls and batches not yet done: stop() lets them finish and commit before leaving the group. */
+  readonly #inHand = new Set<Promise<unknown>>();
 
   constructor(options: KafkaIngestOptions, deps: KafkaIngestDeps) {
     this.options = options;
@@ -106,7 +114,10 @@ export class KafkaIngest implements KafkaStatus {
     this.#gate = new AdmissionGate({
       admission: () => deps.pipeline.admission(),
       pause: () => this.#consumer.pause(consumed),
-      resume: () => this.#consumer.resume(consumed),
+      // Once stopping, fetching stays paused (stop() paused it for good).
+      resume: () => {
+        if (this.#state === 'running') this.#consumer.resume(consumed);
+      },
       onChange: (state) => deps.logger?.info({ component: 'kafka' }, state === 'paused'
         ? 'pipeline full: Kafka fetching paused'
         : 'pipeline has room: Kafka fetching resumed'),
@@ -138,6 +149,9 @@ export class KafkaIngest implements KafkaStatus {
       });
       this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
         this.#crashed = undefined;
+        // A new generation fetches from the committed offsets again: its batches do not wait for
+        // the ones taken before (those may still commit; they never pass a record not durable).
+        this.#lastTaken.clear();
         this.#deps.logger?.info({ component: 'kafka', groupId: event.payload.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
       });
       await this.#consumer.subscribe({ topics: this.consumedTopics(), fromBeginning: true });
@@ -166,29 +180,13 @@ export class KafkaIngest implements KafkaStatus {
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           const sector = sectorOfTopic(this.options.topics, batch.topic);
           if (sector === undefined) throw new Error(`received a batch of topic ${batch.topic}, which is not a sector topic`);
-          const result = await processor.process(
-            { topic: batch.topic, partition: batch.partition, sector, messages: batch.messages },
-            {
-              isRunning: () => isRunning() && this.#state === 'running',
-              isStale,
-              heartbeat,
-              resolveOffset,
-              commit: async (offset) => {
-                try {
-                  await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
-                  return true;
-                } catch (error) {
-                  // Thrown out of eachBatch, kafkajs reports this as a non-retriable crash and never
-                  // consumes again; returned normally, its next heartbeat sees the loss and rejoins.
-                  if (!lostMembership(error)) throw error;
-                  this.#deps.logger?.warn({ component: 'kafka', topic: batch.topic, partition: batch.partition, offset, err: error },
-                    'commit refused: this member no longer owns the partition; its next owner reads these records again');
-                  return false;
-                }
-              },
-            },
-          );
-          this.#deps.onBatch?.(batch.topic, batch.partition, result);
+          await this.#inHandWhile(this.#take(processor, { topic: batch.topic, partition: batch.partition, sector, messages: batch.messages }, {
+            isRunning: () => isRunning() && this.#state === 'running',
+            isStale,
+            heartbeat,
+            resolveOffset,
+            commit: (offset) => this.#commit(batch.topic, batch.partition, offset),
+          }));
         },
       });
       this.#deps.logger?.info({ component: 'kafka', groupId: this.options.groupId, topics: this.consumedTopics() }, 'Kafka ingest started');
@@ -200,7 +198,49 @@ export class KafkaIngest implements KafkaStatus {
   }
 
   /**
-   * Stops taking new records, lets the batches in hand finish (their durable prefix is committed),
+   * Hands one batch to the pipeline and returns once the partition's batch before it is done, so a
+   * partition has at most two batches in hand. A failure of that one (a heartbeat or commit error,
+   * e.g. a rebalance) is thrown here for kafkajs to act on, as if it had happened inside eachBatch.
+   */
+  async #take(processor: PartitionBatchProcessor, batch: PartitionBatch, control: BatchControl): Promise<void> {
+    const partitionKey = `${batch.topic}\u0000${batch.partition}`;
+    const previous = this.#lastTaken.get(partitionKey);
+    const { done } = await processor.take(batch, control, previous);
+    this.#lastTaken.set(partitionKey, done);
+    void this.#inHandWhile(done.then(
+      (result) => this.#deps.onBatch?.(batch.topic, batch.partition, result),
+      (err: unknown) => this.#deps.logger?.warn({ component: 'kafka', topic: batch.topic, partition: batch.partition, err },
+        'a batch failed before its commit; its records are read again from the last committed offset'),
+    ));
+    if (previous !== undefined) await previous;
+  }
+
+  async #commit(topic: string, partition: number, offset: string): Promise<boolean> {
+    try {
+      await this.#consumer.commitOffsets([{ topic, partition, offset }]);
+      return true;
+    } catch (error) {
+      // Thrown out of eachBatch, kafkajs would report a lost membership as a non-retriable crash and
+      // never consume again; answered false, its next heartbeat sees the loss and rejoins, and the
+      // partition's next owner reads these records again.
+      if (!lostMembership(error)) throw error;
+      this.#deps.logger?.warn({ component: 'kafka', topic, partition, offset, err: error },
+        'commit refused: this member no longer owns the partition; its next owner reads these records again');
+      return false;
+    }
+  }
+
+  /** Keeps `work` in #inHand until it settles; returns it. */
+  #inHandWhile<T>(work: Promise<T>): Promise<T> {
+    this.#inHand.add(work);
+    const forget = () => this.#inHand.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /**
+   * Stops taking new records, lets the batches in hand finish (their durable prefix is committed
+   * while this member is still in the group: kafkajs drops commits once its consumer is stopping),
    * leaves the group and disconnects. Idempotent.
    */
   stop(): Promise<void> {
@@ -210,6 +250,15 @@ export class KafkaIngest implements KafkaStatus {
         return;
       }
       this.#state = 'stopping';
+      const consumed = this.consumedTopics().map((topic) => ({ topic }));
+      while (this.#inHand.size > 0) {
+        try {
+          this.#consumer.pause(consumed);
+        } catch {
+          // Not running yet (stopped while starting): nothing is fetched.
+        }
+        await Promise.allSettled([...this.#inHand]);
+      }
       await this.#disconnectAll();
       this.#state = 'stopped';
       this.#deps.logger?.info({ component: 'kafka' }, 'Kafka ingest stopped');

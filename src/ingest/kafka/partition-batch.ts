@@ -9,6 +9,14 @@
  * and everything after it are left for the next owner of the partition, which will see duplicates of
  * the records already accepted, and the pipeline answers those from the store.
  *
+ * A batch is handled in two steps. {@link PartitionBatchProcessor.take} hands its records to the
+ * pipeline and returns; kafkajs may then fetch on while the records become durable. The batch's `done`
+ * settles once they are, after dead-lettering and committing. Commits of one partition go in fetch
+ * order: a batch commits only after the batch before it (`previous`) has every record durable, so a
+ * commit never passes a record that is not. Waiting for durability inside eachBatch instead left the
+ * consumer idle once per fetch (kafkajs fetches again only when every batch of the last fetch has
+ * returned): PostgreSQL store, 120,000 records, 17.4k-20.7k records/s with the machine 71 % busy.
+ *
  * Records are submitted without waiting for each other, so the pipeline seals a whole fetch into one
  * batch. They go in chunks (one submitMany per tenant per chunk: one promise and one async chain per
  * chunk, not per record); the pipeline's admission is checked synchronously before each chunk, and only
@@ -85,8 +93,25 @@ export interface BatchResult {
   readonly accepted: number;
   readonly duplicates: number;
   readonly deadLettered: number;
-  /** The offset committed (next to read), or null when nothing of this batch became durable. */
+  /** The offset committed (next to read), or null when nothing of this batch was committed. */
   readonly committed: string | null;
+  /**
+   * Every record of the batch is durable, whether or not its commit went through: the partition's
+   * next batch may commit past it.
+   */
+  readonly allDurable: boolean;
+}
+
+/** A batch whose records have been handed to the pipeline. */
+export interface TakenBatch {
+  /** Offset of the last record taken (kafkajs fetches on after it), or null when none was. */
+  readonly lastTaken: string | null;
+  /**
+   * Settles once the records taken are durable (or given up on) and the durable prefix is committed.
+   * Rejects only with a failure kafkajs must see (a heartbeat or commit error, e.g. a rebalance);
+   * no record after a failed batch is committed by its partition's later batches.
+   */
+  readonly done: Promise<BatchResult>;
 }
 
 /**
@@ -143,37 +168,63 @@ export class PartitionBatchProcessor {
     this.#chunkRecords = Math.max(1, deps.chunkRecords ?? defaultChunkRecords);
   }
 
-  /**
-   * Takes the batch to durability and commits its durable prefix, heartbeating all along: a member
-   * that stays silent for the session timeout is dropped from the group, its commit is refused, and
-   * the next owner redoes the whole fetch, which on a loaded machine can take as long again.
-   */
+  /** Takes the batch to durability and commits its durable prefix: {@link take}, then its `done`. */
   async process(batch: PartitionBatch, control: BatchControl): Promise<BatchResult> {
-    const keepAlive = setInterval(() => {
-      // A failed heartbeat (rebalance under way) is kafkajs' to act on after this batch: it heartbeats
-      // itself when eachBatch returns and rejoins then; the commit below is still accepted meanwhile.
-      control.heartbeat().catch(() => undefined);
-    }, this.#deps.keepAliveMs ?? 1000);
-    try {
-      return await this.#process(batch, control);
-    } finally {
-      clearInterval(keepAlive);
-    }
+    return (await this.take(batch, control)).done;
   }
 
-  async #process(batch: PartitionBatch, control: BatchControl): Promise<BatchResult> {
+  /**
+   * Hands the batch's records to the pipeline (waiting for room when it is full) and resolves the
+   * offset of the last one taken, so kafkajs fetches on from there. Heartbeats all along, until `done`:
+   * a member that stays silent for the session timeout is dropped from the group, its commit is
+   * refused, and the next owner redoes the whole fetch, which on a loaded machine can take as long again.
+   *
+   * @param previous the `done` of the partition's batch before this one, when it may not be settled:
+   *   this batch commits only once that one has every record durable.
+   */
+  async take(batch: PartitionBatch, control: BatchControl, previous?: Promise<BatchResult>): Promise<TakenBatch> {
+    const keepAlive = setInterval(() => {
+      // A failed heartbeat (rebalance under way) is kafkajs' to act on: it heartbeats itself after
+      // eachBatch returns and rejoins then; a commit made meanwhile is still accepted.
+      control.heartbeat().catch(() => undefined);
+    }, this.#deps.keepAliveMs ?? 1000);
     const messages = batch.messages;
     const settled = new Array<Settled | undefined>(messages.length);
     const runs: Promise<void>[] = [];
-    for (let from = 0; from < messages.length; from += this.#chunkRecords) {
-      if (!control.isRunning() || control.isStale()) break;
-      if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom(control))) break;
-      for (const run of this.#prepareChunk(batch, from, Math.min(messages.length, from + this.#chunkRecords), settled)) {
-        runs.push(this.#submitUntilSettled(run, batch, settled, control));
+    let taken = 0;
+    try {
+      for (let from = 0; from < messages.length; from += this.#chunkRecords) {
+        if (!control.isRunning() || control.isStale()) break;
+        if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom(control))) break;
+        taken = Math.min(messages.length, from + this.#chunkRecords);
+        for (const run of this.#prepareChunk(batch, from, taken, settled)) {
+          runs.push(this.#submitUntilSettled(run, batch, settled, control));
+        }
       }
+    } catch (error) {
+      clearInterval(keepAlive);
+      // The runs already started settle on their own; nothing of this batch is committed.
+      void Promise.allSettled(runs);
+      throw error;
     }
-    await Promise.all(runs);
+    const lastTaken = taken > 0 ? (messages[taken - 1] as ConsumedMessage).offset : null;
+    if (lastTaken !== null) control.resolveOffset(lastTaken);
+    const done = this.#complete(batch, control, settled, runs, previous);
+    done.then(() => clearInterval(keepAlive), () => clearInterval(keepAlive));
+    return { lastTaken, done };
+  }
 
+  /** Waits for the records taken, then dead-letters and commits the durable prefix after `previous`. */
+  async #complete(
+    batch: PartitionBatch, control: BatchControl, settled: readonly (Settled | undefined)[], runs: readonly Promise<void>[],
+    previous: Promise<BatchResult> | undefined,
+  ): Promise<BatchResult> {
+    const messages = batch.messages;
+    await Promise.all(runs);
+    // The batch before may not have every record durable (a failure, or the consumer stopping): then
+    // committing here would pass over those records, and dead-lettering would only repeat itself when
+    // they are read again.
+    const before = previous === undefined ? undefined : await previous.then((result) => result.allDurable, () => false);
     let durable = 0;
     let accepted = 0;
     let duplicates = 0;
@@ -186,16 +237,17 @@ export class PartitionBatchProcessor {
       else dead.push(slot.entry);
     }
     const counts = { accepted, duplicates, deadLettered: dead.length };
-    if (dead.length > 0 && !(await this.#deadLetter(dead, control))) return { ...counts, deadLettered: 0, committed: null };
+    if (before === false) return { ...counts, deadLettered: 0, committed: null, allDurable: false };
+    if (dead.length > 0 && !(await this.#deadLetter(dead, control))) return { ...counts, deadLettered: 0, committed: null, allDurable: false };
+    const allDurable = durable === messages.length;
     const last = messages[durable - 1];
-    if (last === undefined) return { ...counts, committed: null };
-    control.resolveOffset(last.offset);
+    if (last === undefined) return { ...counts, committed: null, allDurable };
     // A revoked partition belongs to another member now: its commit would be refused, and it will
     // redo these records (as duplicates) from the last offset that was committed.
-    if (control.isStale()) return { ...counts, committed: null };
+    if (control.isStale()) return { ...counts, committed: null, allDurable };
     const next = (BigInt(last.offset) + 1n).toString();
-    if (!(await control.commit(next))) return { ...counts, committed: null };
-    return { ...counts, committed: next };
+    if (!(await control.commit(next))) return { ...counts, committed: null, allDurable };
+    return { ...counts, committed: next, allDurable };
   }
 
   /**

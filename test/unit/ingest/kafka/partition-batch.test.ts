@@ -130,7 +130,7 @@ describe('PartitionBatchProcessor', () => {
     const { control, state } = fakeControl();
     const result = await p.process(batch(message(10, event('a')), message(11, event('b')), message(12, event('c'))), control);
     assert.deepEqual(started, ['a', 'b', 'c']);
-    assert.deepEqual(result, { accepted: 3, duplicates: 0, deadLettered: 0, committed: '13' });
+    assert.deepEqual(result, { accepted: 3, duplicates: 0, deadLettered: 0, committed: '13', allDurable: true });
     assert.deepEqual(state.commits, ['13']);
     assert.deepEqual(state.resolved, ['12']);
   });
@@ -168,7 +168,7 @@ describe('PartitionBatchProcessor', () => {
       message(5, event('b')),
     ), control);
 
-    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 4, committed: '6' });
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 4, committed: '6', allDurable: true });
     assert.deepEqual(fake.calls, ['publish 1,2,3,4', 'index 1', 'index 2', 'index 3', 'index 4']);
     const [decode, schema, source, envelope] = fake.indexed;
     assert.equal(decode?.rejection.code, 'CG_DECODE_FAILED');
@@ -229,7 +229,7 @@ describe('PartitionBatchProcessor', () => {
     });
     const result = await p.process(batch(message(20, event('a')), message(21, event('b')), message(22, event('c'))), control);
     // c was accepted too, but after b: only the prefix [a] is committed and counted.
-    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '21' });
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '21', allDurable: false });
     assert.deepEqual(state.commits, ['21'], 'b and c will be read again by the next owner');
   });
 
@@ -268,7 +268,7 @@ describe('PartitionBatchProcessor', () => {
     assert.deepEqual(calls, ['a,b,c,d', 'c,d']);
     assert.equal(waits, 1, 'waited once, because the pipeline was full after the first chunk');
     assert.deepEqual(sleeps, [10], 'a short pause before resubmitting (min of 50 ms and the initial backoff)');
-    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 0, committed: '9' });
+    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 0, committed: '9', allDurable: true });
     assert.deepEqual(state.commits, ['9']);
   });
 
@@ -295,7 +295,7 @@ describe('PartitionBatchProcessor', () => {
       submitMany: async (inputs) => inputs.map((input): SubmitOutcome => ((input as { id: string }).id === 'b' ? { status: 'overloaded', retryAfterSeconds: 1 } : accepted(input))),
     });
     const result = await p.process(batch(message(0, event('a')), message(1, event('b')), message(2, event('c'))), control);
-    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '1' });
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '1', allDurable: false });
   });
 
   it('commits nothing when the pipeline is full and the gate gives up before the first record', async () => {
@@ -337,7 +337,7 @@ describe('PartitionBatchProcessor', () => {
     const { control, state } = fakeControl();
     const result = await p.process(batch(...['a', 'b', 'c', 'd', 'e'].map((id, i) => message(40 + i, event(id)))), control);
     assert.deepEqual(calls, ['a,b', 'c,d', 'e']);
-    assert.deepEqual(result, { accepted: 5, duplicates: 0, deadLettered: 0, committed: '45' });
+    assert.deepEqual(result, { accepted: 5, duplicates: 0, deadLettered: 0, committed: '45', allDurable: true });
     assert.deepEqual(state.resolved, ['44']);
   });
 
@@ -391,7 +391,7 @@ describe('PartitionBatchProcessor', () => {
     const result = await p.process(batch(message(0, event('a')), message(1, event('b')), message(2, event('c'))), control);
     assert.deepEqual(calls, ['a,b,c', 'a,b,c']);
     assert.deepEqual(retries, ['submit'], 'one retry for the chunk, not one per record');
-    assert.deepEqual(result, { accepted: 1, duplicates: 2, deadLettered: 0, committed: '3' });
+    assert.deepEqual(result, { accepted: 1, duplicates: 2, deadLettered: 0, committed: '3', allDurable: true });
     assert.deepEqual(state.commits, ['3']);
   });
 
@@ -407,7 +407,7 @@ describe('PartitionBatchProcessor', () => {
     });
     const result = await p.process(batch(...['a', 'b', 'c', 'd', 'e'].map((id, i) => message(i, event(id)))), control);
     // d may have been kept before the failure, but which records of the chunk were is not known.
-    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '2' });
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '2', allDurable: false });
   });
 
   it('stops submitting when the partition is revoked mid-fetch and commits nothing', async () => {
@@ -423,7 +423,7 @@ describe('PartitionBatchProcessor', () => {
     });
     const result = await p.process(batch(...['a', 'b', 'c', 'd'].map((id, i) => message(i, event(id)))), control);
     assert.deepEqual(calls, ['a,b'], 'the chunks after the revocation are left for the next owner');
-    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: null });
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
     assert.deepEqual(state.resolved, ['1']);
     assert.deepEqual(state.commits, []);
   });
@@ -448,7 +448,7 @@ describe('PartitionBatchProcessor', () => {
       message(0, event('t1')), message(1, fin('f1')), message(2, event('t2')), message(3, fin('f2')), message(4, event('t3')),
     ), control);
     assert.deepEqual(calls, ['metro:t1,t2,t3', 'bank:f1,f2']);
-    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 1, committed: '5' });
+    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 1, committed: '5', allDurable: true });
     assert.equal(fake.indexed.length, 1);
     const [entry] = fake.indexed;
     assert.equal(entry?.record.offset, '3');
@@ -476,7 +476,7 @@ describe('PartitionBatchProcessor', () => {
     state.refuseCommit = true;
     const p = processor({ submit: async (input) => accepted(input) });
     const result = await p.process(batch(message(0, event('a'))), control);
-    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null });
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, allDurable: true });
     assert.deepEqual(state.commits, ['1']);
   });
 
@@ -501,5 +501,100 @@ describe('PartitionBatchProcessor', () => {
     const after = state.heartbeats;
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal(state.heartbeats, after, 'no heartbeats once the batch is done');
+  });
+  describe('take: handing over, then durability and commit in fetch order', () => {
+    /** A fake pipeline whose records settle only when the test releases their id. */
+    function heldPipeline() {
+      const waiting = new Map<string, () => void>();
+      const submitted: string[] = [];
+      const p = processor({
+        submit: async (input) => {
+          const id = (input as { id: string }).id;
+          submitted.push(id);
+          await new Promise<void>((resolve) => waiting.set(id, resolve));
+          return accepted(input);
+        },
+      });
+      const release = (...idsToRelease: string[]) => {
+        for (const id of idsToRelease) {
+          const resolve = waiting.get(id);
+          assert.ok(resolve, `${id} was submitted`);
+          resolve();
+        }
+      };
+      return { p, submitted, release };
+    }
+
+    it('returns once the records are handed over, before they are durable, with kafkajs resolved past them', async () => {
+      const { p, submitted, release } = heldPipeline();
+      const { control, state } = fakeControl();
+      const taken = await p.take(batch(message(7, event('a')), message(8, event('b'))), control);
+      assert.deepEqual(submitted, ['a', 'b']);
+      assert.equal(taken.lastTaken, '8');
+      assert.deepEqual(state.resolved, ['8'], 'kafkajs fetches on from offset 9');
+      assert.deepEqual(state.commits, [], 'nothing is committed before the records are durable');
+      release('a', 'b');
+      assert.deepEqual(await taken.done, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '9', allDurable: true });
+      assert.deepEqual(state.commits, ['9']);
+    });
+
+    it('commits a batch that became durable first only after the batch fetched before it', async () => {
+      const { p, release } = heldPipeline();
+      const { control, state } = fakeControl();
+      const first = await p.take(batch(message(0, event('a'))), control);
+      const second = await p.take(batch(message(1, event('b'))), control, first.done);
+      const order: string[] = [];
+      void second.done.then(() => order.push('second'));
+      release('b');
+      // Let everything the second batch could do without the first happen.
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(state.commits, [], 'offset 2 is not committed while offset 0 is not durable');
+      assert.deepEqual(order, []);
+      release('a');
+      assert.equal((await second.done).committed, '2');
+      assert.deepEqual(state.commits, ['1', '2']);
+    });
+
+    it('commits and dead-letters nothing after a batch that does not have every record durable', async () => {
+      const { control, state } = fakeControl();
+      const { sink, calls } = fakeSink();
+      const p = processor({
+        chunkRecords: 1,
+        sink,
+        sleep: async () => { state.running = false; },
+        submit: async (input) => {
+          if ((input as { id: string }).id === 'b') throw new Error('store down');
+          return accepted(input);
+        },
+      });
+      const first = await p.take(batch(message(0, event('a')), message(1, event('b'))), control);
+      state.running = true; // the second batch was taken before the consumer stopped
+      const second = await p.take(batch(message(2, event('c')), message(3, 'not json')), control, first.done);
+      const firstResult = await first.done;
+      assert.deepEqual(firstResult, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '1', allDurable: false });
+      assert.deepEqual(await second.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
+      assert.deepEqual(state.commits, ['1'], 'offset 1 (b) is read again, and c and the poison record after it');
+      assert.deepEqual(calls, [], 'the poison record is dead-lettered when it is read again, not twice');
+    });
+
+    it('commits nothing after a batch whose completion failed (a heartbeat error during a rebalance)', async () => {
+      const { control, state } = fakeControl();
+      const p = processor({ submit: async (input) => accepted(input) });
+      const failed = Promise.reject(new Error('The group is rebalancing, so a rejoin is needed'));
+      failed.catch(() => undefined);
+      const taken = await p.take(batch(message(5, event('e'))), control, failed);
+      assert.deepEqual(await taken.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
+      assert.deepEqual(state.commits, []);
+    });
+
+    it('takes nothing once the consumer stops, and resolves no offset', async () => {
+      const { control, state } = fakeControl();
+      state.running = false;
+      const p = processor({ submit: async (input) => accepted(input) });
+      const taken = await p.take(batch(message(0, event('a'))), control);
+      assert.equal(taken.lastTaken, null);
+      assert.deepEqual(state.resolved, []);
+      assert.deepEqual(await taken.done, { accepted: 0, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
+    });
   });
 });
