@@ -14,7 +14,7 @@ import { ApiKeyGuard, type AuthenticatedRequest, mayRead } from './auth.guard.js
 import { recordRejections, type RejectedItem, type SectorOf } from './dead-letters.js';
 import { HttpErrorCodes, malformedJsonProblem, ProblemException, problem, problemOfRejection } from './problem.js';
 import { rawBodyBytes } from './json-body.js';
-import type { RecordPreparer } from '../prepare/preparer.js';
+import { PrepareWorkerError, type RecordPreparer } from '../prepare/preparer.js';
 import { arrayElementRanges } from './array-elements.js';
 import { recordLinks, recordPath } from './record-paths.js';
 import { CLOCK, PIPELINE, PREPARER, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
@@ -99,7 +99,15 @@ export class RecordsController {
   async submitBatch(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     // The body arrives unparsed (BATCH_ROUTE is a raw route): a prepare worker parses and checks it.
     const body = rawBodyBytes(request);
-    const batch = await this.preparer.prepareBatch(body, request.tenant, this.options.batchLimit);
+    const batch = await this.preparer.prepareBatch(body, request.tenant, this.options.batchLimit).catch((error: unknown) => {
+      // The worker holding this request stopped; it is replaced within a second. Nothing of the
+      // request reached the pipeline, so a retry is safe (and would be anyway: (source, id) is idempotent).
+      if (!(error instanceof PrepareWorkerError)) throw error;
+      throw new ProblemException(
+        problem(ErrorCodes.Overloaded, 'A record-preparation worker stopped while handling this request; nothing of it was submitted. Retry after the delay in Retry-After.', { retryAfterSeconds: 1 }),
+        { 'retry-after': '1' },
+      );
+    });
     switch (batch.kind) {
       case 'malformed':
         throw new ProblemException(malformedJsonProblem(batch.empty));
