@@ -108,6 +108,10 @@ export async function measurePlatformaticConsumeRate(options: RawConsumeOptions)
       mode: 'earliest',
       autocommit: false,
       maxWaitTime: 100,
+      // Its default of 50 MB per fetch made it slow on a large backlog (240,000 records of ~450 B:
+      // 53,592/s at 50 MB, 157,245 at 8 MiB, 227,544 at 2 MiB, same run); 2 MiB is the gateway's
+      // fetch size per partition.
+      maxBytes: 2 * 1024 * 1024,
     });
     const finished = new Promise<void>((resolve, reject) => {
       stream.on('data', () => {
