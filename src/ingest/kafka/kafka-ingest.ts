@@ -16,6 +16,7 @@ import type { Tenant } from '../../core/tenant.js';
 import type { Clock } from '../../core/types.js';
 import type { KafkaStatus, PartitionLag } from '../../ops/kafka-status.js';
 import { AdmissionGate } from './admission-gate.js';
+import { CommitOrder } from './commit-order.js';
 import { newKafkaDeadLetterSink } from './dead-letter-sink.js';
 import { PartitionBatchProcessor, type BatchControl, type BatchResult, type PartitionBatch } from './partition-batch.js';
 import { lostMembership } from './lost-membership.js';
@@ -82,8 +83,8 @@ export class KafkaIngest implements KafkaStatus {
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   #crashed: Error | undefined;
   #stopping: Promise<void> | undefined;
-  /** Per partition, the `done` of its last batch taken in this group generation: the next one commits after it. */
-  readonly #lastTaken = new Map<string, Promise<BatchResult>>();
+  /** Which batch each batch commits after (reset when the group rebalances). */
+  readonly #commitOrder = new CommitOrder();
   /** eachBatch calls and batches not yet done: stop() lets them finish and commit before leaving the group. */
   readonly #inHand = new Set<Promise<unknown>>();
 
@@ -151,7 +152,7 @@ export class KafkaIngest implements KafkaStatus {
         this.#crashed = undefined;
         // A new generation fetches from the committed offsets again: its batches do not wait for
         // the ones taken before (those may still commit; they never pass a record not durable).
-        this.#lastTaken.clear();
+        this.#commitOrder.clear();
         this.#deps.logger?.info({ component: 'kafka', groupId: event.payload.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
       });
       await this.#consumer.subscribe({ topics: this.consumedTopics(), fromBeginning: true });
@@ -199,33 +200,36 @@ export class KafkaIngest implements KafkaStatus {
 
   /**
    * Hands one batch to the pipeline and returns once the partition's batch before it is done, so a
-   * partition has at most two batches in hand. A failure of that one (a heartbeat or commit error,
-   * e.g. a rebalance) is thrown here for kafkajs to act on, as if it had happened inside eachBatch.
+   * partition has at most two batches in hand.
    */
   async #take(processor: PartitionBatchProcessor, batch: PartitionBatch, control: BatchControl): Promise<void> {
-    const partitionKey = `${batch.topic}\u0000${batch.partition}`;
-    const previous = this.#lastTaken.get(partitionKey);
-    const { done } = await processor.take(batch, control, previous);
-    this.#lastTaken.set(partitionKey, done);
+    const previous = this.#commitOrder.previousOf(batch);
+    const { lastTaken, done } = await processor.take(batch, control, previous);
+    this.#commitOrder.taken(batch, lastTaken, done);
     void this.#inHandWhile(done.then(
       (result) => this.#deps.onBatch?.(batch.topic, batch.partition, result),
-      (err: unknown) => this.#deps.logger?.warn({ component: 'kafka', topic: batch.topic, partition: batch.partition, err },
-        'a batch failed before its commit; its records are read again from the last committed offset'),
+      (err: unknown) => this.#deps.logger?.error({ component: 'kafka', topic: batch.topic, partition: batch.partition, err },
+        'a batch failed before its commit; its records are read again after a restart or rebalance'),
     ));
-    if (previous !== undefined) await previous;
+    await previous?.catch(() => undefined);
   }
 
+  /** Never throws: a commit not made is covered by the partition's next one, or by a re-read. */
   async #commit(topic: string, partition: number, offset: string): Promise<boolean> {
     try {
       await this.#consumer.commitOffsets([{ topic, partition, offset }]);
       return true;
     } catch (error) {
-      // Thrown out of eachBatch, kafkajs would report a lost membership as a non-retriable crash and
-      // never consume again; answered false, its next heartbeat sees the loss and rejoins, and the
-      // partition's next owner reads these records again.
-      if (!lostMembership(error)) throw error;
-      this.#deps.logger?.warn({ component: 'kafka', topic, partition, offset, err: error },
-        'commit refused: this member no longer owns the partition; its next owner reads these records again');
+      if (lostMembership(error)) {
+        // kafkajs' next heartbeat sees the loss and rejoins; the partition's next owner reads
+        // these records again.
+        this.#deps.logger?.warn({ component: 'kafka', topic, partition, offset, err: error },
+          'commit refused: this member no longer owns the partition; its next owner reads these records again');
+      } else {
+        // kafkajs retried it already. The records stay durable; the partition's next commit covers them.
+        this.#deps.logger?.error({ component: 'kafka', topic, partition, offset, err: error },
+          'commit failed; the partition\'s next commit covers these records');
+      }
       return false;
     }
   }

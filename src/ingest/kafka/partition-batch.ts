@@ -56,9 +56,10 @@ export interface PartitionBatch {
 export interface BatchControl extends WaitControl {
   resolveOffset(offset: string): void;
   /**
-   * Commits `nextOffset` (last durable offset + 1) for this partition. False when the group refused it
-   * because this member no longer owns the partition (dropped or rebalanced): the next owner reads
-   * these records again and the pipeline answers them as duplicates.
+   * Commits `nextOffset` (last durable offset + 1) for this partition. False when it was not made:
+   * refused because this member no longer owns the partition (dropped or rebalanced; the next owner
+   * reads these records again and the pipeline answers them as duplicates), or failed (the
+   * partition's next commit covers these records). Should not throw.
    */
   commit(nextOffset: string): Promise<boolean>;
 }
@@ -107,9 +108,9 @@ export interface TakenBatch {
   /** Offset of the last record taken (kafkajs fetches on after it), or null when none was. */
   readonly lastTaken: string | null;
   /**
-   * Settles once the records taken are durable (or given up on) and the durable prefix is committed.
-   * Rejects only with a failure kafkajs must see (a heartbeat or commit error, e.g. a rebalance);
-   * no record after a failed batch is committed by its partition's later batches.
+   * Settles once the records taken are durable (or given up on: the consumer stopped or the partition
+   * was sought elsewhere) and the durable prefix is committed. Does not reject: heartbeat failures
+   * after the hand-over are kafkajs' to act on (it heartbeats between fetches and rejoins itself).
    */
   readonly done: Promise<BatchResult>;
 }
@@ -191,6 +192,9 @@ export class PartitionBatchProcessor {
     const messages = batch.messages;
     const settled = new Array<Settled | undefined>(messages.length);
     const runs: Promise<void>[] = [];
+    // What runs on after eachBatch returns heartbeats without throwing: a rebalance is kafkajs'
+    // to handle between fetches, and a failure here must not leave records taken but never settled.
+    const background: BatchControl = { ...control, heartbeat: () => control.heartbeat().catch(() => undefined) };
     let taken = 0;
     try {
       for (let from = 0; from < messages.length; from += this.#chunkRecords) {
@@ -198,7 +202,7 @@ export class PartitionBatchProcessor {
         if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom(control))) break;
         taken = Math.min(messages.length, from + this.#chunkRecords);
         for (const run of this.#prepareChunk(batch, from, taken, settled)) {
-          runs.push(this.#submitUntilSettled(run, batch, settled, control));
+          runs.push(this.#submitUntilSettled(run, batch, settled, background));
         }
       }
     } catch (error) {
@@ -209,7 +213,7 @@ export class PartitionBatchProcessor {
     }
     const lastTaken = taken > 0 ? (messages[taken - 1] as ConsumedMessage).offset : null;
     if (lastTaken !== null) control.resolveOffset(lastTaken);
-    const done = this.#complete(batch, control, settled, runs, previous);
+    const done = this.#complete(batch, background, settled, runs, previous);
     done.then(() => clearInterval(keepAlive), () => clearInterval(keepAlive));
     return { lastTaken, done };
   }
@@ -221,9 +225,9 @@ export class PartitionBatchProcessor {
   ): Promise<BatchResult> {
     const messages = batch.messages;
     await Promise.all(runs);
-    // The batch before may not have every record durable (a failure, or the consumer stopping): then
-    // committing here would pass over those records, and dead-lettering would only repeat itself when
-    // they are read again.
+    // The batch before may not have every record durable (the consumer stopping, or the partition
+    // sought elsewhere): then committing here would pass over those records, and dead-lettering would
+    // only repeat itself when they are read again.
     const before = previous === undefined ? undefined : await previous.then((result) => result.allDurable, () => false);
     let durable = 0;
     let accepted = 0;
@@ -242,8 +246,8 @@ export class PartitionBatchProcessor {
     const allDurable = durable === messages.length;
     const last = messages[durable - 1];
     if (last === undefined) return { ...counts, committed: null, allDurable };
-    // A revoked partition belongs to another member now: its commit would be refused, and it will
-    // redo these records (as duplicates) from the last offset that was committed.
+    // A seek is pending (kafkajs recovering from an out-of-range offset): the partition is read
+    // again from elsewhere, and this batch's offset is no longer the one to commit.
     if (control.isStale()) return { ...counts, committed: null, allDurable };
     const next = (BigInt(last.offset) + 1n).toString();
     if (!(await control.commit(next))) return { ...counts, committed: null, allDurable };

@@ -587,6 +587,32 @@ describe('PartitionBatchProcessor', () => {
       assert.deepEqual(state.commits, []);
     });
 
+    it('keeps retrying after the hand-over when a heartbeat fails (a rebalance is kafkajs\' to handle), and commits', async () => {
+      const { control, state } = fakeControl();
+      let heartbeatFails = true;
+      control.heartbeat = async () => {
+        state.heartbeats += 1;
+        if (heartbeatFails) throw new Error('The group is rebalancing, so a rejoin is needed');
+      };
+      let storeDown = true;
+      const retries: string[] = [];
+      const p = processor({
+        onRetry: (step) => retries.push(step),
+        sleep: async () => {
+          storeDown = false; // the store comes back during the first backoff
+          heartbeatFails = false;
+        },
+        submit: async (input) => {
+          if (storeDown) throw new Error('store down');
+          return accepted(input);
+        },
+      });
+      const taken = await p.take(batch(message(3, event('r'))), control);
+      assert.deepEqual(await taken.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '4', allDurable: true });
+      assert.deepEqual(retries, ['submit']);
+      assert.ok(state.heartbeats >= 1, 'it heartbeat while waiting');
+    });
+
     it('takes nothing once the consumer stops, and resolves no offset', async () => {
       const { control, state } = fakeControl();
       state.running = false;
