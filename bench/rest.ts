@@ -38,18 +38,38 @@ const PLACEHOLDER = '\u0000ID\u0000';
  * Request bodies with unique ids, built from pre-serialized templates by string concatenation so the
  * load generator (sharing this 2-core machine) spends little time per request.
  */
-function bodyFactory(size: number): () => string {
+/**
+ * Request bodies of `size` records with fresh ids, as bytes. The load generator shares the machine
+ * with the gateway, so its own work is kept small: the records are encoded to UTF-8 once, and each
+ * body is those bytes copied around the new (ASCII) ids. Building a string per request instead and
+ * letting autocannon encode it cost the generator ~24 % of its CPU (~2 µs per record).
+ */
+export function bodyFactory(size: number): () => Buffer {
   const run = randomBytes(4).toString('hex');
   const templates = Array.from({ length: size }, (_, i) => {
     const record = makeValidRecord(RECORD_TYPES[i % RECORD_TYPES.length] as RecordType, i, { source: `/bench/${run}/sector-${i % 3}` });
     record.id = PLACEHOLDER;
-    return JSON.stringify(record).split(JSON.stringify(PLACEHOLDER));
+    const [before = '', after = ''] = JSON.stringify(record).split(JSON.stringify(PLACEHOLDER));
+    return { before: Buffer.from(before), after: Buffer.from(after) };
   });
+  const array = size !== 1;
   let seq = 0;
   return () => {
     seq += 1;
-    const parts = templates.map((t, i) => `${t[0]}"${run}-${seq}-${i}"${t[1]}`);
-    return size === 1 && parts.length === 1 ? (parts[0] as string) : `[${parts.join(',')}]`;
+    const ids = templates.map((_, i) => `"${run}-${seq}-${i}"`);
+    let length = array ? 2 + (size - 1) : 0; // brackets and commas
+    templates.forEach((t, i) => { length += t.before.length + (ids[i] as string).length + t.after.length; });
+    const body = Buffer.allocUnsafe(length);
+    let at = 0;
+    if (array) at += body.write('[', at, 'latin1');
+    templates.forEach((t, i) => {
+      if (array && i > 0) at += body.write(',', at, 'latin1');
+      at += t.before.copy(body, at);
+      at += body.write(ids[i] as string, at, 'latin1');
+      at += t.after.copy(body, at);
+    });
+    if (array) body.write(']', at, 'latin1');
+    return body;
   };
 }
 
