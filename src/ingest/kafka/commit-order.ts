@@ -1,42 +1,33 @@
 /**
  * The order in which a partition's batches commit. eachBatch returns once a batch is handed to the
  * pipeline, so several batches of one partition may be becoming durable at once; each commits only
- * after the batch it continues (PartitionBatchProcessor.take's `previous`), so no commit passes a
- * record that is not durable.
+ * after the batch taken before it (PartitionBatchProcessor.take's `previous`) lets it
+ * (BatchResult.nextMayCommit), so no commit passes a record that is not durable.
  *
- * A batch continues the last one taken when it starts at the offset after it. One that does not —
- * kafkajs sought the partition elsewhere (recovering from an out-of-range offset), or it is the first
- * batch after joining the group (read from the committed offset) — starts a new order: waiting for the
- * old one could make it wait for records that will never be durable here.
+ * The order is the order in which batches were taken, not offset arithmetic: offsets have gaps that
+ * are not missing records (transaction markers, compacted records, batches kafkajs filtered out and
+ * resolved on its own), so "starts where the last one ended" would wrongly start a new order there.
+ * A new group generation starts every order again (its batches are read from the committed offsets).
  */
 import type { BatchResult } from './partition-batch.js';
 
-/** What CommitOrder reads of a batch. */
+/** Where a batch was read from. */
 export interface BatchPosition {
   readonly topic: string;
   readonly partition: number;
-  readonly messages: readonly { readonly offset: string }[];
-}
-
-interface LastTaken {
-  /** The offset after the last record taken. */
-  readonly end: bigint;
-  readonly done: Promise<BatchResult>;
 }
 
 export class CommitOrder {
-  readonly #last = new Map<string, LastTaken>();
+  readonly #last = new Map<string, Promise<BatchResult>>();
 
-  /** The `done` of the batch this one continues, if any. */
+  /** The `done` of the batch of the same partition taken last, if any. */
   previousOf(batch: BatchPosition): Promise<BatchResult> | undefined {
-    const first = batch.messages[0];
-    const last = this.#last.get(key(batch.topic, batch.partition));
-    return first !== undefined && last?.end === BigInt(first.offset) ? last.done : undefined;
+    return this.#last.get(key(batch));
   }
 
-  /** Records a batch taken up to `lastTaken` (inclusive); a batch of which nothing was taken does not count. */
-  taken(batch: Omit<BatchPosition, 'messages'>, lastTaken: string | null, done: Promise<BatchResult>): void {
-    if (lastTaken !== null) this.#last.set(key(batch.topic, batch.partition), { end: BigInt(lastTaken) + 1n, done });
+  /** Records a batch taken up to `lastTaken`; a batch of which nothing was taken does not count. */
+  taken(batch: BatchPosition, lastTaken: string | null, done: Promise<BatchResult>): void {
+    if (lastTaken !== null) this.#last.set(key(batch), done);
   }
 
   /** A new group generation reads every partition from its committed offset: every order starts again. */
@@ -45,6 +36,6 @@ export class CommitOrder {
   }
 }
 
-function key(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
+function key(batch: BatchPosition): string {
+  return `${batch.topic}\u0000${batch.partition}`;
 }

@@ -97,10 +97,11 @@ export interface BatchResult {
   /** The offset committed (next to read), or null when nothing of this batch was committed. */
   readonly committed: string | null;
   /**
-   * Every record of the batch is durable, whether or not its commit went through: the partition's
-   * next batch may commit past it.
+   * The partition's next batch may commit past this one: every record of it is durable (whether or
+   * not its own commit went through), or the partition was sought elsewhere meanwhile (kafkajs reads
+   * on from the new position, so the records given up on are not waited for).
    */
-  readonly allDurable: boolean;
+  readonly nextMayCommit: boolean;
 }
 
 /** A batch whose records have been handed to the pipeline. */
@@ -194,12 +195,19 @@ export class PartitionBatchProcessor {
     const runs: Promise<void>[] = [];
     // What runs on after eachBatch returns heartbeats without throwing: a rebalance is kafkajs'
     // to handle between fetches, and a failure here must not leave records taken but never settled.
-    const background: BatchControl = { ...control, heartbeat: () => control.heartbeat().catch(() => undefined) };
+    // It also remembers whether a seek was pending at any point (see BatchResult.nextMayCommit).
+    const sought = { seen: false };
+    const isStale = () => {
+      const stale = control.isStale();
+      if (stale) sought.seen = true;
+      return stale;
+    };
+    const background: BatchControl = { ...control, isStale, heartbeat: () => control.heartbeat().catch(() => undefined) };
     let taken = 0;
     try {
       for (let from = 0; from < messages.length; from += this.#chunkRecords) {
-        if (!control.isRunning() || control.isStale()) break;
-        if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom(control))) break;
+        if (!control.isRunning() || isStale()) break;
+        if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom({ ...control, isStale }))) break;
         taken = Math.min(messages.length, from + this.#chunkRecords);
         for (const run of this.#prepareChunk(batch, from, taken, settled)) {
           runs.push(this.#submitUntilSettled(run, batch, settled, background));
@@ -213,7 +221,7 @@ export class PartitionBatchProcessor {
     }
     const lastTaken = taken > 0 ? (messages[taken - 1] as ConsumedMessage).offset : null;
     if (lastTaken !== null) control.resolveOffset(lastTaken);
-    const done = this.#complete(batch, background, settled, runs, previous);
+    const done = this.#complete(batch, background, settled, runs, previous, sought);
     done.then(() => clearInterval(keepAlive), () => clearInterval(keepAlive));
     return { lastTaken, done };
   }
@@ -221,14 +229,23 @@ export class PartitionBatchProcessor {
   /** Waits for the records taken, then dead-letters and commits the durable prefix after `previous`. */
   async #complete(
     batch: PartitionBatch, control: BatchControl, settled: readonly (Settled | undefined)[], runs: readonly Promise<void>[],
-    previous: Promise<BatchResult> | undefined,
+    previous: Promise<BatchResult> | undefined, sought: { readonly seen: boolean },
+  ): Promise<BatchResult> {
+    await Promise.all(runs);
+    // The batch before may have records that are not durable (the consumer is stopping): then
+    // committing here would pass over them, and dead-lettering would only repeat itself when they are
+    // read again.
+    const before = previous === undefined ? undefined : await previous.then((result) => result.nextMayCommit, () => false);
+    const result = await this.#settle(batch, control, settled, before);
+    // A seek makes kafkajs read on from elsewhere: what this batch gave up on is not waited for.
+    return sought.seen || control.isStale() ? { ...result, nextMayCommit: true } : result;
+  }
+
+  /** Counts the durable prefix, dead-letters it and commits it, unless the batch before forbids it. */
+  async #settle(
+    batch: PartitionBatch, control: BatchControl, settled: readonly (Settled | undefined)[], before: boolean | undefined,
   ): Promise<BatchResult> {
     const messages = batch.messages;
-    await Promise.all(runs);
-    // The batch before may not have every record durable (the consumer stopping, or the partition
-    // sought elsewhere): then committing here would pass over those records, and dead-lettering would
-    // only repeat itself when they are read again.
-    const before = previous === undefined ? undefined : await previous.then((result) => result.allDurable, () => false);
     let durable = 0;
     let accepted = 0;
     let duplicates = 0;
@@ -241,17 +258,17 @@ export class PartitionBatchProcessor {
       else dead.push(slot.entry);
     }
     const counts = { accepted, duplicates, deadLettered: dead.length };
-    if (before === false) return { ...counts, deadLettered: 0, committed: null, allDurable: false };
-    if (dead.length > 0 && !(await this.#deadLetter(dead, control))) return { ...counts, deadLettered: 0, committed: null, allDurable: false };
-    const allDurable = durable === messages.length;
+    if (before === false) return { ...counts, deadLettered: 0, committed: null, nextMayCommit: false };
+    if (dead.length > 0 && !(await this.#deadLetter(dead, control))) return { ...counts, deadLettered: 0, committed: null, nextMayCommit: false };
+    const nextMayCommit = durable === messages.length;
     const last = messages[durable - 1];
-    if (last === undefined) return { ...counts, committed: null, allDurable };
+    if (last === undefined) return { ...counts, committed: null, nextMayCommit };
     // A seek is pending (kafkajs recovering from an out-of-range offset): the partition is read
     // again from elsewhere, and this batch's offset is no longer the one to commit.
-    if (control.isStale()) return { ...counts, committed: null, allDurable };
+    if (control.isStale()) return { ...counts, committed: null, nextMayCommit };
     const next = (BigInt(last.offset) + 1n).toString();
-    if (!(await control.commit(next))) return { ...counts, committed: null, allDurable };
-    return { ...counts, committed: next, allDurable };
+    if (!(await control.commit(next))) return { ...counts, committed: null, nextMayCommit };
+    return { ...counts, committed: next, nextMayCommit };
   }
 
   /**

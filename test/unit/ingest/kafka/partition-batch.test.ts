@@ -130,7 +130,7 @@ describe('PartitionBatchProcessor', () => {
     const { control, state } = fakeControl();
     const result = await p.process(batch(message(10, event('a')), message(11, event('b')), message(12, event('c'))), control);
     assert.deepEqual(started, ['a', 'b', 'c']);
-    assert.deepEqual(result, { accepted: 3, duplicates: 0, deadLettered: 0, committed: '13', allDurable: true });
+    assert.deepEqual(result, { accepted: 3, duplicates: 0, deadLettered: 0, committed: '13', nextMayCommit: true });
     assert.deepEqual(state.commits, ['13']);
     assert.deepEqual(state.resolved, ['12']);
   });
@@ -168,7 +168,7 @@ describe('PartitionBatchProcessor', () => {
       message(5, event('b')),
     ), control);
 
-    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 4, committed: '6', allDurable: true });
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 4, committed: '6', nextMayCommit: true });
     assert.deepEqual(fake.calls, ['publish 1,2,3,4', 'index 1', 'index 2', 'index 3', 'index 4']);
     const [decode, schema, source, envelope] = fake.indexed;
     assert.equal(decode?.rejection.code, 'CG_DECODE_FAILED');
@@ -229,7 +229,7 @@ describe('PartitionBatchProcessor', () => {
     });
     const result = await p.process(batch(message(20, event('a')), message(21, event('b')), message(22, event('c'))), control);
     // c was accepted too, but after b: only the prefix [a] is committed and counted.
-    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '21', allDurable: false });
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '21', nextMayCommit: false });
     assert.deepEqual(state.commits, ['21'], 'b and c will be read again by the next owner');
   });
 
@@ -268,7 +268,7 @@ describe('PartitionBatchProcessor', () => {
     assert.deepEqual(calls, ['a,b,c,d', 'c,d']);
     assert.equal(waits, 1, 'waited once, because the pipeline was full after the first chunk');
     assert.deepEqual(sleeps, [10], 'a short pause before resubmitting (min of 50 ms and the initial backoff)');
-    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 0, committed: '9', allDurable: true });
+    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 0, committed: '9', nextMayCommit: true });
     assert.deepEqual(state.commits, ['9']);
   });
 
@@ -295,7 +295,7 @@ describe('PartitionBatchProcessor', () => {
       submitMany: async (inputs) => inputs.map((input): SubmitOutcome => ((input as { id: string }).id === 'b' ? { status: 'overloaded', retryAfterSeconds: 1 } : accepted(input))),
     });
     const result = await p.process(batch(message(0, event('a')), message(1, event('b')), message(2, event('c'))), control);
-    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '1', allDurable: false });
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '1', nextMayCommit: false });
   });
 
   it('commits nothing when the pipeline is full and the gate gives up before the first record', async () => {
@@ -337,7 +337,7 @@ describe('PartitionBatchProcessor', () => {
     const { control, state } = fakeControl();
     const result = await p.process(batch(...['a', 'b', 'c', 'd', 'e'].map((id, i) => message(40 + i, event(id)))), control);
     assert.deepEqual(calls, ['a,b', 'c,d', 'e']);
-    assert.deepEqual(result, { accepted: 5, duplicates: 0, deadLettered: 0, committed: '45', allDurable: true });
+    assert.deepEqual(result, { accepted: 5, duplicates: 0, deadLettered: 0, committed: '45', nextMayCommit: true });
     assert.deepEqual(state.resolved, ['44']);
   });
 
@@ -391,7 +391,7 @@ describe('PartitionBatchProcessor', () => {
     const result = await p.process(batch(message(0, event('a')), message(1, event('b')), message(2, event('c'))), control);
     assert.deepEqual(calls, ['a,b,c', 'a,b,c']);
     assert.deepEqual(retries, ['submit'], 'one retry for the chunk, not one per record');
-    assert.deepEqual(result, { accepted: 1, duplicates: 2, deadLettered: 0, committed: '3', allDurable: true });
+    assert.deepEqual(result, { accepted: 1, duplicates: 2, deadLettered: 0, committed: '3', nextMayCommit: true });
     assert.deepEqual(state.commits, ['3']);
   });
 
@@ -407,10 +407,10 @@ describe('PartitionBatchProcessor', () => {
     });
     const result = await p.process(batch(...['a', 'b', 'c', 'd', 'e'].map((id, i) => message(i, event(id)))), control);
     // d may have been kept before the failure, but which records of the chunk were is not known.
-    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '2', allDurable: false });
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '2', nextMayCommit: false });
   });
 
-  it('stops submitting when the partition is revoked mid-fetch and commits nothing', async () => {
+  it('stops submitting when a seek is pending mid-fetch, commits nothing, and does not hold up the batches read after the seek', async () => {
     const { control, state } = fakeControl();
     const calls: string[] = [];
     const p = processor({
@@ -422,8 +422,9 @@ describe('PartitionBatchProcessor', () => {
       },
     });
     const result = await p.process(batch(...['a', 'b', 'c', 'd'].map((id, i) => message(i, event(id)))), control);
-    assert.deepEqual(calls, ['a,b'], 'the chunks after the revocation are left for the next owner');
-    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
+    assert.deepEqual(calls, ['a,b'], 'the chunks after the seek are left: kafkajs reads on from the new position');
+    // nextMayCommit: kafkajs reads on from where it was sought, so c and d are not waited for.
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: null, nextMayCommit: true });
     assert.deepEqual(state.resolved, ['1']);
     assert.deepEqual(state.commits, []);
   });
@@ -448,7 +449,7 @@ describe('PartitionBatchProcessor', () => {
       message(0, event('t1')), message(1, fin('f1')), message(2, event('t2')), message(3, fin('f2')), message(4, event('t3')),
     ), control);
     assert.deepEqual(calls, ['metro:t1,t2,t3', 'bank:f1,f2']);
-    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 1, committed: '5', allDurable: true });
+    assert.deepEqual(result, { accepted: 4, duplicates: 0, deadLettered: 1, committed: '5', nextMayCommit: true });
     assert.equal(fake.indexed.length, 1);
     const [entry] = fake.indexed;
     assert.equal(entry?.record.offset, '3');
@@ -476,7 +477,7 @@ describe('PartitionBatchProcessor', () => {
     state.refuseCommit = true;
     const p = processor({ submit: async (input) => accepted(input) });
     const result = await p.process(batch(message(0, event('a'))), control);
-    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, allDurable: true });
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, nextMayCommit: true });
     assert.deepEqual(state.commits, ['1']);
   });
 
@@ -534,7 +535,7 @@ describe('PartitionBatchProcessor', () => {
       assert.deepEqual(state.resolved, ['8'], 'kafkajs fetches on from offset 9');
       assert.deepEqual(state.commits, [], 'nothing is committed before the records are durable');
       release('a', 'b');
-      assert.deepEqual(await taken.done, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '9', allDurable: true });
+      assert.deepEqual(await taken.done, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '9', nextMayCommit: true });
       assert.deepEqual(state.commits, ['9']);
     });
 
@@ -571,8 +572,8 @@ describe('PartitionBatchProcessor', () => {
       state.running = true; // the second batch was taken before the consumer stopped
       const second = await p.take(batch(message(2, event('c')), message(3, 'not json')), control, first.done);
       const firstResult = await first.done;
-      assert.deepEqual(firstResult, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '1', allDurable: false });
-      assert.deepEqual(await second.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
+      assert.deepEqual(firstResult, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '1', nextMayCommit: false });
+      assert.deepEqual(await second.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, nextMayCommit: false });
       assert.deepEqual(state.commits, ['1'], 'offset 1 (b) is read again, and c and the poison record after it');
       assert.deepEqual(calls, [], 'the poison record is dead-lettered when it is read again, not twice');
     });
@@ -583,7 +584,7 @@ describe('PartitionBatchProcessor', () => {
       const failed = Promise.reject(new Error('The group is rebalancing, so a rejoin is needed'));
       failed.catch(() => undefined);
       const taken = await p.take(batch(message(5, event('e'))), control, failed);
-      assert.deepEqual(await taken.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
+      assert.deepEqual(await taken.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: null, nextMayCommit: false });
       assert.deepEqual(state.commits, []);
     });
 
@@ -608,9 +609,26 @@ describe('PartitionBatchProcessor', () => {
         },
       });
       const taken = await p.take(batch(message(3, event('r'))), control);
-      assert.deepEqual(await taken.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '4', allDurable: true });
+      assert.deepEqual(await taken.done, { accepted: 1, duplicates: 0, deadLettered: 0, committed: '4', nextMayCommit: true });
       assert.deepEqual(retries, ['submit']);
       assert.ok(state.heartbeats >= 1, 'it heartbeat while waiting');
+    });
+
+    it('commits a batch read after a seek even though the batch before it gave records up to the seek', async () => {
+      const { control, state } = fakeControl();
+      const p = processor({
+        chunkRecords: 1,
+        submit: async (input) => {
+          if ((input as { id: string }).id === 'a') state.stale = true; // kafkajs must seek (out of range)
+          return accepted(input);
+        },
+      });
+      const before = await p.take(batch(message(0, event('a')), message(1, event('b'))), control);
+      assert.equal((await before.done).nextMayCommit, true);
+      state.stale = false; // the seek is applied; the next batch comes from the new position
+      const after = await p.take(batch(message(50, event('z'))), control, before.done);
+      assert.equal((await after.done).committed, '51');
+      assert.deepEqual(state.commits, ['51']);
     });
 
     it('takes nothing once the consumer stops, and resolves no offset', async () => {
@@ -620,7 +638,7 @@ describe('PartitionBatchProcessor', () => {
       const taken = await p.take(batch(message(0, event('a'))), control);
       assert.equal(taken.lastTaken, null);
       assert.deepEqual(state.resolved, []);
-      assert.deepEqual(await taken.done, { accepted: 0, duplicates: 0, deadLettered: 0, committed: null, allDurable: false });
+      assert.deepEqual(await taken.done, { accepted: 0, duplicates: 0, deadLettered: 0, committed: null, nextMayCommit: false });
     });
   });
 });
