@@ -59,9 +59,13 @@ async function closeHarness(h: Harness): Promise<void> {
   rmSync(h.dir, { recursive: true, force: true });
 }
 
-function ingestFor(h: Harness, topics: SectorTopics, groupId: string, pipeline: Pick<Pipeline, 'submitMany' | 'admission'> = h.pipeline): KafkaIngest {
+function ingestFor(
+  h: Harness, topics: SectorTopics, groupId: string, pipeline: Pick<Pipeline, 'submitMany' | 'admission'> = h.pipeline,
+  options: { maxBytesPerPartition?: number } = {},
+): KafkaIngest {
   return new KafkaIngest({
     ...defaultKafkaIngestOptions,
+    ...options,
     brokers: kafkaBrokers(),
     groupId,
     topics,
@@ -225,6 +229,51 @@ describe('Kafka ingest', () => {
     assert.equal(copies[0]?.value, null, 'without the value the topic could not take');
     assert.equal(copies[0]?.headers[DlqHeaders.valueOmitted], String(big.length));
     assert.equal(copies[0]?.headers[DlqHeaders.code], 'CG_DECODE_FAILED');
+  });
+
+  it('while the store fails, takes at most two fetches per partition, commits nothing, and catches up once it is back', async (t) => {
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics();
+    const groupId = uniqueGroupId('store-down');
+    const records = Array.from({ length: 3000 }, (_, i) => makeValidRecord('cn.gov.transport.trip', i, { idPrefix: `${prefix}-` }));
+    // Small producer batches: a fetch returns at least one whole record batch whatever its byte limit.
+    await ctx.produce(topics.transport, records.map((r) => sectorMessage('transport', r)), 30);
+
+    // ~16 KiB per partition per fetch: ~35 of these records, so 3,000 records are ~30 fetches per partition.
+    const fetchBytes = 16 * 1024;
+    let down = true;
+    const attempts = new Map<string, number>();
+    const failing: Pick<Pipeline, 'submitMany' | 'admission'> = {
+      submitMany: async (inputs, tenant) => {
+        for (const input of inputs) {
+          const id = (input as { id: string }).id;
+          attempts.set(id, (attempts.get(id) ?? 0) + 1);
+        }
+        if (down) throw new Error('store unavailable (test)');
+        return h.pipeline.submitMany(inputs, tenant);
+      },
+      admission: () => h.pipeline.admission(),
+    };
+    const ingest = ingestFor(h, topics, groupId, failing, { maxBytesPerPartition: fetchBytes });
+    await ingest.start();
+    try {
+      // Retries back off up to 500 ms: once every record taken has been tried four times, an unbounded
+      // consumer would have had seconds to take many more fetches.
+      await waitFor(() => attempts.size > 0 && [...attempts.values()].every((n) => n >= 4), 60_000,
+        () => `${attempts.size} records taken, tries ${Math.min(...attempts.values())}..${Math.max(...attempts.values())}`);
+      const perFetch = Math.ceil(fetchBytes / Buffer.byteLength(JSON.stringify(records[0])));
+      assert.ok(attempts.size <= 3 * 2 * (perFetch + 5), `taken while the store is down: ${attempts.size} records, at most two fetches of ~${perFetch} on each of 3 partitions`);
+      const committed = await ctx.committedOffsets(groupId, topics.transport);
+      assert.ok([...committed.values()].every((o) => o === -1n), 'nothing committed while the store is down');
+
+      down = false;
+      await waitUntilCommittedToEnd(ctx, groupId, topics);
+    } finally {
+      await ingest.stop();
+    }
+    assert.equal(attempts.size, records.length, 'every record was taken');
+    assert.equal((await h.store.findRecords(records.map((r) => ({ source: r.source, id: r.id })))).length, records.length);
   });
 
   it('on stop, lets the batches in hand become durable and commits them before leaving the group', async (t) => {
