@@ -4,7 +4,8 @@
  * authorization, schema, RFC 8785, SHA-256), which is most of a record's CPU.
  *
  * The pool sends each body to the worker with the fewest requests outstanding. A worker that dies
- * fails only the requests it held (500, logged), and is replaced after a second; while no worker is
+ * fails only the requests it held (they get PrepareWorkerError: the batch endpoint answers 503 with
+ * Retry-After; logged), and is replaced after a second; while no worker is
  * alive the request thread prepares bodies itself, so requests never wait for a worker to come back.
  * With `size` 0 there are no workers at all (every body is prepared in the request thread).
  */

@@ -27,7 +27,12 @@ export function installJsonBodyParser(fastify: FastifyInstance, rawRoutes: reado
   });
 }
 
+/** The bytes of a JSON request body as received, if the parser above saw one. */
+export function receivedBody(request: FastifyRequest): Buffer | undefined {
+  return (request as { rawBody?: Buffer }).rawBody;
+}
+
 /** The bytes of the request body as received (empty when there was none). */
 export function rawBodyBytes(request: FastifyRequest): Buffer {
-  return (request as { rawBody?: Buffer }).rawBody ?? Buffer.alloc(0);
+  return receivedBody(request) ?? Buffer.alloc(0);
 }

@@ -13,7 +13,7 @@ import { batchAnswerJson, type BatchCounts } from './batch-answer.js';
 import { ApiKeyGuard, type AuthenticatedRequest, mayRead } from './auth.guard.js';
 import { recordRejections, type RejectedItem, type SectorOf } from './dead-letters.js';
 import { HttpErrorCodes, malformedJsonProblem, ProblemException, problem, problemOfRejection } from './problem.js';
-import { rawBodyBytes } from './json-body.js';
+import { rawBodyBytes, receivedBody } from './json-body.js';
 import { PrepareWorkerError, type RecordPreparer } from '../prepare/preparer.js';
 import { arrayElementRanges } from './array-elements.js';
 import { recordLinks, recordPath } from './record-paths.js';
@@ -44,8 +44,7 @@ function keptHeaders(request: AuthenticatedRequest): Record<string, string> {
 }
 
 function rawBodyOf(request: AuthenticatedRequest): Uint8Array {
-  const raw = (request as { rawBody?: Buffer }).rawBody;
-  return raw ?? Buffer.from(JSON.stringify(request.body ?? null));
+  return receivedBody(request) ?? Buffer.from(JSON.stringify(request.body ?? null));
 }
 
 /**
