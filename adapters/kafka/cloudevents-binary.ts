@@ -18,7 +18,7 @@
  * data and is refused here, because every registered record type carries data.
  */
 import {
-  decodeFailed, isJsonMediaType, mediaType, parseJson, readHeader, utf8OrUndefined,
+  decodeFailed, isJsonMediaType, mediaType, notUtf8, parseJson, readHeader, utf8OrUndefined,
   type DecodeResult, type HeaderRead, type KafkaMessage,
 } from './kafka-message.js';
 
@@ -49,7 +49,7 @@ function readCeHeadersInto(message: KafkaMessage, attributes: Record<string, unk
       return decodeFailed(`header '${key}' is not allowed in binary mode: ${name === 'data' ? 'data is the record value' : 'datacontenttype is the content-type header'}`);
     }
     const read = readHeader(headers, key);
-    if (read.kind === 'invalid') return decodeFailed(read.reason);
+    if (read.kind === 'invalid') return decodeFailed(read.reason, read.code);
     if (read.kind === 'value') attributes[name] = read.value;
   }
   return undefined;
@@ -77,7 +77,7 @@ export function decodeBinary(message: KafkaMessage, contentType: HeaderRead = re
     return decodeFailed(`binary-mode CloudEvent without ${missing.map((name) => prefix + name).join(', ')} header${missing.length > 1 ? 's' : ''}`);
   }
 
-  if (contentType.kind === 'invalid') return decodeFailed(contentType.reason);
+  if (contentType.kind === 'invalid') return decodeFailed(contentType.reason, contentType.code);
   if (contentType.kind === 'absent') {
     return decodeFailed('binary-mode CloudEvent without a content-type header: the data must be declared application/json');
   }
@@ -88,9 +88,9 @@ export function decodeBinary(message: KafkaMessage, contentType: HeaderRead = re
     return decodeFailed('the record has no value: binary-mode data is the record value');
   }
   const text = utf8OrUndefined(message.value);
-  if (text === undefined) return decodeFailed('the value is not valid UTF-8');
+  if (text === undefined) return notUtf8('the value');
   const data = parseJson(text);
-  if (!data.ok) return decodeFailed(`the value is not JSON: ${data.reason}`);
+  if (!data.ok) return { ok: false, rejection: data.rejection };
 
   envelope['datacontenttype'] = contentType.value;
   envelope['data'] = data.value;

@@ -11,7 +11,7 @@
  * invalid envelope the same way; this file only gets from bytes to a JSON object.
  */
 import {
-  decodeFailed, isPlainObject, mediaType, parseJson, readHeader, utf8OrUndefined,
+  decodeFailed, isPlainObject, mediaType, notUtf8, parseJson, readHeader, utf8OrUndefined,
   type DecodeResult, type HeaderRead, type KafkaMessage,
 } from './kafka-message.js';
 
@@ -28,7 +28,7 @@ export function announcesStructuredMode(message: KafkaMessage, contentType: Head
  * content-type header when the caller has read it already.
  */
 export function decodeStructured(message: KafkaMessage, contentType: HeaderRead = readHeader(message.headers, 'content-type')): DecodeResult {
-  if (contentType.kind === 'invalid') return decodeFailed(contentType.reason);
+  if (contentType.kind === 'invalid') return decodeFailed(contentType.reason, contentType.code);
   if (contentType.kind === 'value') {
     const type = mediaType(contentType.value);
     if (type !== structuredMediaType && type !== 'application/json') {
@@ -39,9 +39,9 @@ export function decodeStructured(message: KafkaMessage, contentType: HeaderRead 
     return decodeFailed('the record has no value: a structured-mode CloudEvent is a JSON object in the value');
   }
   const text = utf8OrUndefined(message.value);
-  if (text === undefined) return decodeFailed('the value is not valid UTF-8');
+  if (text === undefined) return notUtf8('the value');
   const parsed = parseJson(text);
-  if (!parsed.ok) return decodeFailed(`the value is not JSON: ${parsed.reason}`);
+  if (!parsed.ok) return { ok: false, rejection: parsed.rejection };
   if (!isPlainObject(parsed.value)) {
     return decodeFailed(`the value is JSON ${Array.isArray(parsed.value) ? 'array' : typeof parsed.value === 'object' ? 'null' : typeof parsed.value}, not a CloudEvents object`);
   }

@@ -2,7 +2,9 @@
  * The shape of a consumed Kafka record as the decoders see it, and the helpers every decoder needs to
  * read it without throwing: strict UTF-8, header lookup that refuses ambiguous repeats.
  */
-import { ErrorCodes, rejection, type Rejection } from '../../src/core/errors.js';
+import { isUtf8 } from 'node:buffer';
+import { ErrorCodes, rejection, type ErrorCode, type Rejection } from '../../src/core/errors.js';
+import { iJsonViolation } from '../../src/core/i-json.js';
 
 /** Header values as kafkajs hands them over: a repeated header key arrives as an array. */
 export type KafkaHeaderValue = Buffer | string | undefined | (Buffer | string)[];
@@ -22,28 +24,33 @@ export type DecodeResult =
 /** Turns one sector's wire format into an envelope candidate. Never throws. */
 export type Decoder = (message: KafkaMessage) => DecodeResult;
 
-export function decodeFailed(message: string): DecodeResult {
-  return { ok: false, rejection: rejection(ErrorCodes.DecodeFailed, message) };
+export function decodeFailed(message: string, code: ErrorCode = ErrorCodes.DecodeFailed): DecodeResult {
+  return { ok: false, rejection: rejection(code, message) };
 }
 
-// fatal: invalid UTF-8 is a decode failure, not a string with U+FFFD silently substituted.
-// ignoreBOM: false strips a leading BOM, which some Windows producers write.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+/** The refusal of bytes that are not well-formed UTF-8 (RFC 7493 §2.1: overlong forms and encoded surrogates included). */
+export function notUtf8(what: string): DecodeResult {
+  return decodeFailed(`${what} is not well-formed UTF-8`, ErrorCodes.NotIJson);
+}
 
-/** Decodes UTF-8 strictly; undefined when the bytes are not valid UTF-8. */
+const BOM = 0xfeff;
+
+/**
+ * Decodes well-formed UTF-8; undefined otherwise, never a string with U+FFFD where the producer's
+ * bytes were. A leading BOM, which some Windows producers write, is dropped. `isUtf8` then `toString`
+ * costs a third of a fatal TextDecoder on short values.
+ */
 export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
+  if (!isUtf8(bytes)) return undefined;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return text.charCodeAt(0) === BOM ? text.slice(1) : text;
 }
 
 /** A header read as one UTF-8 string. */
 export type HeaderRead =
   | { readonly kind: 'absent' }
   | { readonly kind: 'value'; readonly value: string }
-  | { readonly kind: 'invalid'; readonly reason: string };
+  | { readonly kind: 'invalid'; readonly reason: string; readonly code: ErrorCode };
 
 /**
  * Reads one header as a single UTF-8 string. A header key that occurs more than once is 'invalid':
@@ -54,7 +61,7 @@ export function readHeader(headers: KafkaMessage['headers'], name: string): Head
   if (raw === undefined) return { kind: 'absent' };
   if (Array.isArray(raw)) {
     if (raw.length === 0) return { kind: 'absent' };
-    if (raw.length > 1) return { kind: 'invalid', reason: `header '${name}' occurs ${raw.length} times` };
+    if (raw.length > 1) return { kind: 'invalid', reason: `header '${name}' occurs ${raw.length} times`, code: ErrorCodes.DecodeFailed };
     return headerValue(name, raw[0] as Buffer | string);
   }
   return headerValue(name, raw);
@@ -64,7 +71,7 @@ function headerValue(name: string, raw: Buffer | string): HeaderRead {
   if (typeof raw === 'string') return { kind: 'value', value: raw };
   const text = utf8OrUndefined(raw);
   return text === undefined
-    ? { kind: 'invalid', reason: `header '${name}' is not valid UTF-8` }
+    ? { kind: 'invalid', reason: `header '${name}' is not well-formed UTF-8`, code: ErrorCodes.NotIJson }
     : { kind: 'value', value: text };
 }
 
@@ -79,13 +86,19 @@ export function isJsonMediaType(type: string): boolean {
   return type === 'application/json' || type.endsWith('+json');
 }
 
-/** Parses JSON text; undefined with the parser's reason when it is not JSON. */
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+/**
+ * Parses a record value as I-JSON: CG_DECODE_FAILED when it is not JSON, CG_NOT_I_JSON when it is
+ * JSON that RFC 7493 forbids (a duplicate member name, a lone surrogate).
+ */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; rejection: Rejection } {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, rejection: rejection(ErrorCodes.DecodeFailed, `the value is not JSON: ${error instanceof Error ? error.message : String(error)}`) };
   }
+  const violation = iJsonViolation(text, value);
+  return violation === null ? { ok: true, value } : { ok: false, rejection: { ...violation, message: `the value is ${violation.message}` } };
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

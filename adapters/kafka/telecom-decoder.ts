@@ -19,7 +19,7 @@ import { readCeHeaders } from './cloudevents-binary.js';
 import { parseCsvRecord } from './csv-record.js';
 import { schemaUrn } from '../../schemas/schema-urn.js';
 import {
-  decodeFailed, mediaType, readHeader, utf8OrUndefined, type DecodeResult, type KafkaMessage,
+  decodeFailed, mediaType, notUtf8, readHeader, utf8OrUndefined, type DecodeResult, type KafkaMessage,
 } from './kafka-message.js';
 
 export const cdrType = 'cn.gov.telecom.cdr';
@@ -40,7 +40,7 @@ const decimalInteger = /^-?(0|[1-9][0-9]*)$/;
 /** Decodes a telecom CSV record. Never throws. */
 export function decode(message: KafkaMessage): DecodeResult {
   const contentType = readHeader(message.headers, 'content-type');
-  if (contentType.kind === 'invalid') return decodeFailed(contentType.reason);
+  if (contentType.kind === 'invalid') return decodeFailed(contentType.reason, contentType.code);
   if (contentType.kind === 'value' && !acceptedMediaTypes.has(mediaType(contentType.value))) {
     return decodeFailed(`content-type '${contentType.value}' is not text/csv: telecom records are one CSV line`);
   }
@@ -48,7 +48,7 @@ export function decode(message: KafkaMessage): DecodeResult {
     return decodeFailed('the record has no value: a telecom record is one CSV line');
   }
   const text = utf8OrUndefined(message.value);
-  if (text === undefined) return decodeFailed('the value is not valid UTF-8');
+  if (text === undefined) return notUtf8('the value');
   const parsed = parseCsvRecord(text);
   if (!parsed.ok) return decodeFailed(`the value is not one CSV record: ${parsed.reason}`);
   if (parsed.fields.length !== cdrColumns.length) {

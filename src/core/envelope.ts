@@ -18,12 +18,17 @@
  * System" requires. Beyond the spec, it keeps a NUL out of the store: PostgreSQL text cannot hold
  * U+0000, and a record id carrying one made the whole batch it was sealed into fail to save.
  *
+ * Source and id are the record's identity, so beyond the above they follow identity.ts: no dot or
+ * empty path segments and no ambiguous percent-encodings in a source, no bidi or zero-width
+ * characters in either.
+ *
  * parseEnvelope never throws: untrusted input gets a CG_ENVELOPE_INVALID rejection with issues.
  */
 import { z } from 'zod';
 import { isDateTime } from '../../schemas/rules/date-time.js';
 import { isPlainObject } from '../../schemas/rules/plain-object.js';
 import { ErrorCodes, rejection, type Issue, type Rejection } from './errors.js';
+import { idIdentityProblem, sourceIdentityProblem } from './identity.js';
 import type { RecordEnvelope } from './types.js';
 import { describeIssue, MAX_ISSUES, toIssues } from './zod-issues.js';
 
@@ -47,6 +52,14 @@ const CONTEXT_ATTRIBUTES = new Set([
   'producersig', 'producerkid',
 ]);
 
+/** A zod refinement reporting `problem`'s message; the checks before it have reported their own. */
+function identityRule(problem: (value: string) => string | null) {
+  return (value: string, context: z.RefinementCtx): void => {
+    const message = problem(value);
+    if (message !== null) context.addIssue({ code: 'custom', message });
+  };
+}
+
 const envelopeSchema = z
   .object({
     specversion: z.literal('1.0', { error: 'specversion must be "1.0"' }),
@@ -54,12 +67,14 @@ const envelopeSchema = z
       .string()
       .min(1, { error: 'id must not be empty' })
       .max(256, { error: 'id is at most 256 characters' })
-      .regex(NO_CONTROL_CHARS, { error: 'id must not contain control characters' }),
+      .regex(NO_CONTROL_CHARS, { error: 'id must not contain control characters' })
+      .superRefine(identityRule((id) => NO_CONTROL_CHARS.test(id) ? idIdentityProblem(id) : null)),
     source: z
       .string()
       .min(1, { error: 'source must not be empty' })
       .max(512, { error: 'source is at most 512 characters' })
-      .regex(URI_REFERENCE, { error: 'source must be a URI-reference (RFC 3986), e.g. "/beijing/transport/metro-operator-3"' }),
+      .regex(URI_REFERENCE, { error: 'source must be a URI-reference (RFC 3986), e.g. "/beijing/transport/metro-operator-3"' })
+      .superRefine(identityRule((source) => URI_REFERENCE.test(source) ? sourceIdentityProblem(source) : null)),
     type: z
       .string()
       .min(1, { error: 'type must not be empty' })
@@ -125,13 +140,15 @@ const matchedSources = new Set<string>();
 const matchedTypes = new Set<string>();
 const matchedDataschemas = new Set<string>();
 
-function matches(memo: Set<string>, pattern: RegExp, s: string): boolean {
+function matches(memo: Set<string>, pattern: RegExp | ((s: string) => boolean), s: string): boolean {
   if (memo.has(s)) return true;
-  if (!pattern.test(s)) return false;
+  if (!(typeof pattern === 'function' ? pattern(s) : pattern.test(s))) return false;
   if (memo.size >= MEMO_SIZE) memo.clear();
   memo.add(s);
   return true;
 }
+
+const isIdentitySource = (s: string): boolean => URI_REFERENCE.test(s) && sourceIdentityProblem(s) === null;
 
 const isInt32 = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 
@@ -157,8 +174,8 @@ export function acceptsEnvelope(input: unknown): input is RecordEnvelope {
   const source = input['source'];
   const type = input['type'];
   if (input['specversion'] !== '1.0'
-    || !isStringOf(input['id'], 1, 256) || HAS_CONTROL.test(input['id'])
-    || !isStringOf(source, 1, 512) || !matches(matchedSources, URI_REFERENCE, source)
+    || !isStringOf(input['id'], 1, 256) || HAS_CONTROL.test(input['id']) || idIdentityProblem(input['id']) !== null
+    || !isStringOf(source, 1, 512) || !matches(matchedSources, isIdentitySource, source)
     || !isStringOf(type, 1, 256) || !matches(matchedTypes, NO_CONTROL, type)
     || (time !== undefined && !isDateTime(time))
     || (dataschema !== undefined && !(isStringOf(dataschema, 0, 1024) && matches(matchedDataschemas, ABSOLUTE_URI, dataschema)))

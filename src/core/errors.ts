@@ -5,6 +5,8 @@
 export const ErrorCodes = {
   /** Bytes could not be decoded into an envelope at all (not JSON, bad CSV, missing ce_ headers). */
   DecodeFailed: 'CG_DECODE_FAILED',
+  /** JSON that I-JSON (RFC 7493) forbids: invalid UTF-8, a lone surrogate, a duplicate member name. */
+  NotIJson: 'CG_NOT_I_JSON',
   /** The CloudEvents envelope itself is malformed. */
   EnvelopeInvalid: 'CG_ENVELOPE_INVALID',
   /** No schema is registered for the record's (type, version). */

@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { decoders, defaultSectorTopics, sectorOfTopic, sectors, type Sector, type SectorTopics } from '../../adapters/kafka/topics.js';
 import type { KafkaMessage } from '../../adapters/kafka/kafka-message.js';
 import { ErrorCodes, type ErrorCode, type Issue, type Rejection } from '../core/errors.js';
+import { iJsonViolation, utf8Violation } from '../core/i-json.js';
 import type { Pipeline } from '../core/pipeline.js';
 import type { DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterState, OutboxEntry, Page, Store, StoredRecord } from '../core/ports.js';
 import type { Tenant } from '../core/tenant.js';
@@ -258,12 +259,19 @@ export class DlqService {
 
   #decode(entry: DeadLetter): Decoded {
     if (entry.origin !== 'kafka') {
-      // REST and gRPC keep the record as JSON text.
+      // REST and gRPC keep the record as JSON text, held to I-JSON as it was on the way in.
+      const bytes = Buffer.from(entry.payload);
+      const notUtf8 = utf8Violation(bytes);
+      if (notUtf8 !== null) return { ok: false, rejection: notUtf8 };
+      const text = bytes.toString('utf8');
+      let input: unknown;
       try {
-        return { ok: true, input: JSON.parse(Buffer.from(entry.payload).toString('utf8')) as unknown };
+        input = JSON.parse(text);
       } catch (error) {
         return { ok: false, rejection: { code: ErrorCodes.DecodeFailed, message: `the stored payload is not JSON: ${(error as Error).message}` } };
       }
+      const violation = iJsonViolation(text, input);
+      return violation === null ? { ok: true, input } : { ok: false, rejection: violation };
     }
     const sector = this.#sectorOf(entry);
     if (sector === undefined) {

@@ -151,13 +151,13 @@ export interface HttpResult {
   readonly body: unknown;
 }
 
-/** One HTTP request. `body` is JSON-encoded unless it is already a string. */
+/** One HTTP request. `body` is JSON-encoded unless it is already a string or bytes (sent as they are). */
 export async function http(baseUrl: string, method: string, path: string, options: { apiKey?: string; body?: unknown; contentType?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.apiKey !== undefined) headers['authorization'] = `Bearer ${options.apiKey}`;
-  let body: string | undefined;
+  let body: string | Uint8Array | undefined;
   if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    body = typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body);
     headers['content-type'] = options.contentType ?? 'application/json';
   }
   const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });

@@ -258,6 +258,45 @@ export function runRestSuite(storeName: string, setupStore: StoreSetup): void {
       assert.equal(ce.status, 202, ce.text);
     });
 
+    it('refuses what I-JSON forbids (duplicate members, invalid UTF-8, lone surrogates) with CG_NOT_I_JSON, alone in a batch', async () => {
+      const apiKey = keys.all;
+      const good = record('cn.gov.transport.trip', sources.all);
+      const text = JSON.stringify(good);
+      const duplicateId = text.replace(/\}$/, `,"id":"${good.id}-other"}`);
+      const invalidUtf8 = Buffer.concat([Buffer.from(text.replace(/\}$/, ',"subject":"')), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]);
+      const encodedSurrogate = Buffer.concat([Buffer.from(text.replace(/\}$/, ',"subject":"')), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+      const loneSurrogate = text.replace(/\}$/, ',"subject":"\\ud800"}');
+      for (const [body, issue] of [[duplicateId, 'duplicate_member'], [invalidUtf8, 'invalid_utf8'], [encodedSurrogate, 'invalid_utf8'], [loneSurrogate, 'lone_surrogate']] as const) {
+        const p = assertProblem(await http(gw.url, 'POST', '/v1/records', { apiKey, body }), 400, 'CG_NOT_I_JSON');
+        assert.deepEqual((p['issues'] as { code: string }[]).map((i) => i.code), [issue]);
+        assert.match(String(p['detail']), /^not I-JSON \(RFC 7493\)/);
+      }
+      assertProblem(await http(gw.url, 'POST', '/v1/records/batch', { apiKey, body: Buffer.concat([Buffer.from('['), invalidUtf8, Buffer.from(']')]) }), 400, 'CG_NOT_I_JSON');
+      // In a batch, each item is judged alone: the good ones get receipts.
+      const second = record('cn.gov.telecom.cdr', sources.all);
+      const res = await http(gw.url, 'POST', '/v1/records/batch', { apiKey, body: `[${text},${duplicateId},${loneSurrogate},${JSON.stringify(second)}]` });
+      assert.equal(res.status, 200, res.text);
+      const answer = res.body as { counts: Record<string, number>; results: { status: string; problem?: { code: string } }[] };
+      assert.deepEqual(answer.counts, { accepted: 2, duplicate: 0, rejected: 2, overloaded: 0 });
+      assert.deepEqual(answer.results.map((r) => r.problem?.code ?? r.status), ['accepted', 'CG_NOT_I_JSON', 'CG_NOT_I_JSON', 'accepted']);
+      await waitFor('receipts for the good items', async () => {
+        const receipts = await Promise.all([good, second].map((r) => http(gw.url, 'GET', `${recordUrl(r)}/receipt`, { apiKey })));
+        return receipts.every((r) => r.status === 200) ? true : undefined;
+      }, 30_000);
+    });
+
+    it('refuses sources that are not one identity (dot, %2e and empty segments) and ids with bidi or zero-width characters', async () => {
+      const apiKey = keys.transport;
+      for (const source of [`${sources.transport}/../../shanghai/finance`, `${sources.transport}/%2e%2e/%2e%2e/x`, `${sources.transport}/%2E%2E/x`, `${sources.transport}//x`, `${sources.transport}/`]) {
+        const p = assertProblem(await http(gw.url, 'POST', '/v1/records', { apiKey, body: { ...record('cn.gov.transport.trip', sources.transport), source } }), 400, 'CG_ENVELOPE_INVALID');
+        assert.deepEqual((p['issues'] as { path: unknown[] }[]).map((i) => i.path), [['source']], source);
+      }
+      for (const id of ['a\u202eb\u200b', 'a\u2066b', '\ufeffa', 'a\u061c']) {
+        const p = assertProblem(await http(gw.url, 'POST', '/v1/records', { apiKey, body: { ...record('cn.gov.transport.trip', sources.transport), id } }), 400, 'CG_ENVELOPE_INVALID');
+        assert.match(JSON.stringify(p['issues']), /bidi controls, zero-width characters/, JSON.stringify(id));
+      }
+    });
+
     it('rejects invalid records with the core code, its HTTP status and the zod issues', async () => {
       const apiKey = keys.all;
       const invalid = makeInvalidRecord('negative-duration', 1, { idPrefix: `${run}-neg-`, source: sources.all });

@@ -49,6 +49,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** HTTP status of each code: the table in docs/service.md. */
 export const statusOfCode: Readonly<Record<ProblemCode, number>> = {
   [ErrorCodes.DecodeFailed]: 400,
+  [ErrorCodes.NotIJson]: 400,
   [ErrorCodes.EnvelopeInvalid]: 400,
   [ErrorCodes.SchemaUnknown]: 422,
   [ErrorCodes.SchemaInvalid]: 422,
@@ -77,6 +78,7 @@ export const statusOfCode: Readonly<Record<ProblemCode, number>> = {
 
 const titles: Readonly<Record<ProblemCode, string>> = {
   [ErrorCodes.DecodeFailed]: 'Record could not be decoded',
+  [ErrorCodes.NotIJson]: 'Not I-JSON (RFC 7493)',
   [ErrorCodes.EnvelopeInvalid]: 'Invalid CloudEvents envelope',
   [ErrorCodes.SchemaUnknown]: 'Unknown record type or version',
   [ErrorCodes.SchemaInvalid]: 'Record does not match its schema',

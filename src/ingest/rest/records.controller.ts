@@ -110,6 +110,8 @@ export class RecordsController {
     switch (batch.kind) {
       case 'malformed':
         throw new ProblemException(malformedJsonProblem(batch.empty));
+      case 'not-i-json':
+        throw new ProblemException(problemOfRejection(batch.rejection));
       case 'not-array':
         throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'A batch is a JSON array of records.'));
       case 'no-items':

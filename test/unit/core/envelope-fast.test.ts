@@ -112,6 +112,21 @@ test('regressions: time offsets, leap days, extension integers', () => {
     [{ dataschema: 'urn:crossgate:schema:cn.gov.transport.trip:v9' }, true],
     [{ source: '/a%2' }, false],
     [{ type: 'a\u0085b' }, false],
+    // Identity rules (identity.ts): the fast path must refuse what zod refuses, and accept the rest.
+    [{ source: '/beijing/transport/../../shanghai/finance' }, false],
+    [{ source: '/beijing/transport/%2e%2e/finance' }, false],
+    [{ source: '/beijing/transport/%2E%2E/finance' }, false],
+    [{ source: '/beijing//transport' }, false],
+    [{ source: '/beijing/transport/' }, false],
+    [{ source: '/beijing/%E2%80%AEtransport' }, false],
+    [{ source: '/beijing/%e4%ba%ac' }, false],
+    [{ source: '/beijing/%E4%BA%AC' }, true],
+    [{ source: 'https://example.org/a?b=..' }, true],
+    [{ id: 'a\u202eb\u200b' }, false],
+    [{ id: 'a\u2066b' }, false],
+    [{ id: 'a\ufeff' }, false],
+    [{ id: '订单-42' }, true],
+    [{ id: 'x\u{1F600}' }, true],
   ];
   for (const [patch, ok] of cases) {
     const rec = { ...makeValidRecord('cn.gov.transport.trip', 1), ...patch };

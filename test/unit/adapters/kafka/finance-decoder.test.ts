@@ -95,8 +95,18 @@ describe('finance decoder (binary mode)', () => {
     assert.match(failure(decode(binary({}, null))), /no value/);
   });
 
-  it('refuses invalid UTF-8 in a header', () => {
-    assert.match(failure(decode(binary({ ce_source: Buffer.from([0x2f, 0xc3, 0x28]) }))), /'ce_source' is not valid UTF-8/);
+  it('refuses invalid UTF-8 in a header or the data, and duplicate members in the data, as not I-JSON', () => {
+    for (const [result, reason] of [
+      [decode(binary({ ce_source: Buffer.from([0x2f, 0xc3, 0x28]) })), /'ce_source' is not well-formed UTF-8/],
+      [decode(binary({ ce_id: Buffer.from([0x61, 0xed, 0xa0, 0x80]) })), /'ce_id' is not well-formed UTF-8/],
+      [decode(binary({}, Buffer.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d]))), /the value is not well-formed UTF-8/],
+      [decode(binary({}, Buffer.from('{"amount":"1.00","amount":"1000000.00"}'))), /the value is not I-JSON \(RFC 7493\): member name "amount" occurs more than once/],
+    ] as const) {
+      assert.equal(result.ok, false);
+      if (result.ok) continue;
+      assert.equal(result.rejection.code, 'CG_NOT_I_JSON');
+      assert.match(result.rejection.message, reason);
+    }
   });
 
   it('refuses a repeated ce_ header', () => {

@@ -97,10 +97,17 @@ describe('telecom decoder (CDR as one CSV line)', () => {
     assert.match(failure(decode(message(`${line}\r\n${line}`))), /more than one line/);
   });
 
-  it('refuses broken quoting, no value, invalid UTF-8 and non-CSV content types', () => {
+  it('refuses invalid UTF-8 (overlong forms and encoded surrogates too) as not I-JSON', () => {
+    for (const bytes of [[0x61, 0x80], [0x61, 0xc0, 0xaf], [0x61, 0xed, 0xa0, 0x80]]) {
+      const result = decode(message(Buffer.from(bytes)));
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.deepEqual([result.rejection.code, result.rejection.message], ['CG_NOT_I_JSON', 'the value is not well-formed UTF-8']);
+    }
+  });
+
+  it('refuses broken quoting, no value and non-CSV content types', () => {
     assert.match(failure(decode(message('"cdr-1,' + line.slice(6)))), /never closed/);
     assert.match(failure(decode(message(null))), /no value/);
-    assert.match(failure(decode(message(Buffer.from([0x61, 0x80])))), /not valid UTF-8/);
     assert.match(failure(decode(message(line, { 'content-type': 'application/json' }))), /not text\/csv/);
   });
 });

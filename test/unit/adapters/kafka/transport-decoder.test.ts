@@ -34,7 +34,6 @@ describe('transport decoder (structured mode)', () => {
   for (const [name, value, expected] of [
     ['no value (tombstone)', null, /no value/],
     ['an empty value', Buffer.alloc(0), /no value/],
-    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), /not valid UTF-8/],
     ['text that is not JSON', Buffer.from('{"id": '), /not JSON/],
     ['a JSON array', Buffer.from('[1,2]'), /JSON array/],
     ['JSON null', Buffer.from('null'), /JSON null/],
@@ -46,6 +45,24 @@ describe('transport decoder (structured mode)', () => {
       if (result.ok) return;
       assert.equal(result.rejection.code, 'CG_DECODE_FAILED');
       assert.match(result.rejection.message, expected);
+    });
+  }
+
+  // RFC 7493 (I-JSON): RFC 8785 is defined over it, so these are refused with their own code.
+  for (const [name, value, issue] of [
+    ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d]), 'invalid_utf8'],
+    ['an overlong encoding', Buffer.from([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d]), 'invalid_utf8'],
+    ['an encoded surrogate', Buffer.from([0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d]), 'invalid_utf8'],
+    ['a duplicate member name', Buffer.from(JSON.stringify(event).replace(/^\{/, '{"id":"other",')), 'duplicate_member'],
+    ['a lone surrogate', Buffer.from(JSON.stringify({ ...event, id: 'x' }).replace('"x"', '"\\ud800"')), 'lone_surrogate'],
+  ] as const) {
+    it(`refuses ${name} with CG_NOT_I_JSON`, () => {
+      const result = decode(message(value));
+      assert.equal(result.ok, false);
+      if (result.ok) return;
+      assert.equal(result.rejection.code, 'CG_NOT_I_JSON');
+      assert.match(result.rejection.message, /the value (is not well-formed UTF-8|is not I-JSON)/);
+      if (issue !== 'invalid_utf8') assert.deepEqual(result.rejection.issues?.map((i) => i.code), [issue]);
     });
   }
 
