@@ -21,7 +21,7 @@ import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { defaultKafkaIngestOptions, KafkaIngest } from '../../src/ingest/kafka/kafka-ingest.js';
 import { KafkaTestContext, kafkaBrokers, uniqueGroupId, waitFor } from '../support/kafka.js';
-import { sectorMessage, structuredMessage } from '../support/kafka-wire.js';
+import { binaryMessage, cdrCsvMessage, sectorMessage, structuredMessage } from '../support/kafka-wire.js';
 import { makeInvalidRecord, makeValidRecord, type GeneratedRecord, type RecordType } from '../support/record-factory.js';
 
 const clock = { now: () => Date.now() };
@@ -206,6 +206,63 @@ describe('Kafka ingest', () => {
     const idRejection = dead.find((d) => d.code === 'CG_ENVELOPE_INVALID');
     assert.match(idRejection?.message ?? '', /id must not contain control characters/);
     assert.deepEqual(Buffer.from(idRejection!.payload), Buffer.from(JSON.stringify(nulId)), 'the exact bytes are kept');
+  });
+
+  it('dead-letters, on every decoder, what I-JSON forbids and identities that are not one (issue 15), with the reason headers', async (t) => {
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics({ partitions: 1 });
+    const groupId = uniqueGroupId('strict');
+    let n = 0;
+    const valid = (type: RecordType) => makeValidRecord(type, n++, { idPrefix: `${prefix}-` });
+    const withBytes = (text: string, marker: string, bytes: number[]) => {
+      const [before, after] = text.split(marker) as [string, string];
+      return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
+    };
+    const trip = valid('cn.gov.transport.trip');
+    const tripText = JSON.stringify({ ...trip, subject: 'MARK' });
+    const payment = valid('cn.gov.finance.payment');
+    const paymentMessage = binaryMessage(payment);
+    const [firstKey, firstValue] = Object.entries(payment.data)[0] as [string, unknown];
+    const cdr = valid('cn.gov.telecom.cdr');
+    const cdrMessage = cdrCsvMessage(cdr);
+    // [sector, message, expected code, expected reason]
+    const bad: [Sector, Message, string, RegExp][] = [
+      ['transport', { key: 'x', value: tripText.replace(/\}$/, `,"id":"${trip.id}-b"}`) }, 'CG_NOT_I_JSON', /member name "id" occurs more than once/],
+      ['transport', { key: 'x', value: withBytes(tripText, 'MARK', [0xc0, 0xaf]) }, 'CG_NOT_I_JSON', /not well-formed UTF-8/],
+      ['transport', { key: 'x', value: withBytes(tripText, 'MARK', [0xed, 0xa0, 0x80]) }, 'CG_NOT_I_JSON', /not well-formed UTF-8/],
+      ['transport', { key: 'x', value: tripText.replace('MARK', '\\ud800') }, 'CG_NOT_I_JSON', /unpaired surrogate/],
+      ['transport', structuredMessage({ ...trip, source: '/beijing/transport/../../shanghai/finance' }), 'CG_ENVELOPE_INVALID', /"\." or "\.\." path segments/],
+      ['transport', structuredMessage({ ...trip, source: '/beijing/transport/%2e%2e/%2e%2e/shanghai' }), 'CG_ENVELOPE_INVALID', /upper-case hex/],
+      ['transport', structuredMessage({ ...trip, id: 'a\u202eb\u200b' }), 'CG_ENVELOPE_INVALID', /bidi controls/],
+      ['finance', { ...paymentMessage, headers: { ...paymentMessage.headers, ce_id: Buffer.from([0x61, 0xed, 0xa0, 0x80]) } }, 'CG_NOT_I_JSON', /'ce_id' is not well-formed UTF-8/],
+      ['finance', { ...paymentMessage, value: (paymentMessage.value as string).replace(/\}$/, `,${JSON.stringify(firstKey)}:${JSON.stringify(firstValue)}}`) }, 'CG_NOT_I_JSON', /occurs more than once/],
+      ['finance', { ...paymentMessage, headers: { ...paymentMessage.headers, ce_source: '/shanghai/finance/./bank-7' } }, 'CG_ENVELOPE_INVALID', /"\." or "\.\." path segments/],
+      ['finance', { ...paymentMessage, headers: { ...paymentMessage.headers, ce_source: '/shanghai/finance//bank-7' } }, 'CG_ENVELOPE_INVALID', /empty path segments/],
+      ['finance', { ...paymentMessage, headers: { ...paymentMessage.headers, ce_id: 'p\u2066ay' } }, 'CG_ENVELOPE_INVALID', /bidi controls/],
+      ['telecom', { ...cdrMessage, value: withBytes(cdrMessage.value as string, cdr.id, [0x63, 0xc0, 0x80]) }, 'CG_NOT_I_JSON', /not well-formed UTF-8/],
+      ['telecom', { ...cdrMessage, value: (cdrMessage.value as string).replace(cdr.source, '/guangdong/telecom/%2E%2E/x') }, 'CG_ENVELOPE_INVALID', /unreserved character/],
+      ['telecom', { ...cdrMessage, value: (cdrMessage.value as string).replace(cdr.id, `${cdr.id}\ufeff`) }, 'CG_ENVELOPE_INVALID', /zero-width/],
+    ];
+    const good: GeneratedRecord[] = [];
+    for (const sector of sectors) {
+      const first = valid(validTypes[sector][0] as RecordType);
+      const last = valid(validTypes[sector][0] as RecordType);
+      good.push(first, last);
+      await ctx.produce(topics[sector], [sectorMessage(sector, first), ...bad.filter(([s]) => s === sector).map(([, m]) => m), sectorMessage(sector, last)]);
+    }
+    await consumeToEnd(ctx, h, topics, groupId);
+    assert.equal((await h.store.findRecords(good.map((r) => ({ source: r.source, id: r.id })))).length, good.length, 'the good records around them are stored');
+    for (const sector of sectors) {
+      const copies = await ctx.readAll(dlqTopic(topics[sector]));
+      const expected = bad.filter(([s]) => s === sector);
+      assert.equal(copies.length, expected.length, `${sector}: each bad message in its DLQ once`);
+      copies.forEach((copy, i) => {
+        const [, , code, reason] = expected[i] as (typeof bad)[number];
+        assert.equal(copy.headers[DlqHeaders.code], code, `${sector} #${i}: ${String(copy.headers[DlqHeaders.message])}`);
+        assert.match(String(copy.headers[DlqHeaders.message]) + String(copy.headers[DlqHeaders.issues]), reason, `${sector} #${i}`);
+      });
+    }
   });
 
   it('moves past an invalid record as large as the broker takes, whose DLQ copy with its reason headers is larger', async (t) => {
