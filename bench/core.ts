@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEmbeddedLedger } from '../adapters/chains/embedded/embedded-ledger.js';
 import { MemoryStore } from '../adapters/store/memory-store.js';
+import { iJsonViolation, utf8Violation } from '../src/core/i-json.js';
 import { newPipeline, type SubmitOutcome } from '../src/core/pipeline.js';
 import { generatePrivateKey, newSigner } from '../src/core/signer.js';
 import type { Tenant } from '../src/core/tenant.js';
@@ -74,6 +75,28 @@ function measureOneShotFloor(inputs: readonly string[]): Timing {
   return timing;
 }
 
+/** How many inputs the strict-input measurement reads as bytes (a Buffer each: kept small). */
+const STRICT_SAMPLE = 200_000;
+
+/**
+ * What the doors do per record before the core sees it, as bytes arrive: decode and JSON.parse
+ * (`strict` false), or that plus RFC 7493's checks (`strict`: isUtf8 on the bytes, duplicate member
+ * names and lone surrogates on the text). The difference is the cost of strict input.
+ */
+function measureParse(samples: readonly Buffer[], strict: boolean): Timing {
+  const stop = startTiming();
+  let refused = 0;
+  for (const bytes of samples) {
+    if (strict && utf8Violation(bytes) !== null) refused++;
+    const text = bytes.toString('utf8');
+    const value = JSON.parse(text) as unknown;
+    if (strict && iJsonViolation(text, value) !== null) refused++;
+  }
+  const timing = stop();
+  if (refused > 0) throw new Error(`${refused} bench records are not I-JSON`);
+  return timing;
+}
+
 /**
  * Runs every input through the pipeline, a chunk of JSON.parse-d records at a time. With
  * `excludeParse`, the CPU time of parsing is measured and taken out: the stages the core owns
@@ -131,14 +154,17 @@ export async function runCoreBench(): Promise<BenchResult> {
   await measurePipeline(inputs.slice(0, Math.min(inputs.length, 100_000)), false);
   // This machine's speed drifts by tens of percent from minute to minute (a shared VM), so the floor
   // and the pipeline are measured in alternating rounds and each figure is the median of its rounds.
-  const rounds: { floor: Timing; oneShotFloor: Timing; withParse: Timing; timing: Timing; batches: number }[] = [];
+  const samples = inputs.slice(0, STRICT_SAMPLE).map((text) => Buffer.from(text));
+  const rounds: { floor: Timing; oneShotFloor: Timing; withParse: Timing; timing: Timing; batches: number; parse: Timing; strictParse: Timing }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`core: round ${round} of ${ROUNDS}: floors, pipeline with JSON.parse, pipeline without...`);
     const floor = measureFloor(inputs);
     const oneShotFloor = measureOneShotFloor(inputs);
     const withParse = await measurePipeline(inputs, false);
     const { timing, batches } = await measurePipeline(inputs, true);
-    rounds.push({ floor, oneShotFloor, withParse: withParse.timing, timing, batches });
+    const parse = measureParse(samples, false);
+    const strictParse = measureParse(samples, true);
+    rounds.push({ floor, oneShotFloor, withParse: withParse.timing, timing, batches, parse, strictParse });
     console.log(`core:   floor ${Math.round(RECORDS / floor.cpuSeconds)}/s, pipeline ${Math.round(RECORDS / timing.cpuSeconds)}/s per CPU-second: ratio ${(floor.cpuSeconds / timing.cpuSeconds).toFixed(3)}`);
   }
   const median = (pick: (r: (typeof rounds)[number]) => Timing): Timing => {
@@ -158,6 +184,9 @@ export async function runCoreBench(): Promise<BenchResult> {
   const roundRatios = rounds.map((r) => r.floor.cpuSeconds / r.timing.cpuSeconds);
   const roundRatiosWithParse = rounds.map((r) => r.floor.cpuSeconds / r.withParse.cpuSeconds);
   const perWall = (t: Timing) => Math.round(RECORDS / t.wallSeconds);
+  const strictRatios = rounds.map((r) => r.strictParse.cpuSeconds / r.parse.cpuSeconds);
+  const strictExtraNs = rounds.map((r) => ((r.strictParse.cpuSeconds - r.parse.cpuSeconds) / samples.length) * 1e9);
+  const pipelinePerRecordNs = (RECORDS > 0 ? timing.cpuSeconds / RECORDS : 0) * 1e9;
   return {
     scenario: 'core',
     date: new Date().toISOString(),
@@ -166,6 +195,9 @@ export async function runCoreBench(): Promise<BenchResult> {
       pipeline_records_per_second_wall: { value: perWall(timing), unit: 'records/s' },
       pipeline_with_json_parse_records_per_cpu_second: { value: perCpu(withParse.timing), unit: 'records/s per core' },
       ratio_with_json_parse: { value: Number(medianOf(roundRatiosWithParse).toFixed(3)), unit: 'pipeline incl. JSON.parse / floor (median of the rounds\' ratios)' },
+      strict_input_ns_per_record: { value: Math.round(medianOf(strictExtraNs)), unit: 'ns of CPU per record: RFC 7493 checks (isUtf8, duplicate members, lone surrogates) on top of decode + JSON.parse (median of rounds)' },
+      strict_parse_over_parse: { value: Number(medianOf(strictRatios).toFixed(3)), unit: 'decode + JSON.parse + RFC 7493 checks / decode + JSON.parse (median of the rounds\' ratios)' },
+      strict_input_share_of_pipeline: { value: Number((medianOf(strictExtraNs) / pipelinePerRecordNs).toFixed(3)), unit: 'strict-input ns / pipeline CPU ns per record' },
       batches_sealed: { value: batches, unit: 'batches' },
       peak_rss: { value: Math.round(peakRssMiB()), unit: 'MiB' },
       peak_rss_with_inputs_loaded: { value: Math.round(rssBefore), unit: 'MiB' },
@@ -174,6 +206,7 @@ export async function runCoreBench(): Promise<BenchResult> {
       floor_json_parse_sha256_records_per_cpu_second: { value: perCpu(floor), unit: 'records/s per core' },
       floor_json_parse_sha256_records_per_second_wall: { value: perWall(floor), unit: 'records/s' },
       floor_json_parse_oneshot_sha256_hex_records_per_cpu_second: { value: perCpu(oneShotFloor), unit: 'records/s per core' },
+      decode_json_parse_ns_per_record: { value: Math.round(medianOf(rounds.map((r) => (r.parse.cpuSeconds / samples.length) * 1e9))), unit: 'ns of CPU per record: Buffer toString + JSON.parse' },
     },
     ratio: Number(medianOf(roundRatios).toFixed(3)),
     notes: [
@@ -185,6 +218,7 @@ export async function runCoreBench(): Promise<BenchResult> {
       'pipeline_records_per_cpu_second leaves out the CPU time of JSON.parse (measured per chunk and subtracted: the edges parse); pipeline_with_json_parse includes it, like the floor; wall figures include it',
       'floor = JSON.parse + createHash(sha256).update().digest(); the one-shot crypto.hash(…, "hex") floor is shown beside it',
       'peak RSS includes the pre-generated input strings',
+      `strict input: the first ${STRICT_SAMPLE.toLocaleString('en-US')} records as bytes, decode + JSON.parse with and without the RFC 7493 checks, alternating within each round`,
     ],
   };
 }

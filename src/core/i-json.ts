@@ -11,12 +11,12 @@
  *
  * Design rationale
  * ----------------
- * - The common case (no duplicates) is proved without building a set per object: count the member
- *   names in the text (a string followed by `:`), count the members of the parsed value; JSON.parse
- *   collapses duplicates, so the counts differ exactly when the text had some. Only then does the
- *   precise scanner below run, to name the member and its path.
+ * - The common case (no duplicates) is proved without building a set per object: bound the member
+ *   names in the text (colons after a quote), count the members of the parsed value; JSON.parse
+ *   collapses duplicates, so equal counts prove there were none. Otherwise the precise scanner below
+ *   decides, and names the member and its path.
  * - Text decoded from well-formed UTF-8 has no lone surrogate, so one can only come from a `\uDxxx`
- *   escape: strings are checked only when the text has a `\u` escape at all.
+ *   escape: strings are walked only when the text has a `\u` escape at all.
  * - The census recurses at most MAX_DEPTH levels (the canonicalizer's own limit); deeper input is
  *   left to the canonicalizer, which refuses it.
  */
@@ -26,7 +26,6 @@ import { ErrorCodes, rejection, type Issue, type Rejection } from './errors.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COLON = 0x3a;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
@@ -69,46 +68,51 @@ function closingQuote(text: string, open: number): number {
   return end;
 }
 
-/** Member names in `text` (JSON that JSON.parse accepted): strings followed by a colon. */
-export function countMemberNames(text: string): number {
+/**
+ * An upper bound on the member names in `text` (JSON that JSON.parse accepted): colons that follow a
+ * quote, whitespace between allowed. Every member name's colon is one; a colon inside a string may be
+ * one more (`"a\":b"`), never one less. So a bound equal to the parsed member count proves no
+ * duplicates, and only a larger one needs the precise scan. One indexOf per colon: a third of the
+ * cost of walking every string.
+ */
+export function memberNameBound(text: string): number {
   let count = 0;
-  let open = text.indexOf('"');
-  while (open !== -1) {
-    const end = closingQuote(text, open);
-    if (end === -1) break;
-    let next = end + 1;
-    while (next < text.length && isWhitespace(text.charCodeAt(next))) next++;
-    if (text.charCodeAt(next) === COLON) count++;
-    open = text.indexOf('"', next);
+  for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    let before = colon - 1;
+    while (before >= 0 && isWhitespace(text.charCodeAt(before))) before--;
+    if (text.charCodeAt(before) === QUOTE) count++;
   }
   return count;
 }
 
-const LONE_SURROGATE = -1;
-const TOO_DEEP = -2;
+const TOO_DEEP = -1;
 
-/** Members in a parsed value; LONE_SURROGATE or TOO_DEEP when it cannot be counted as I-JSON. */
-function countMembers(value: unknown, checkStrings: boolean, depth: number): number {
-  if (typeof value === 'string') return checkStrings && !isWellFormed(value) ? LONE_SURROGATE : 0;
+/**
+ * Members in a parsed value, or TOO_DEEP. Object.values, not for-in: 2.6x cheaper on the bench's
+ * records (214 against 566 ns per record, same process).
+ */
+function countMembers(value: unknown, depth: number): number {
   if (typeof value !== 'object' || value === null) return 0;
   if (depth >= MAX_DEPTH) return TOO_DEEP;
-  let count = 0;
-  if (Array.isArray(value)) {
-    for (const item of value as unknown[]) {
-      const c = countMembers(item, checkStrings, depth + 1);
-      if (c < 0) return c;
-      count += c;
-    }
-    return count;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key in record) {
-    if (checkStrings && !isWellFormed(key)) return LONE_SURROGATE;
-    const c = countMembers(record[key], checkStrings, depth + 1);
+  const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
+  let count = Array.isArray(value) ? 0 : children.length;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (typeof child !== 'object' || child === null) continue;
+    const c = countMembers(child, depth + 1);
     if (c < 0) return c;
-    count += c + 1;
+    count += c;
   }
   return count;
+}
+
+/** True when a string or member name in `value` holds a lone surrogate (depth-limited like the census). */
+function hasLoneSurrogate(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !isWellFormed(value);
+  if (typeof value !== 'object' || value === null || depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) return (value as unknown[]).some((item) => hasLoneSurrogate(item, depth + 1));
+  for (const [key, child] of Object.entries(value)) if (!isWellFormed(key) || hasLoneSurrogate(child, depth + 1)) return true;
+  return false;
 }
 
 /** Where a duplicate member name stands. */
@@ -174,10 +178,9 @@ const loneSurrogateIssue = (path: readonly (string | number)[]): Issue => ({
  * no duplicate member names, no lone surrogates. Null when it is; the rejection otherwise.
  */
 export function iJsonViolation(text: string, value: unknown): Rejection | null {
-  const checkStrings = text.includes('\\u');
-  const members = countMembers(value, checkStrings, 0);
-  if (members === LONE_SURROGATE) return notIJson([loneSurrogateIssue([])]);
-  if (members === countMemberNames(text)) return null;
+  // Text decoded from UTF-8 holds no lone surrogate; only a \uDxxx escape can make one.
+  if (text.includes('\\u') && hasLoneSurrogate(value, 0)) return notIJson([loneSurrogateIssue([])]);
+  if (countMembers(value, 0) === memberNameBound(text)) return null;
   const duplicates = findDuplicateMembers(text);
   return duplicates.length > 0 ? notIJson(duplicateIssues(duplicates)) : null;
 }
@@ -187,17 +190,15 @@ export function iJsonViolation(text: string, value: unknown): Rejection | null {
  * that item only. Returns an array with a rejection or null per element.
  */
 export function iJsonViolationsPerElement(text: string, items: readonly unknown[]): (Rejection | null)[] {
-  const checkStrings = text.includes('\\u');
+  const escapes = text.includes('\\u');
   const verdicts = new Array<Rejection | null>(items.length).fill(null);
   let members = 0;
-  let countable = true;
   for (let i = 0; i < items.length; i++) {
-    const c = countMembers(items[i], checkStrings, 1);
-    if (c === LONE_SURROGATE) verdicts[i] = notIJson([loneSurrogateIssue([])]);
-    if (c < 0) countable = false;
-    else members += c;
+    if (escapes && hasLoneSurrogate(items[i], 1)) verdicts[i] = notIJson([loneSurrogateIssue([])]);
+    const c = members < 0 ? 0 : countMembers(items[i], 1);
+    members = c < 0 ? TOO_DEEP : members + c;
   }
-  if (countable && members === countMemberNames(text)) return verdicts;
+  if (members === memberNameBound(text)) return verdicts;
   const byItem = new Map<number, DuplicateMember[]>();
   for (const d of findDuplicateMembers(text, Number.MAX_SAFE_INTEGER)) {
     const index = d.path[0];

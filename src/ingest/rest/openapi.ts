@@ -33,7 +33,7 @@ const recordTypes = ['application/json', 'application/cloudevents+json'];
 const batchTypes = ['application/json', 'application/cloudevents-batch+json'];
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 
-const bodyErrors: ProblemCode[] = ['CG_MALFORMED_JSON', 'CG_UNAUTHENTICATED', 'CG_PAYLOAD_TOO_LARGE', 'CG_UNSUPPORTED_MEDIA_TYPE'];
+const bodyErrors: ProblemCode[] = ['CG_MALFORMED_JSON', 'CG_NOT_I_JSON', 'CG_UNAUTHENTICATED', 'CG_PAYLOAD_TOO_LARGE', 'CG_UNSUPPORTED_MEDIA_TYPE'];
 
 /** Builds the document. `serverUrl` is where this gateway listens. */
 export function openApiDocument(serverUrl?: string): Json {
