@@ -38,10 +38,14 @@ export function notUtf8(what: string): DecodeResult {
 // isUtf8 + toString on the bench's 540-byte values: 240 against 280-490 ns, so it stays.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** Decodes well-formed UTF-8; undefined otherwise. */
-export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
+// Header values keep a leading U+FEFF: it is part of the value (a `ce_id`), and dropping it would let
+// two different byte strings name one record; the envelope then refuses it in an id or a source.
+const strictUtf8KeepingBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Decodes well-formed UTF-8 (a record value: a leading BOM is dropped); undefined otherwise. */
+export function utf8OrUndefined(bytes: Uint8Array, decoder: { decode(bytes: Uint8Array): string } = strictUtf8): string | undefined {
   try {
-    return strictUtf8.decode(bytes);
+    return decoder.decode(bytes);
   } catch {
     return undefined;
   }
@@ -70,7 +74,7 @@ export function readHeader(headers: KafkaMessage['headers'], name: string): Head
 
 function headerValue(name: string, raw: Buffer | string): HeaderRead {
   if (typeof raw === 'string') return { kind: 'value', value: raw };
-  const text = utf8OrUndefined(raw);
+  const text = utf8OrUndefined(raw, strictUtf8KeepingBom);
   return text === undefined
     ? { kind: 'invalid', reason: `header '${name}' is not well-formed UTF-8`, code: ErrorCodes.NotIJson }
     : { kind: 'value', value: text };

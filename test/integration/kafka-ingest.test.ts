@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { Message } from 'kafkajs';
 import { openEmbeddedLedger } from '../../adapters/chains/embedded/embedded-ledger.js';
 import { DlqHeaders } from '../../adapters/kafka/dlq.js';
@@ -21,6 +22,7 @@ import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { defaultKafkaIngestOptions, KafkaIngest } from '../../src/ingest/kafka/kafka-ingest.js';
 import { KafkaTestContext, kafkaBrokers, uniqueGroupId, waitFor } from '../support/kafka.js';
+import { casesAt, csvCanCarry, expectedAt, render, type CaseContext, type Door } from '../support/bad-inputs.js';
 import { binaryMessage, cdrCsvMessage, sectorMessage, structuredMessage } from '../support/kafka-wire.js';
 import { makeInvalidRecord, makeValidRecord, type GeneratedRecord, type RecordType } from '../support/record-factory.js';
 
@@ -30,6 +32,9 @@ const tenants: Tenant[] = [
   { id: 'metro', role: 'producer', sourcePrefixes: ['/beijing/transport'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [] },
   { id: 'bank', role: 'producer', sourcePrefixes: ['/shanghai/finance'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [] },
   { id: 'telco', role: 'producer', sourcePrefixes: ['/guangdong/telecom'], allowedTypes: '*', requireProducerSignature: false, producerKeys: [] },
+  // For the bad-input table's "type the tenant may not submit": the longest prefix wins.
+  { id: 'metro-trips-only', role: 'producer', sourcePrefixes: ['/beijing/transport/restricted'], allowedTypes: ['cn.gov.transport.trip'], requireProducerSignature: false, producerKeys: [] },
+  { id: 'bank-payments-only', role: 'producer', sourcePrefixes: ['/shanghai/finance/restricted'], allowedTypes: ['cn.gov.finance.payment'], requireProducerSignature: false, producerKeys: [] },
 ];
 
 interface Harness {
@@ -174,6 +179,90 @@ describe('Kafka ingest', () => {
       }
     }
     assert.equal(dlqRecords, expectedDead, 'each poison record is in its DLQ topic once');
+  });
+
+  it('dead-letters every class of the bad-input table with its code on every decoder, between good records that all get stored', async (t) => {
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics({ partitions: 1 });
+    const groupId = uniqueGroupId('table');
+    let n = 0;
+    const contexts: Record<Sector, CaseContext & { type: RecordType; door: Door }> = {
+      transport: { type: 'cn.gov.transport.trip', door: 'structured', unownedSource: '/nobody/transport', restrictedSource: '/beijing/transport/restricted/x', otherType: 'cn.gov.transport.toll-passage', numericField: 'distanceMeters' },
+      finance: { type: 'cn.gov.finance.payment', door: 'binary', unownedSource: '/nobody/finance', restrictedSource: '/shanghai/finance/restricted/x', otherType: 'cn.gov.finance.invoice' },
+      telecom: { type: 'cn.gov.telecom.cdr', door: 'csv', unownedSource: '/nobody/telecom', restrictedSource: '/guangdong/telecom/restricted/x', otherType: 'cn.gov.telecom.cdr', numericField: 'durationSeconds' },
+    };
+    // Per sector, by the offset of the bad message: the class and the code it must get.
+    const expectedAtOffset: Record<Sector, Map<number, { name: string; code: string }>> = { transport: new Map(), finance: new Map(), telecom: new Map() };
+    const mustStore: { source: string; id: string }[] = [];
+    for (const sector of sectors) {
+      const c = contexts[sector];
+      const make = () => makeValidRecord(c.type, n++, { idPrefix: `${prefix}-` });
+      const messages: Message[] = [];
+      let classes = 0;
+      for (const bad of casesAt(c.door)) {
+        const record = make();
+        if (bad.kind === 'record' && c.door === 'csv' && !csvCanCarry(record, bad.edit(record, c))) continue;
+        classes++;
+        const good = make();
+        mustStore.push({ source: good.source, id: good.id });
+        messages.push(sectorMessage(sector, good), render(bad, c.door, record, c) as Message);
+        const expected = expectedAt(bad, c.door) as string;
+        expectedAtOffset[sector].set(messages.length - 1, { name: bad.name, code: expected });
+        if (expected === 'accepted') {
+          const edited = bad.kind === 'record' ? bad.edit(record, c) : record;
+          mustStore.push({ source: String(edited['source']), id: String(edited['id']) });
+        }
+      }
+      assert.ok(classes >= 40, `${sector}: ${classes} classes`);
+      await ctx.produce(topics[sector], messages);
+    }
+    await consumeToEnd(ctx, h, topics, groupId);
+    const stored = await h.store.findRecords(mustStore);
+    assert.equal(stored.length, mustStore.length, 'the good records, and the edge cases inside the limits, are stored');
+    for (const sector of sectors) {
+      const got = new Map<number, string>();
+      for (const copy of await ctx.readAll(dlqTopic(topics[sector]))) {
+        assert.ok(String(copy.headers[DlqHeaders.message]).length > 0, 'each with a reason');
+        got.set(Number(copy.headers[DlqHeaders.offset]), String(copy.headers[DlqHeaders.code]));
+      }
+      const wrong: string[] = [];
+      for (const [offset, { name, code }] of expectedAtOffset[sector]) {
+        const outcome = got.get(offset) ?? 'accepted';
+        if (outcome !== code) wrong.push(`${name}: expected ${code}, got ${outcome}`);
+      }
+      assert.deepEqual(wrong, [], sector);
+      assert.equal(got.size, [...expectedAtOffset[sector].values()].filter((e) => e.code !== 'accepted').length, `${sector}: nothing else dead-lettered`);
+    }
+  });
+
+  it('property (seeded): random values and headers on every decoder reach the DLQ or the store, and the partitions move on', async (t) => {
+    const h = await openHarness();
+    t.after(() => closeHarness(h));
+    const { topics, prefix } = await ctx.createSectorTopics({ partitions: 1 });
+    const groupId = uniqueGroupId('random');
+    const bytes = fc.uint8Array({ maxLength: 120 }).map((a) => Buffer.from(a));
+    const header = fc.dictionary(fc.constantFrom('content-type', 'ce_id', 'ce_source', 'ce_type', 'ce_specversion', 'ce_X', 'x-other'), fc.oneof(bytes, fc.string({ maxLength: 20 })), { maxKeys: 4 });
+    const randomMessage = fc.record({ key: fc.constant('fuzz'), value: fc.oneof(bytes, fc.json({ maxDepth: 2 }).map((j) => Buffer.from(j))), headers: header });
+    const good: GeneratedRecord[] = [];
+    let produced = 0;
+    for (const [i, sector] of sectors.entries()) {
+      const randoms = fc.sample(randomMessage, { seed: 1520 + i, numRuns: 100 });
+      const messages: Message[] = [];
+      for (const m of randoms) {
+        const record = makeValidRecord(validTypes[sector][0] as RecordType, good.length, { idPrefix: `${prefix}-` });
+        good.push(record);
+        messages.push(m, sectorMessage(sector, record));
+      }
+      produced += messages.length;
+      await ctx.produce(topics[sector], messages);
+    }
+    await consumeToEnd(ctx, h, topics, groupId);
+    assert.equal((await h.store.findRecords(good.map((r) => ({ source: r.source, id: r.id })))).length, good.length, 'every good record next to a random one is stored');
+    let dead = 0;
+    for (const sector of sectors) dead += (await ctx.readAll(dlqTopic(topics[sector]))).length;
+    const storedRandom = produced - good.length - dead;
+    assert.ok(storedRandom >= 0 && storedRandom <= 3, `random messages are dead letters (${dead} of ${produced - good.length})`);
   });
 
   it('moves past records carrying U+0000 (binary key, id, data key): PostgreSQL text cannot hold it', async (t) => {

@@ -81,10 +81,10 @@ const messageCase = (name: string, doors: readonly Door[], spoil: MessageCase['s
 
 export const badCases: readonly BadCase[] = [
   // Envelope attributes: presence, type, limits (at and over), identity rules, header injection.
-  recordCase('specversion missing', without('specversion'), { default: EI }),
+  recordCase('specversion missing', without('specversion'), { default: EI, binary: 'CG_DECODE_FAILED' }),
   recordCase('specversion 0.3', set('specversion', '0.3'), { default: EI }),
   recordCase('specversion as a number', set('specversion', 1), { default: EI, binary: EI }),
-  recordCase('id missing', without('id'), { default: EI }),
+  recordCase('id missing', without('id'), { default: EI, binary: 'CG_DECODE_FAILED' }),
   recordCase('id empty', set('id', ''), { default: EI }),
   recordCase('id at its limit (256)', (r) => ({ ...r, id: `${String(r['id'])}-`.padEnd(256, 'x') }), { default: 'accepted' }),
   recordCase('id over its limit (257)', (r) => ({ ...r, id: `${String(r['id'])}-`.padEnd(257, 'x') }), { default: EI }),
@@ -93,9 +93,10 @@ export const badCases: readonly BadCase[] = [
   recordCase('id with CRLF header injection', (r) => ({ ...r, id: `${String(r['id'])}\r\nx-injected: 1` }), { default: EI }),
   recordCase('id with a bidi override', (r) => ({ ...r, id: `${String(r['id'])}\u202eab` }), { default: EI }),
   recordCase('id with a zero-width space', (r) => ({ ...r, id: `${String(r['id'])}\u200b` }), { default: EI }),
-  recordCase('id with a BOM inside', (r) => ({ ...r, id: `\ufeff${String(r['id'])}` }), { default: EI }),
+  // In CSV the id is the first column, and a BOM that starts a value is its encoding signature (dropped).
+  recordCase('id starting with U+FEFF', (r) => ({ ...r, id: `\ufeff${String(r['id'])}` }), { default: EI, csv: 'n/a' }),
   recordCase('id with U+0085 (C1 control)', (r) => ({ ...r, id: `${String(r['id'])}\u0085` }), { default: EI }),
-  recordCase('source missing', without('source'), { default: EI }),
+  recordCase('source missing', without('source'), { default: EI, binary: 'CG_DECODE_FAILED' }),
   recordCase('source with .. segments', (r) => ({ ...r, source: `${String(r['source'])}/../../elsewhere` }), { default: EI }),
   recordCase('source with %2e%2e segments', (r) => ({ ...r, source: `${String(r['source'])}/%2e%2e/%2e%2e/elsewhere` }), { default: EI }),
   recordCase('source with %2E%2E segments', (r) => ({ ...r, source: `${String(r['source'])}/%2E%2E/elsewhere` }), { default: EI }),
@@ -253,6 +254,9 @@ export function render(c: BadCase, door: Door, record: GeneratedRecord, context:
     // Binary mode carries attributes as strings; data and datacontenttype travel as value and content-type.
     const message = binaryMessage({ ...edited, data: undefined } as unknown as GeneratedRecord);
     return { ...message, value: edited['data'] === undefined ? null : JSON.stringify(edited['data']) };
+  }
+  if (door === 'structured' && (edited === null || typeof edited !== 'object' || Array.isArray(edited))) {
+    return { key: 'x', value: JSON.stringify(edited), headers: { 'content-type': 'application/cloudevents+json' } };
   }
   return messageOf(door, edited);
 }
