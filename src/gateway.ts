@@ -193,6 +193,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const app = await createGatewayApp(context, {
       logger,
       bodyLimitBytes: config.rest.bodyLimitBytes,
+      timeouts: config.rest.timeouts,
       logRequests: config.logRequests,
       modules: [
         OpsModule.forRoot({ ...context, ...kafkaOps }),

@@ -7,6 +7,16 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
+/** How long a slow client may take over a REST request (CROSSGATE_REST_*_TIMEOUT_MS). */
+export interface RestTimeouts {
+  readonly headersMs: number;
+  readonly requestMs: number;
+  readonly keepAliveMs: number;
+}
+
+/** Node's header timeout made shorter, a request timeout (Fastify turns Node's off), Fastify's keep-alive. */
+export const defaultRestTimeouts: RestTimeouts = { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 72_000 };
+
 const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
@@ -53,6 +63,12 @@ export const envSchema = z.object({
   CROSSGATE_RETRY_MAX_MS: intSetting(1, 3_600_000).default(30_000),
   CROSSGATE_REST_BATCH_LIMIT: intSetting(1, 100_000).default(1_000),
   CROSSGATE_REST_BODY_LIMIT_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
+  /** Slow clients (docs/service.md "Timeouts"): all of a request's headers within this. */
+  CROSSGATE_REST_HEADERS_TIMEOUT_MS: intSetting(100, 600_000).default(defaultRestTimeouts.headersMs),
+  /** The whole request, headers and body, within this. */
+  CROSSGATE_REST_REQUEST_TIMEOUT_MS: intSetting(100, 3_600_000).default(defaultRestTimeouts.requestMs),
+  /** An idle keep-alive connection is closed after this. */
+  CROSSGATE_REST_KEEPALIVE_TIMEOUT_MS: intSetting(100, 600_000).default(defaultRestTimeouts.keepAliveMs),
   /** Worker threads that parse and prepare REST batch bodies; 0 prepares them on the request thread. */
   CROSSGATE_PREPARE_WORKERS: intSetting(0, 64).default(defaultPrepareWorkers()),
   CROSSGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -117,7 +133,10 @@ export interface GatewayConfig {
     readonly maxOutboxBatches: number;
   };
   readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
-  readonly rest: { readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number };
+  readonly rest: {
+    readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number;
+    readonly timeouts: RestTimeouts;
+  };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly logRequests: boolean;
   /** Absolute paths of modules exporting extra schema versions (CROSSGATE_EXTRA_SCHEMAS). */
@@ -204,7 +223,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       maxOutboxBatches: e.CROSSGATE_OUTBOX_MAX_BATCHES,
     },
     retry: { initialBackoffMs: e.CROSSGATE_RETRY_INITIAL_MS, maxBackoffMs: e.CROSSGATE_RETRY_MAX_MS },
-    rest: { batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES, prepareWorkers: e.CROSSGATE_PREPARE_WORKERS },
+    rest: {
+      batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES, prepareWorkers: e.CROSSGATE_PREPARE_WORKERS,
+      timeouts: {
+        headersMs: e.CROSSGATE_REST_HEADERS_TIMEOUT_MS,
+        requestMs: Math.max(e.CROSSGATE_REST_REQUEST_TIMEOUT_MS, e.CROSSGATE_REST_HEADERS_TIMEOUT_MS),
+        keepAliveMs: e.CROSSGATE_REST_KEEPALIVE_TIMEOUT_MS,
+      },
+    },
     logLevel: e.CROSSGATE_LOG_LEVEL,
     logRequests: e.CROSSGATE_LOG_REQUESTS,
     extraSchemas: (e.CROSSGATE_EXTRA_SCHEMAS ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '').map(abs),
