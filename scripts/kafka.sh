@@ -9,14 +9,25 @@
 #   scripts/kafka.sh brokers   print the bootstrap address (127.0.0.1:PORT); fail when not running
 #   scripts/kafka.sh clean     stop and delete the state directory (data, config, logs)
 #
-# Environment: CROSSGATE_KAFKA_VERSION (default 3.9.2), CROSSGATE_STATE_DIR (default /tmp/crossgate-services),
+# Environment: CROSSGATE_KAFKA_VERSION (default 4.4.0; 3.x still works, npm test runs a 3.9.2 compatibility
+# pass), CROSSGATE_STATE_DIR (default /tmp/crossgate-services),
 # CROSSGATE_KAFKA_HEAP (default 512m), CROSSGATE_KAFKA_START_TIMEOUT seconds (default 180: CI starts Kafka beside a Fabric build on 2 cores).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$ROOT/node_modules/.bin:$PATH"
 
-VERSION="${CROSSGATE_KAFKA_VERSION:-3.9.2}"
+VERSION="${CROSSGATE_KAFKA_VERSION:-4.4.0}"
+[[ "$VERSION" =~ ^([0-9]+)\.[0-9]+\.[0-9]+$ ]] || { echo "kafka: ERROR: CROSSGATE_KAFKA_VERSION '$VERSION' is not MAJOR.MINOR.PATCH" >&2; exit 1; }
+MAJOR="${BASH_REMATCH[1]}"
+# Kafka 4 logs through Log4j 2 (KIP-653), 3.x through reload4j: the pom picks the binding, the JVM the config.
+if ((MAJOR >= 4)); then
+  LOGGING=log4j2
+  LOG_OPTS=(-Dlog4j2.configurationFile="file:$ROOT/scripts/kafka/log4j2.xml")
+else
+  LOGGING=reload4j
+  LOG_OPTS=(-Dlog4j.configuration="file:$ROOT/scripts/kafka/log4j.properties")
+fi
 CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/crossgate/kafka-$VERSION"
 LIBS="$CACHE_DIR/libs"
 STATE="${CROSSGATE_STATE_DIR:-/tmp/crossgate-services}/kafka"
@@ -46,7 +57,7 @@ fetch() {
   scratch="$(mktemp -d "$CACHE_DIR/fetch.XXXXXX")"
   say "fetching org.apache.kafka:kafka_2.13:$VERSION and its runtime dependencies from Maven Central"
   local started=$SECONDS
-  if ! mvn -q -B -f "$ROOT/scripts/kafka/pom.xml" -Dkafka.version="$VERSION" \
+  if ! mvn -q -B -f "$ROOT/scripts/kafka/pom.xml" -Dkafka.version="$VERSION" -Dkafka.logging="$LOGGING" \
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$scratch/libs" >"$scratch/mvn.log" 2>&1; then
     cat "$scratch/mvn.log" >&2
     rm -rf "$scratch"
@@ -140,7 +151,7 @@ format_storage() {
   # A Kafka Uuid: 16 random bytes, base64url without padding; Kafka itself avoids a leading '-'.
   cluster_id="$(node -e "const c=require('node:crypto');let s;do{s=c.randomBytes(16).toString('base64url');}while(s.startsWith('-'));console.log(s);")"
   say "formatting KRaft storage (cluster $cluster_id)"
-  java -cp "$LIBS/*" -Dlog4j.configuration="file:$ROOT/scripts/kafka/log4j.properties" -Dkafka.logs.dir="$STATE" \
+  java -cp "$LIBS/*" "${LOG_OPTS[@]}" -Dkafka.logs.dir="$STATE" \
     kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" >>"$LOG_FILE" 2>&1 \
     || { tail -n 30 "$LOG_FILE" >&2; die "storage format failed (log: $LOG_FILE)"; }
 }
@@ -172,7 +183,7 @@ start() {
     local started_at=$SECONDS
     # setsid: the broker outlives this shell and is not killed with the caller's process group.
     setsid java -Xms256m -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-      -Dlog4j.configuration="file:$ROOT/scripts/kafka/log4j.properties" -Dkafka.logs.dir="$STATE" \
+      "${LOG_OPTS[@]}" -Dkafka.logs.dir="$STATE" \
       -cp "$LIBS/*" kafka.Kafka "$CONFIG" >>"$LOG_FILE" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$PID_FILE"
