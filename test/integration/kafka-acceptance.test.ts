@@ -15,6 +15,7 @@ import {
 } from '../support/kafka-acceptance.js';
 import { startGatewayProcess } from '../support/gateway.js';
 import { waitFor } from '../support/kafka.js';
+import { concatWorkloads, type SectorWorkload } from '../support/kafka-workload.js';
 import { prng } from '../support/record-factory.js';
 
 describe('Kafka acceptance: exactly once (PostgreSQL store, embedded ledger)', () => {
@@ -48,30 +49,39 @@ describe('Kafka acceptance: exactly once (PostgreSQL store, embedded ledger)', (
   it('SIGKILL at three random moments while consuming, each followed by a restart: one receipt per valid record, none missing', async () => {
     const { db, probe, topics, groupId, workload: stream } = await fixture.scenario('kill');
     const { ctx } = fixture;
-    const workload = stream(15_000);
+    // 15,000 records in four parts of 3,750. Part k is produced before kill k, the last part after the
+    // third kill: at each kill the stream's tail is not in the topics yet, so fewer than all offsets are
+    // committed however fast the broker and the gateway are (the gateway cannot commit what does not
+    // exist), and the moment each kill waits for is always reached (it lies within the parts produced).
+    const parts: SectorWorkload[] = [];
+    for (let k = 0; k < 4; k++) parts.push(stream(3_750, parts[k - 1]));
+    const workload = concatWorkloads(...parts);
     const total = workload.valid.length;
-    await produceWorkload(ctx, topics, workload);
     const random = prng(seed);
 
+    await produceWorkload(ctx, topics, parts[0] as SectorWorkload);
     const gateway = track(await startGatewayProcess({ env: kafkaGatewayEnv(topics, groupId, db.url), readyTimeoutMs: 120_000 }));
-    const end = await ctx.endTotal(topics);
     let committedAtRestart = 0n;
+    let validBefore = 0;
+    const atKills: { kill: number; committed: bigint }[] = [];
     for (let kill = 1; kill <= 3; kill++) {
-      // A random point in this kill's third of the first 60% of the stream, reached by progress the
-      // gateway makes: the first kill watches records being sealed (before any commit, so everything
-      // sealed so far comes back as duplicates), the others watch offsets being committed after the
-      // restart (so the gateway resumes from offsets part-way through the partitions).
-      const fraction = 0.6 * ((kill - 1 + random()) / 3);
+      const part = parts[kill - 1] as SectorWorkload;
+      const endBefore = await ctx.endTotal(topics) - BigInt(Object.values(part.messages).reduce((n, m) => n + m.length, 0));
+      // A seeded random point within part `kill`, reached by progress the gateway makes: the first kill
+      // watches records being stored (durable, whether or not their offsets are committed yet, so what
+      // is stored but not committed comes back as duplicates), the others watch offsets being committed
+      // after the restart (so the gateway resumes from offsets part-way through the partitions).
       let progress = '';
       if (kill === 1) {
-        const threshold = Math.max(1, Math.floor(total * fraction));
+        const threshold = validBefore + Math.max(1, Math.floor(part.valid.length * random()));
         await waitFor(async () => {
           const stored = await probe.recordCount();
           progress = `${stored} records stored, waiting for ${threshold}`;
           return stored >= threshold;
         }, 120_000, () => `kill ${kill}: ${progress}`, 20);
       } else {
-        const threshold = BigInt(Math.floor(Number(end) * fraction));
+        const partEnd = await ctx.endTotal(topics) - endBefore;
+        const threshold = endBefore + BigInt(Math.max(1, Math.floor(Number(partEnd) * random())));
         await waitFor(async () => {
           const committed = await ctx.committedTotal(groupId, topics);
           progress = `${committed} offsets committed, waiting for more than ${committedAtRestart} and at least ${threshold}`;
@@ -79,11 +89,17 @@ describe('Kafka acceptance: exactly once (PostgreSQL store, embedded ledger)', (
         }, 120_000, () => `kill ${kill}: ${progress}`, 20);
       }
       await gateway.kill9();
-      const [stored, committed] = [await probe.recordCount(), await ctx.committedTotal(groupId, topics)];
-      console.log(`kill ${kill}: SIGKILL after ${progress.split(',')[0]}; at the kill ${stored}/${total} stored, ${committed}/${end} offsets committed`);
-      assert.ok(committed < end, `kill ${kill} happened mid-stream (${committed} of ${end} offsets committed)`);
+      const [stored, committed, produced] = [await probe.recordCount(), await ctx.committedTotal(groupId, topics), await ctx.endTotal(topics)];
+      console.log(`kill ${kill}: SIGKILL after ${progress.split(',')[0]}; at the kill ${stored}/${total} stored, ${committed} offsets committed of ${produced} produced so far`);
+      atKills.push({ kill, committed });
       committedAtRestart = committed;
+      validBefore += part.valid.length;
+      await produceWorkload(ctx, topics, parts[kill] as SectorWorkload);
       await gateway.restart();
+    }
+    const end = await ctx.endTotal(topics);
+    for (const { kill, committed } of atKills) {
+      assert.ok(committed < end, `kill ${kill} happened mid-stream (${committed} of ${end} offsets committed)`);
     }
     await withGatewayLogs(waitUntilSettled(ctx, probe, groupId, topics, total, 150_000), gateway);
 
