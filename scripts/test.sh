@@ -59,3 +59,18 @@ echo "== tests"
 # output of a test file that was renamed or removed, and such a leftover must not run.
 mapfile -t test_files < <(find test -name '*.test.ts' | sort | sed -e 's#^#dist/#' -e 's#\.ts$#.js#')
 node --test --test-concurrency=2 --test-timeout=900000 "${test_files[@]}"
+
+# The broker above is the default, Apache Kafka 4.x; users on 3.9 (the last 3.x line) are served too,
+# so the Kafka tests run once more against a 3.9.2 broker of their own.
+echo "== Kafka 3.9 compatibility: the Kafka tests against Apache Kafka 3.9.2"
+compat_env=(env CROSSGATE_STATE_DIR="$CROSSGATE_STATE_DIR/kafka-3.9-compat" CROSSGATE_KAFKA_VERSION=3.9.2)
+stop_compat() { "${compat_env[@]}" bash scripts/kafka.sh stop >/dev/null 2>&1 || true; stop_started; }
+trap stop_compat EXIT
+if ! "${compat_env[@]}" bash scripts/kafka.sh start >"$CROSSGATE_STATE_DIR/kafka-3.9-start.log" 2>&1; then
+  echo "!! the Kafka 3.9.2 broker could not be started; its log ends with:" >&2
+  tail -n 40 "$CROSSGATE_STATE_DIR/kafka-3.9-start.log" >&2 || true
+  exit 1
+fi
+mapfile -t kafka_test_files < <(printf '%s\n' "${test_files[@]}" | grep -E '/(kafka-[^/]*|dlq-kafka-[^/]*)\.test\.js$')
+CROSSGATE_TEST_KAFKA_BROKERS="$("${compat_env[@]}" bash scripts/kafka.sh brokers)" \
+  node --test --test-concurrency=2 --test-timeout=900000 "${kafka_test_files[@]}"
