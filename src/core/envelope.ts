@@ -174,7 +174,7 @@ export function acceptsEnvelope(input: unknown): input is RecordEnvelope {
   const source = input['source'];
   const type = input['type'];
   if (input['specversion'] !== '1.0'
-    || !isStringOf(input['id'], 1, 256) || HAS_CONTROL.test(input['id']) || idIdentityProblem(input['id']) !== null
+    || !isStringOf(input['id'], 1, 256) || idIdentityProblem(input['id']) !== null
     || !isStringOf(source, 1, 512) || !matches(matchedSources, isIdentitySource, source)
     || !isStringOf(type, 1, 256) || !matches(matchedTypes, NO_CONTROL, type)
     || (time !== undefined && !isDateTime(time))

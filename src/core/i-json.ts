@@ -23,14 +23,8 @@
 import { isUtf8 } from 'node:buffer';
 import { isWellFormed, MAX_DEPTH } from './canonical-json.js';
 import { ErrorCodes, rejection, type Issue, type Rejection } from './errors.js';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isJsonWhitespace, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-syntax.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
 
 /** Issue codes under CG_NOT_I_JSON, one per RFC 7493 rule. */
 export const IJsonIssueCodes = {
@@ -38,8 +32,6 @@ export const IJsonIssueCodes = {
   LoneSurrogate: 'lone_surrogate',
   DuplicateMember: 'duplicate_member',
 } as const;
-
-const isWhitespace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** The CG_NOT_I_JSON rejection for one or more issues. */
 export function notIJson(issues: readonly Issue[]): Rejection {
@@ -79,7 +71,7 @@ export function memberNameBound(text: string): number {
   let count = 0;
   for (let colon = text.indexOf(':'); colon !== -1; colon = text.indexOf(':', colon + 1)) {
     let before = colon - 1;
-    while (before >= 0 && isWhitespace(text.charCodeAt(before))) before--;
+    while (before >= 0 && isJsonWhitespace(text.charCodeAt(before))) before--;
     if (text.charCodeAt(before) === QUOTE) count++;
   }
   return count;
@@ -169,9 +161,9 @@ function duplicateIssues(duplicates: readonly DuplicateMember[]): Issue[] {
   }));
 }
 
-const loneSurrogateIssue = (path: readonly (string | number)[]): Issue => ({
-  path, code: IJsonIssueCodes.LoneSurrogate, message: 'a string holds an unpaired surrogate (\\uD800-\\uDFFF escape)',
-});
+const LONE_SURROGATE_ISSUE: Issue = {
+  path: [], code: IJsonIssueCodes.LoneSurrogate, message: 'a string holds an unpaired surrogate (\\uD800-\\uDFFF escape)',
+};
 
 /**
  * Checks that `value`, parsed from `text` by JSON.parse, is I-JSON as far as the text can tell:
@@ -179,7 +171,7 @@ const loneSurrogateIssue = (path: readonly (string | number)[]): Issue => ({
  */
 export function iJsonViolation(text: string, value: unknown): Rejection | null {
   // Text decoded from UTF-8 holds no lone surrogate; only a \uDxxx escape can make one.
-  if (text.includes('\\u') && hasLoneSurrogate(value, 0)) return notIJson([loneSurrogateIssue([])]);
+  if (text.includes('\\u') && hasLoneSurrogate(value, 0)) return notIJson([LONE_SURROGATE_ISSUE]);
   if (countMembers(value, 0) === memberNameBound(text)) return null;
   const duplicates = findDuplicateMembers(text);
   return duplicates.length > 0 ? notIJson(duplicateIssues(duplicates)) : null;
@@ -194,7 +186,7 @@ export function iJsonViolationsPerElement(text: string, items: readonly unknown[
   const verdicts = new Array<Rejection | null>(items.length).fill(null);
   let members = 0;
   for (let i = 0; i < items.length; i++) {
-    if (escapes && hasLoneSurrogate(items[i], 1)) verdicts[i] = notIJson([loneSurrogateIssue([])]);
+    if (escapes && hasLoneSurrogate(items[i], 1)) verdicts[i] = notIJson([LONE_SURROGATE_ISSUE]);
     const c = members < 0 ? 0 : countMembers(items[i], 1);
     members = c < 0 ? TOO_DEEP : members + c;
   }

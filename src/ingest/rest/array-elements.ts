@@ -8,17 +8,7 @@
  * structural character is ASCII and every byte of a multi-byte UTF-8 sequence is >= 0x80, so
  * scanning bytes is safe.
  */
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-
-function isJsonWhitespace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
-}
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COMMA, isJsonWhitespace, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from '../../core/json-syntax.js';
 
 /**
  * [start, end) byte ranges of the top-level elements of `body`, a JSON array text, without the
