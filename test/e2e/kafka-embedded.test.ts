@@ -1,9 +1,9 @@
 /**
  * The gateway process consuming Kafka end to end (ARCHITECTURE.md invariant 1, "at-least-once in,
  * exactly-once out"): records are produced to all three sector topics, the gateway is killed with
- * SIGKILL right after a new round is acknowledged (so with records in hand), more arrive while it is down, and after a restart every valid
- * record is stored exactly once with a receipt, the poison records are dead letters, and a SIGTERM
- * leaves the group with every offset committed.
+ * SIGKILL while it holds consumed records in an open batch, more arrive while it is down, and after a
+ * restart every valid record is stored exactly once with a receipt, the poison records are dead
+ * letters, and a SIGTERM leaves the group with every offset committed.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -30,6 +30,13 @@ async function committedTotal(ctx: KafkaTestContext, groupId: string, topics: Se
     for (const offset of (await ctx.committedOffsets(groupId, topics[sector])).values()) if (offset > 0n) total += offset;
   }
   return total;
+}
+
+/** Records the gateway holds in its batcher, not yet sealed (GET /metrics). */
+async function queueDepth(gateway: GatewayProcess): Promise<number> {
+  const { text } = await http(gateway.url, 'GET', '/metrics');
+  const line = text.split('\n').find((l) => l.startsWith('crossgate_queue_depth '));
+  return line === undefined ? Number.NaN : Number(line.split(' ')[1]);
 }
 
 async function endTotal(ctx: KafkaTestContext, topics: SectorTopics): Promise<bigint> {
@@ -79,11 +86,18 @@ describe('gateway consuming Kafka (embedded store and ledger)', () => {
       CROSSGATE_LOG_LEVEL: 'warn',
     };
     gateway = await startGatewayProcess({ env, readyTimeoutMs: 120_000 });
-    await waitFor(async () => (await committedTotal(ctx, groupId, topics)) > 0n, 60_000, () => 'no offset committed within 60 s');
-    // The kill follows the acknowledgement of a new round at once: the gateway cannot have fetched,
-    // sealed (linger 50 ms) and committed those records in between, so it dies with records in hand.
-    await produceRound(2, 500);
+    const endOfRound1 = await endTotal(ctx, topics);
+    await waitFor(async () => (await committedTotal(ctx, groupId, topics)) === endOfRound1, 120_000,
+      () => `round 1 not committed to the end (${endOfRound1}) within 120 s`, 250);
+
+    // Round 2 (300 records, under the 1000 that seal a batch at once) arrives at an idle gateway that
+    // now lingers a minute: it is killed while those records wait in its open batch, none committed.
+    assert.equal(await gateway.stop(), 0);
+    await gateway.restart({ CROSSGATE_BATCH_LINGER_MS: '60000' });
+    await produceRound(2, 100);
     const endAtKill = await endTotal(ctx, topics);
+    await waitFor(async () => (await queueDepth(gateway as GatewayProcess)) === 300, 60_000,
+      () => 'the gateway did not take round 2 into its open batch within 60 s', 100);
     await gateway.kill9();
     const committedAtKill = await committedTotal(ctx, groupId, topics);
     assert.ok(committedAtKill < endAtKill, `the kill happened mid-stream (${committedAtKill} of ${endAtKill} committed)`);
@@ -92,7 +106,7 @@ describe('gateway consuming Kafka (embedded store and ledger)', () => {
     await produceRound(3, 500);
     const end = await endTotal(ctx, topics);
 
-    await gateway.restart();
+    await gateway.restart({ CROSSGATE_BATCH_LINGER_MS: '50' });
     await waitFor(async () => (await committedTotal(ctx, groupId, topics)) === end, 120_000,
       () => `offsets not committed to the end (${end}) within 120 s after the restart`, 250);
 
