@@ -20,6 +20,8 @@ export interface BenchResult {
   readonly ratio: number;
   /** What was measured and on what machine, for the reader of the JSON file. */
   readonly notes?: readonly string[];
+  /** The raw series behind the figures, where a scenario has one (soak samples, chaos fault log). */
+  readonly data?: Readonly<Record<string, unknown>>;
 }
 
 /** The repository's bench/results folder (this file compiles to dist/bench/). */

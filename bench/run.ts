@@ -12,6 +12,8 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   kafka: async () => (await import('./kafka.js')).runKafkaBench,
   fabric: async () => (await import('./fabric.js')).runFabricBench,
   store: async () => (await import('./store.js')).runStoreBench,
+  soak: async () => (await import('./soak.js')).runSoakBench,
+  chaos: async () => (await import('./chaos.js')).runChaosBench,
 };
 
 const requested = process.argv.slice(2);
