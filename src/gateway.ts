@@ -153,6 +153,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       size: config.rest.prepareWorkers,
       registry,
       extraSchemas: config.extraSchemas,
+      maxPendingBytes: config.rest.prepareMaxPendingBytes,
       onWorkerExit: (err) => logger.error({ err }, 'prepare worker stopped; replacing it'),
     });
     cleanups.push(() => preparer.close());

@@ -71,6 +71,8 @@ export const envSchema = z.object({
   CROSSGATE_REST_KEEPALIVE_TIMEOUT_MS: intSetting(100, 600_000).default(defaultRestTimeouts.keepAliveMs),
   /** Worker threads that parse and prepare REST batch bodies; 0 prepares them on the request thread. */
   CROSSGATE_PREPARE_WORKERS: intSetting(0, 64).default(defaultPrepareWorkers()),
+  /** Bytes of batch bodies waiting for or in a prepare worker; past it the batch endpoint answers 503. */
+  CROSSGATE_PREPARE_MAX_PENDING_BYTES: intSetting(1024, 1 << 30).default(32 * 1024 * 1024),
   CROSSGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CROSSGATE_LOG_REQUESTS: boolSetting.default(false),
   /** Comma-separated module paths adding schema versions at start-up (docs/operating.md). */
@@ -134,7 +136,7 @@ export interface GatewayConfig {
   };
   readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
   readonly rest: {
-    readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number;
+    readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number; readonly prepareMaxPendingBytes: number;
     readonly timeouts: RestTimeouts;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -224,7 +226,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
     },
     retry: { initialBackoffMs: e.CROSSGATE_RETRY_INITIAL_MS, maxBackoffMs: e.CROSSGATE_RETRY_MAX_MS },
     rest: {
-      batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES, prepareWorkers: e.CROSSGATE_PREPARE_WORKERS,
+      batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES, prepareWorkers: e.CROSSGATE_PREPARE_WORKERS, prepareMaxPendingBytes: e.CROSSGATE_PREPARE_MAX_PENDING_BYTES,
       timeouts: {
         headersMs: e.CROSSGATE_REST_HEADERS_TIMEOUT_MS,
         requestMs: Math.max(e.CROSSGATE_REST_REQUEST_TIMEOUT_MS, e.CROSSGATE_REST_HEADERS_TIMEOUT_MS),

@@ -8,6 +8,9 @@
  * Retry-After; logged), and is replaced after a second; while no worker is
  * alive the request thread prepares bodies itself, so requests never wait for a worker to come back.
  * With `size` 0 there are no workers at all (every body is prepared in the request thread).
+ *
+ * Bodies waiting for a worker are bounded in bytes (`maxPendingBytes`): past it `hasRoomFor` says no
+ * and the batch endpoint answers 503, so an overload queues at the client, not in the gateway's memory.
  */
 import { Worker } from 'node:worker_threads';
 import type { Tenant } from '../../core/tenant.js';
@@ -18,6 +21,8 @@ import type { PrepareReply, PrepareRequest, PrepareWorkerData, ReadyMessage } fr
 export interface RecordPreparer {
   /** Parses a batch body (a JSON array of records) and prepares each record for `tenant`. */
   prepareBatch(body: Uint8Array, tenant: Tenant, limit: number): Promise<PreparedBatch>;
+  /** Whether a body of `bytes` may be sent now: false while the bodies held would pass the bound. */
+  hasRoomFor(bytes: number): boolean;
   /** Worker threads alive now (0: the request thread prepares). */
   readonly workers: number;
   close(): Promise<void>;
@@ -39,6 +44,8 @@ export interface PreparePoolOptions {
   readonly onWorkerExit?: (error: Error) => void;
   /** Delay before a dead worker is replaced (default 1 s). */
   readonly respawnMs?: number;
+  /** Bytes of bodies held by the workers at most (one body is always taken, whatever its size). */
+  readonly maxPendingBytes: number;
 }
 
 export class PrepareWorkerError extends Error {
@@ -102,6 +109,7 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
   let nextId = 0;
   let closed = false;
   const respawns = new Set<ReturnType<typeof setTimeout>>();
+  let pendingBytes = 0;
 
   const onExit = (worker: PoolWorker, error: Error): void => {
     live.delete(worker);
@@ -141,18 +149,27 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
       return live.size;
     },
     threads: () => [...live].map((w) => w.thread),
+    hasRoomFor(bytes) {
+      return pendingBytes === 0 || pendingBytes + bytes <= options.maxPendingBytes;
+    },
     prepareBatch(body, tenant, limit) {
       const worker = leastBusy();
       if (worker === undefined) return Promise.resolve(prepareJsonBatch(body, tenant, options.registry, limit));
       const id = nextId++;
+      pendingBytes += body.byteLength;
+      const release = () => { pendingBytes -= body.byteLength; };
       return new Promise<PreparedBatch>((resolve, reject) => {
-        worker.pending.set(id, { resolve, reject });
+        worker.pending.set(id, {
+          resolve: (batch) => { release(); resolve(batch); },
+          reject: (error) => { release(); reject(error); },
+        });
         const request: PrepareRequest = { id, body, tenant, limit };
         try {
           worker.thread.postMessage(request);
         } catch (error) {
           // Not sent (a value that cannot be cloned): not pending either, or it would skew leastBusy.
           worker.pending.delete(id);
+          release();
           reject(error instanceof Error ? error : new Error(String(error)));
         }
       });

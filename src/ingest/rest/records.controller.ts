@@ -98,6 +98,8 @@ export class RecordsController {
   async submitBatch(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     // The body arrives unparsed (BATCH_ROUTE is a raw route): a prepare worker parses and checks it.
     const body = rawBodyBytes(request);
+    // Refused before parsing when there is no room: an overload must not pile up bodies in memory.
+    if (this.pipeline.admission() === 'full' || !this.preparer.hasRoomFor(body.byteLength)) throw overloaded(1);
     const batch = await this.preparer.prepareBatch(body, request.tenant, this.options.batchLimit).catch((error: unknown) => {
       // The worker holding this request stopped; it is replaced within a second. Nothing of the
       // request reached the pipeline, so a retry is safe (and would be anyway: (source, id) is idempotent).

@@ -50,7 +50,7 @@ const expectedKind: Record<string, string> = {
 describe('prepare pool', () => {
   let pool: PreparePool;
   before(async () => {
-    pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], respawnMs: 10 });
+    pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], respawnMs: 10, maxPendingBytes: 1 << 30 });
   });
   after(() => pool.close());
 
@@ -118,7 +118,7 @@ describe('prepare pool', () => {
   });
 
   it('with no worker alive, the request thread prepares', async () => {
-    const solo = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], respawnMs: 60_000 });
+    const solo = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], respawnMs: 60_000, maxPendingBytes: 1 << 30 });
     try {
       const [thread] = solo.threads();
       await thread?.terminate();
@@ -130,9 +130,29 @@ describe('prepare pool', () => {
     }
   });
 
+  it('bounds the bytes of bodies it holds: one body always, more only within maxPendingBytes, released when answered or failed', async () => {
+    const body = bodies['mixed'] as Uint8Array;
+    const bounded = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], respawnMs: 60_000, maxPendingBytes: body.byteLength + 10 });
+    try {
+      assert.equal(bounded.hasRoomFor(10 * body.byteLength), true, 'with nothing held, any body is taken');
+      const first = bounded.prepareBatch(body, tenant, LIMIT);
+      assert.equal(bounded.hasRoomFor(10), true, 'within the bound');
+      assert.equal(bounded.hasRoomFor(11), false, 'past the bound');
+      await first;
+      assert.equal(bounded.hasRoomFor(10 * body.byteLength), true, 'released once answered');
+      const held = bounded.prepareBatch(body, tenant, LIMIT);
+      assert.equal(bounded.hasRoomFor(body.byteLength), false);
+      await bounded.threads()[0]?.terminate();
+      await assert.rejects(held, PrepareWorkerError);
+      assert.equal(bounded.hasRoomFor(10 * body.byteLength), true, 'released when its worker died');
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('fails to start, loudly, when a worker cannot build its registry', async () => {
     await assert.rejects(
-      startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: ['/nonexistent/crossgate-extra-schemas.js'] }),
+      startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: ['/nonexistent/crossgate-extra-schemas.js'], maxPendingBytes: 1 << 30 }),
       (error: unknown) => error instanceof PrepareWorkerError && /could not start/.test(error.message),
     );
   });

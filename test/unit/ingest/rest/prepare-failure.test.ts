@@ -34,6 +34,8 @@ describe('POST /v1/records/batch when the prepare worker fails', () => {
   let store: MemoryStore;
   let failure: Error = new PrepareWorkerError('prepare worker stopped (exit code 1)');
   let submitted = 0;
+  let prepared = 0;
+  let room = true;
 
   before(async () => {
     store = new MemoryStore();
@@ -44,7 +46,9 @@ describe('POST /v1/records/batch when the prepare worker fails', () => {
       retry: { initialBackoffMs: 5, maxBackoffMs: 20 }, submitterPollMs: 5,
     });
     const counted: Pipeline = { ...pipeline, submitPrepared: (records, tenant) => { submitted += records.length; return pipeline.submitPrepared(records, tenant); } };
-    const failing: RecordPreparer = { workers: 1, prepareBatch: async () => { throw failure; }, close: async () => undefined };
+    const failing: RecordPreparer = {
+      workers: 1, hasRoomFor: () => room, prepareBatch: async () => { prepared += 1; throw failure; }, close: async () => undefined,
+    };
     app = await createGatewayApp({
       pipeline: counted, store, chain, tenants, clock, preparer: failing,
       schemas: registrySchemaCatalog(schemaRegistry), sectorOf: (t: string) => schemaRegistry.sectorOf(t), rest: { batchLimit: 100 },
@@ -76,6 +80,21 @@ describe('POST /v1/records/batch when the prepare worker fails', () => {
     assert.match(body.detail, /nothing of it was submitted/);
     assert.equal(submitted, 0);
     assert.equal((await store.findRecords([{ source: trip('pf-1').source, id: 'pf-1' }])).length, 0);
+  });
+
+  it('answers 503 with Retry-After without preparing anything while the workers hold their bound', async () => {
+    room = false;
+    try {
+      const before = prepared;
+      const res = await postBatch();
+      assert.equal(res.statusCode, 503, res.body);
+      assert.equal(res.headers['retry-after'], '1');
+      assert.equal((res.json() as { code: string }).code, ErrorCodes.Overloaded);
+      assert.equal(prepared, before, 'the body was not sent to a worker');
+      assert.equal(submitted, 0);
+    } finally {
+      room = true;
+    }
   });
 
   it('still answers 500 for a failure that is not a stopped worker', async () => {
