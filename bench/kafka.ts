@@ -47,7 +47,7 @@ const typesOf: Record<Sector, RecordType[]> = {
   telecom: ['cn.gov.telecom.cdr'],
 };
 
-function brokers(): string {
+export function brokers(): string {
   const given = process.env[brokersEnv];
   if (given) return given;
   const script = join(REPO_ROOT, 'scripts', 'kafka.sh');

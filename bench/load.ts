@@ -15,7 +15,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { sectors, type Sector, type SectorTopics } from '../adapters/kafka/topics.js';
 import { sectorMessage } from '../test/support/kafka-wire.js';
-import { DEFAULT_SOURCES, makeValidRecord, RECORD_TYPES, type GeneratedRecord, type RecordType } from '../test/support/record-factory.js';
+import { makeValidRecord, RECORD_TYPES, type GeneratedRecord, type RecordType } from '../test/support/record-factory.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -60,6 +60,10 @@ export interface RestCounters {
   readonly statuses: Record<string, number>;
   accepted: number;
   duplicate: number;
+  /** Items answered `overloaded` inside a 200 batch answer. */
+  overloaded: number;
+  /** Answers other than 200 that carried a Retry-After header. */
+  withRetryAfter: number;
   /** Valid records the gateway rejected: a bug; never retried. */
   rejected: number;
   /** Batches not started because `maxInFlight` requests were already out (the rate was not kept). */
@@ -69,7 +73,7 @@ export interface RestCounters {
 
 /** Steady REST load; see the file comment. */
 export class RestLoad {
-  readonly counters: RestCounters = { requests: 0, statuses: {}, accepted: 0, duplicate: 0, rejected: 0, skipped: 0, retries: 0 };
+  readonly counters: RestCounters = { requests: 0, statuses: {}, accepted: 0, duplicate: 0, overloaded: 0, withRetryAfter: 0, rejected: 0, skipped: 0, retries: 0 };
   /** Indices of records answered accepted or duplicate. */
   readonly answered: number[] = [];
   readonly rejectedSamples: string[] = [];
@@ -177,6 +181,7 @@ export class RestLoad {
     this.latencies.push(latency);
     this.count(String(response.status));
     if (response.status !== 200) {
+      if (response.headers.has('retry-after')) this.counters.withRetryAfter += 1;
       const retryAfter = Number(response.headers.get('retry-after') ?? 1);
       return { remaining: indices, pauseMs: Math.min(2000, Math.max(100, retryAfter * 1000)) };
     }
@@ -195,6 +200,7 @@ export class RestLoad {
           this.answered.push(index);
           break;
         case 'overloaded':
+          this.counters.overloaded += 1;
           remaining.push(index);
           break;
         default:

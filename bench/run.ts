@@ -14,6 +14,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   store: async () => (await import('./store.js')).runStoreBench,
   soak: async () => (await import('./soak.js')).runSoakBench,
   chaos: async () => (await import('./chaos.js')).runChaosBench,
+  overload: async () => (await import('./overload.js')).runOverloadBench,
 };
 
 const requested = process.argv.slice(2);

@@ -29,14 +29,14 @@
  * Services: CROSSGATE_BENCH_PG_URL / CROSSGATE_TEST_PG_URL and CROSSGATE_TEST_KAFKA_BROKERS, else the
  * scripts start the local ones (as bench/rest.ts and bench/kafka.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { REPO_ROOT, startGatewayProcess, type GatewayProcess } from '../test/support/gateway.js';
-import { brokersEnv, KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../test/support/kafka.js';
+import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../test/support/kafka.js';
+import { brokers } from './kafka.js';
 import { KafkaLoad, percentile, RestLoad, scrapeMetrics, sleep, slope } from './load.js';
 import { bodyFactory, createTestDatabaseFrom, pgAdminUrl } from './rest.js';
 import type { BenchResult, Figure } from './result.js';
@@ -48,16 +48,6 @@ const SAMPLE_MS = 10_000;
 const SLOPE_LIMIT = 1; // MB/min
 const BATCH = 100;
 const MB = 1024 * 1024;
-
-function brokers(): string {
-  const given = process.env[brokersEnv];
-  if (given) return given;
-  const script = join(REPO_ROOT, 'scripts', 'kafka.sh');
-  execFileSync('bash', [script, 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const started = execFileSync('bash', [script, 'brokers'], { encoding: 'utf8' }).trim();
-  process.env[brokersEnv] = started;
-  return started;
-}
 
 export interface SoakSample {
   /** Seconds since the load started. */
