@@ -5,9 +5,13 @@
 #   scripts/postgres.sh stop     stop it
 #   scripts/postgres.sh status   exit 0 and say where when running, exit 3 when not
 #   scripts/postgres.sh url      print the admin connection string, postgres://postgres@127.0.0.1:PORT/postgres
+#   scripts/postgres.sh ca       print the file of the CA that signed the server's TLS certificate
 #
 # State lives in ${CROSSGATE_STATE_DIR:-/tmp/crossgate-services}/postgres: data/, the chosen port, the
 # server log. The cluster listens on 127.0.0.1 only, with trust auth: it is a throwaway test cluster.
+# It speaks TLS too (ssl=on; plain connections are still taken): a CA and a server certificate for
+# 127.0.0.1 and localhost are made with openssl at the first start, under tls/, so clients can test
+# sslmode=verify-full with sslrootcert=$(scripts/postgres.sh ca).
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user.
 set -euo pipefail
 
@@ -17,6 +21,7 @@ DATA_DIR="$PG_HOME/data"
 SOCKET_DIR="$PG_HOME/run"
 PORT_FILE="$PG_HOME/port"
 LOG_FILE="$PG_HOME/server.log"
+TLS_DIR="$PG_HOME/tls"
 START_TIMEOUT="${CROSSGATE_PG_START_TIMEOUT:-60}"
 
 log() { echo "postgres.sh: $*" >&2; }
@@ -109,6 +114,25 @@ init_cluster() {
     || die "initdb failed"
 }
 
+# A throwaway CA and a server certificate it signed, for 127.0.0.1 and localhost (10 years).
+make_tls() {
+  [[ -s "$TLS_DIR/server.key" && -s "$TLS_DIR/server.pem" && -s "$TLS_DIR/ca.pem" ]] && return 0
+  command -v openssl >/dev/null 2>&1 || die "openssl is needed to make the test cluster's TLS certificate"
+  log "making a test CA and server certificate in $TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=Crossgate test PostgreSQL CA" \
+    -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" 2>/dev/null || die "openssl could not make the test CA"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$TLS_DIR/server.key" -out "$TLS_DIR/server.csr" 2>/dev/null || die "openssl could not make the server key"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$TLS_DIR/server.ext"
+  openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$TLS_DIR/server.ext" -out "$TLS_DIR/server.pem" 2>/dev/null || die "openssl could not sign the server certificate"
+  chmod 600 "$TLS_DIR/server.key" "$TLS_DIR/ca.key"
+  chmod a+rx "$TLS_DIR"
+  chmod a+r "$TLS_DIR/ca.pem" "$TLS_DIR/server.pem"
+  if [[ "$(id -u)" == 0 ]]; then chown postgres: "$TLS_DIR/server.key" "$TLS_DIR/server.pem"; fi
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 pick_port() {
@@ -140,7 +164,7 @@ start_server() {
   local port="$1"
   log "starting PostgreSQL ($BIN_DIR) on 127.0.0.1:$port"
   as_owner "$BIN_DIR/pg_ctl" -D "$DATA_DIR" -l "$LOG_FILE" -w -t "$START_TIMEOUT" \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$SOCKET_DIR -c max_connections=200" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$SOCKET_DIR -c max_connections=200 -c ssl=on -c ssl_cert_file=$TLS_DIR/server.pem -c ssl_key_file=$TLS_DIR/server.key" \
     start >&2
 }
 
@@ -171,6 +195,7 @@ cmd_start() {
   ensure_user
   prepare_dirs
   init_cluster
+  make_tls
   # A server of ours may be up without answering on the recorded port (e.g. stale state): stop it.
   if as_owner "$BIN_DIR/pg_ctl" -D "$DATA_DIR" status >/dev/null 2>&1; then
     as_owner "$BIN_DIR/pg_ctl" -D "$DATA_DIR" -m fast -w stop >&2 || true
@@ -218,10 +243,16 @@ cmd_url() {
   echo "postgres://postgres@127.0.0.1:$port/postgres"
 }
 
+cmd_ca() {
+  [[ -s "$TLS_DIR/ca.pem" ]] || die "no CA in $TLS_DIR: run 'scripts/postgres.sh start' first"
+  echo "$TLS_DIR/ca.pem"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
+  ca) cmd_ca ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   url) cmd_url ;;
-  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|url|ca" >&2; exit 2 ;;
 esac

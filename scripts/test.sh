@@ -50,6 +50,7 @@ done
 [ "$failed" = 0 ] || { echo "!! a service the tests need did not start: failing the test run" >&2; exit 1; }
 
 export CROSSGATE_TEST_PG_URL="$(bash scripts/postgres.sh url)"
+export CROSSGATE_TEST_PG_CA="$(bash scripts/postgres.sh ca)"
 export CROSSGATE_TEST_KAFKA_BROKERS="$(bash scripts/kafka.sh brokers)"
 export CROSSGATE_TEST_FABRIC_PROFILE="$(bash scripts/fabric/network.sh profile)"
 echo "   postgres=$CROSSGATE_TEST_PG_URL kafka=$CROSSGATE_TEST_KAFKA_BROKERS fabric=$CROSSGATE_TEST_FABRIC_PROFILE"
