@@ -44,6 +44,11 @@ const tenantSchema = z.object({
   allowedTypes: z.union([z.literal('*'), z.array(z.string().min(1))]).default([]),
   requireProducerSignature: z.boolean().default(false),
   producerKeys: z.array(producerKeySchema).default([]),
+  /** Records per second on average and at most `burst` at once (default: one second's worth). */
+  quota: z.object({
+    recordsPerSecond: z.number().positive().max(1e9),
+    burst: z.number().int().positive().max(1e9).optional(),
+  }).strict().optional(),
 }).strict().superRefine((t, ctx) => {
   if (t.requireProducerSignature && t.producerKeys.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['producerKeys'], message: 'requireProducerSignature needs at least one producer key' });
@@ -129,6 +134,7 @@ export function parseTenantsFile(text: string, origin: string): TenantEntry[] {
       allowedTypes: t.allowedTypes,
       requireProducerSignature: t.requireProducerSignature,
       producerKeys: t.producerKeys,
+      ...(t.quota === undefined ? {} : { quota: { recordsPerSecond: t.quota.recordsPerSecond, burst: t.quota.burst ?? Math.max(1, Math.ceil(t.quota.recordsPerSecond)) } }),
     },
     keyHashes: t.apiKeySha256.map((h) => Buffer.from(h, 'hex')),
   }));

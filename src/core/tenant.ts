@@ -12,6 +12,12 @@ export interface ProducerKey {
   readonly publicKey: string;
 }
 
+/** Records a tenant may submit: `recordsPerSecond` on average, up to `burst` at once. */
+export interface TenantQuota {
+  readonly recordsPerSecond: number;
+  readonly burst: number;
+}
+
 export interface Tenant {
   readonly id: string;
   /** `admin` may read every tenant's records, receipts and dead letters, and use the ops API. */
@@ -26,4 +32,6 @@ export interface Tenant {
   /** When true, every record must carry a producer signature by one of `producerKeys`. */
   readonly requireProducerSignature: boolean;
   readonly producerKeys: readonly ProducerKey[];
+  /** Absent: no limit but the gateway's own bounds. */
+  readonly quota?: TenantQuota;
 }

@@ -33,6 +33,11 @@ const recordTypes = ['application/json', 'application/cloudevents+json'];
 const batchTypes = ['application/json', 'application/cloudevents-batch+json'];
 const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 
+const rateLimit = {
+  'RateLimit-Policy': { description: 'The tenant\'s quota (draft-ietf-httpapi-ratelimit-headers): `"tenant";q=<burst>;w=<seconds to refill it>`.', schema: { type: 'string' } },
+  RateLimit: { description: 'What is left of it: `"tenant";r=<records>;t=<seconds until full>`.', schema: { type: 'string' } },
+};
+
 const bodyErrors: ProblemCode[] = ['CG_MALFORMED_JSON', 'CG_NOT_I_JSON', 'CG_UNAUTHENTICATED', 'CG_PAYLOAD_TOO_LARGE', 'CG_UNSUPPORTED_MEDIA_TYPE'];
 
 /** Builds the document. `serverUrl` is where this gateway listens. */
@@ -43,10 +48,12 @@ export function openApiDocument(serverUrl?: string): Json {
     const { $schema: _s, $id: _i, ...rest } = schema;
     schemas[id] = rest;
   }
-  const submitErrors = errorResponses([...bodyErrors, 'CG_ENVELOPE_INVALID', 'CG_SCHEMA_UNKNOWN', 'CG_SCHEMA_INVALID', 'CG_SOURCE_FORBIDDEN', 'CG_TYPE_FORBIDDEN', 'CG_PRODUCER_SIGNATURE_MISSING', 'CG_PRODUCER_SIGNATURE_INVALID', 'CG_DUPLICATE_CONFLICT', 'CG_OVERLOADED']);
+  const submitErrors = errorResponses([...bodyErrors, 'CG_ENVELOPE_INVALID', 'CG_SCHEMA_UNKNOWN', 'CG_SCHEMA_INVALID', 'CG_SOURCE_FORBIDDEN', 'CG_TYPE_FORBIDDEN', 'CG_PRODUCER_SIGNATURE_MISSING', 'CG_PRODUCER_SIGNATURE_INVALID', 'CG_DUPLICATE_CONFLICT', 'CG_OVERLOADED', 'CG_QUOTA_EXCEEDED']);
   (submitErrors['503'] as Json).headers = retryAfter;
-  const batchErrors = errorResponses([...bodyErrors, 'CG_REQUEST_INVALID', 'CG_BATCH_TOO_LARGE', 'CG_OVERLOADED']);
+  (submitErrors['429'] as Json).headers = { ...retryAfter, ...rateLimit };
+  const batchErrors = errorResponses([...bodyErrors, 'CG_REQUEST_INVALID', 'CG_BATCH_TOO_LARGE', 'CG_OVERLOADED', 'CG_QUOTA_EXCEEDED']);
   (batchErrors['503'] as Json).headers = retryAfter;
+  (batchErrors['429'] as Json).headers = { ...retryAfter, ...rateLimit };
 
   return {
     openapi: '3.1.0',

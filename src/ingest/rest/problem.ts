@@ -24,6 +24,8 @@ export const HttpErrorCodes = {
   /** The request is well-formed JSON of the wrong shape (e.g. a batch that is not an array). */
   RequestInvalid: 'CG_REQUEST_INVALID',
   MethodNotAllowed: 'CG_METHOD_NOT_ALLOWED',
+  /** The tenant is over its quota (tenants file `quota`); retry after `Retry-After`. */
+  QuotaExceeded: 'CG_QUOTA_EXCEEDED',
   /** A bug or an unexpected failure; the log has the details, the response does not. */
   Internal: 'CG_INTERNAL',
 } as const;
@@ -73,6 +75,7 @@ export const statusOfCode: Readonly<Record<ProblemCode, number>> = {
   [HttpErrorCodes.MalformedJson]: 400,
   [HttpErrorCodes.RequestInvalid]: 400,
   [HttpErrorCodes.MethodNotAllowed]: 405,
+  [HttpErrorCodes.QuotaExceeded]: 429,
   [HttpErrorCodes.Internal]: 500,
 };
 
@@ -102,6 +105,7 @@ const titles: Readonly<Record<ProblemCode, string>> = {
   [HttpErrorCodes.MalformedJson]: 'Malformed JSON',
   [HttpErrorCodes.RequestInvalid]: 'Invalid request',
   [HttpErrorCodes.MethodNotAllowed]: 'Method not allowed',
+  [HttpErrorCodes.QuotaExceeded]: 'Tenant quota exceeded',
   [HttpErrorCodes.Internal]: 'Internal error',
 };
 
