@@ -9,6 +9,7 @@ import { sealBatch } from '../../../../src/core/seal-batch.js';
 import { generatePrivateKey, newSigner } from '../../../../src/core/signer.js';
 import { sha256 } from '../../../../src/core/digest.js';
 import { toHex, utf8 } from '../../../../src/core/encoding.js';
+import type { ChainAnchor } from '../../../../src/core/types.js';
 import { ManualClock } from '../../../support/manual-timers.js';
 
 const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
@@ -59,6 +60,38 @@ describe('embedded ledger', () => {
     assert.equal(verified.ok, true);
     assert.equal(verified.ok && verified.anchors, 2);
     await ledger.close();
+  });
+
+  it('reads a looked-up batch back from its block in the file: every block, after reopen, past a torn tail, read-only', async () => {
+    const dir = tempDir();
+    let ledger = await openEmbeddedLedger({ dir, signer, clock });
+    const batches: { batch: Awaited<ReturnType<typeof signedBatch>>; anchor: ChainAnchor }[] = [];
+    for (const label of ['a', 'b', 'c']) {
+      const batch = await signedBatch(label);
+      batches.push({ batch, anchor: await ledger.anchor(batch) });
+    }
+    const together = await Promise.all(['d', 'e'].map((label) => signedBatch(label)));
+    const togetherAnchors = await Promise.all(together.map((batch) => ledger.anchor(batch)));
+    together.forEach((batch, k) => batches.push({ batch, anchor: togetherAnchors[k] as ChainAnchor }));
+    const expectAll = async (label: string) => {
+      for (const { batch, anchor } of batches) {
+        const found = await ledger.lookup(batch.header.id);
+        assert.deepEqual(found, { header: batch.header, signature: batch.signature, anchor }, `${label}: batch ${batch.header.id}`);
+      }
+    };
+    await expectAll('while open');
+    await ledger.close();
+    appendFileSync(join(dir, 'ledger.jsonl'), '{"height":9,"prevH');
+    ledger = await openEmbeddedLedger({ dir, signer, clock, readOnly: true });
+    await expectAll('read-only, torn tail');
+    await ledger.close();
+    ledger = await openEmbeddedLedger({ dir, signer, clock });
+    await expectAll('reopened, torn tail cut');
+    const late = await signedBatch('f');
+    batches.push({ batch: late, anchor: await ledger.anchor(late) });
+    await expectAll('after one more block');
+    await ledger.close();
+    rmSync(dir, { recursive: true });
   });
 
   it('puts concurrent anchors into one block', async () => {
