@@ -282,6 +282,8 @@ export async function runOverloadBench(): Promise<BenchResult> {
   }
 }
 
+const SEND_MESSAGES = 500;
+
 /** Produces `rate` records/s for SECONDS s, the messages built beforehand so the producer keeps up. */
 async function produceAt(ctx: KafkaTestContext, topics: SectorTopics, rate: number, tag: string): Promise<{ records: number; seconds: number; lateTicks: number }> {
   const perTick = Math.ceil(rate / 10 / sectors.length);
@@ -296,7 +298,11 @@ async function produceAt(ctx: KafkaTestContext, topics: SectorTopics, rate: numb
     if (wait > 0) await sleep(wait);
     else if (wait < -100) lateTicks += 1;
     sectors.forEach((sector, k) => {
-      sends.push(producer.send({ topic: topics[sector], acks: -1, messages: (built[k] as Message[]).slice(t * perTick, (t + 1) * perTick) }));
+      // At most SEND_MESSAGES per request: a tick's worth at 2x capacity is over the broker's 1 MB record batch limit.
+      for (let from = t * perTick; from < (t + 1) * perTick; from += SEND_MESSAGES) {
+        const messages = (built[k] as Message[]).slice(from, Math.min(from + SEND_MESSAGES, (t + 1) * perTick));
+        sends.push(producer.send({ topic: topics[sector], acks: -1, messages }));
+      }
     });
   }
   await Promise.all(sends);
