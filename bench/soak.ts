@@ -26,6 +26,9 @@
  *   npm run bench -- soak
  *   CROSSGATE_BENCH_SOAK_MINUTES=3 CROSSGATE_BENCH_SOAK_WARMUP_MINUTES=1 npm run bench -- soak
  *
+ * Diagnosis: CROSSGATE_BENCH_SOAK_NODE_OPTIONS (e.g. `--trace-gc`) is given to both gateways as
+ * NODE_OPTIONS, and CROSSGATE_BENCH_SOAK_GATEWAY_LOG names a file that gets the loaded gateway's output.
+ *
  * Services: CROSSGATE_BENCH_PG_URL / CROSSGATE_TEST_PG_URL and CROSSGATE_TEST_KAFKA_BROKERS, else the
  * scripts start the local ones (as bench/rest.ts and bench/kafka.ts).
  */
@@ -98,7 +101,8 @@ export async function runSoakBench(): Promise<BenchResult> {
   try {
     const loadedTopics = await ctx.createSectorTopics();
     const idleTopics = await ctx.createSectorTopics();
-    const common = { CROSSGATE_STORE: 'postgres', CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn' };
+    const nodeOptions = process.env['CROSSGATE_BENCH_SOAK_NODE_OPTIONS'];
+    const common = { CROSSGATE_STORE: 'postgres', CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn', ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) };
     const [loaded, idle] = await Promise.all([
       startGatewayProcess({ env: { ...common, CROSSGATE_PG_URL: loadedDb.url, ...kafkaConsumerEnv(loadedTopics.topics, uniqueGroupId('soak'), bootstrap) }, readyTimeoutMs: 180_000 }),
       startGatewayProcess({ env: { ...common, CROSSGATE_PG_URL: idleDb.url, ...kafkaConsumerEnv(idleTopics.topics, uniqueGroupId('soak-idle'), bootstrap) }, readyTimeoutMs: 180_000 }),
@@ -213,6 +217,8 @@ export async function runSoakBench(): Promise<BenchResult> {
       data: { samples, restStatuses: rest.counters.statuses, kafkaFailedSends: kafka.failedSends, kafkaLateTicks: kafka.lateTicks },
     };
   } finally {
+    const logFile = process.env['CROSSGATE_BENCH_SOAK_GATEWAY_LOG'];
+    if (logFile !== undefined && gateways[0] !== undefined) writeFileSync(logFile, `${gateways[0].output.join('\n')}\n`);
     for (const gw of gateways) {
       await gw.stop();
       await gw.cleanup();
