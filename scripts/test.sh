@@ -52,6 +52,7 @@ done
 export CROSSGATE_TEST_PG_URL="$(bash scripts/postgres.sh url)"
 export CROSSGATE_TEST_PG_CA="$(bash scripts/postgres.sh ca)"
 export CROSSGATE_TEST_KAFKA_BROKERS="$(bash scripts/kafka.sh brokers)"
+export CROSSGATE_TEST_KAFKA_SECURE="$(bash scripts/kafka.sh secure)"
 export CROSSGATE_TEST_FABRIC_PROFILE="$(bash scripts/fabric/network.sh profile)"
 echo "   postgres=$CROSSGATE_TEST_PG_URL kafka=$CROSSGATE_TEST_KAFKA_BROKERS fabric=$CROSSGATE_TEST_FABRIC_PROFILE"
 
@@ -74,4 +75,5 @@ if ! "${compat_env[@]}" bash scripts/kafka.sh start >"$CROSSGATE_STATE_DIR/kafka
 fi
 mapfile -t kafka_test_files < <(printf '%s\n' "${test_files[@]}" | grep -E '/(kafka-[^/]*|dlq-kafka-[^/]*)\.test\.js$')
 CROSSGATE_TEST_KAFKA_BROKERS="$("${compat_env[@]}" bash scripts/kafka.sh brokers)" \
+  CROSSGATE_TEST_KAFKA_SECURE="$("${compat_env[@]}" bash scripts/kafka.sh secure)" \
   node --test --test-concurrency=2 --test-timeout=900000 "${kafka_test_files[@]}"

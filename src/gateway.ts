@@ -61,7 +61,7 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Secret values the log scrubber blanks wherever they appear: the dev key, the database password. */
+/** Secret values the log scrubber blanks wherever they appear: the dev key, the database and Kafka passwords. */
 function knownSecrets(config: GatewayConfig, devApiKey: string | undefined): string[] {
   const secrets: string[] = [];
   if (devApiKey !== undefined) secrets.push(devApiKey);
@@ -69,6 +69,8 @@ function knownSecrets(config: GatewayConfig, devApiKey: string | undefined): str
     const password = URL.parse(config.store.connectionString)?.password;
     if (password) secrets.push(password, decodeURIComponent(password));
   }
+  const kafkaPassword = config.kafka?.security.sasl?.password;
+  if (kafkaPassword !== undefined) secrets.push(kafkaPassword);
   return secrets;
 }
 
@@ -170,6 +172,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       heartbeatIntervalMs: Math.min(defaultKafkaIngestOptions.heartbeatIntervalMs, Math.floor(config.kafka.sessionTimeoutMs / 3)),
       retry: { initialMs: config.retry.initialBackoffMs, maxMs: config.retry.maxBackoffMs },
       gatewayVersion: gatewayVersion(),
+      security: config.kafka.security,
     }, {
       pipeline, store, tenants, clock,
       logger: logger.child({ component: 'kafka' }),

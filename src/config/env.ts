@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseKafkaSecurity, type KafkaSecurity } from './kafka-security.js';
 
 /** How long a slow client may take over a REST request (CROSSGATE_REST_*_TIMEOUT_MS). */
 export interface RestTimeouts {
@@ -167,6 +168,8 @@ export interface KafkaConfig {
   readonly concurrency: number;
   /** Consumer session timeout; heartbeats go out at a third of it, at most every 3 s. */
   readonly sessionTimeoutMs: number;
+  /** TLS and SASL of every Kafka client (CROSSGATE_KAFKA_SECURITY_PROTOCOL and the settings it takes). */
+  readonly security: KafkaSecurity;
 }
 
 /** Invalid configuration. `settings` names every offending environment variable. */
@@ -198,6 +201,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   const e = parsed.data;
   const abs = (p: string) => resolve(cwd, p);
+  let kafkaSecurity: KafkaSecurity = { protocol: 'plaintext' };
+  if (e.CROSSGATE_KAFKA_BROKERS !== undefined) {
+    const security = parseKafkaSecurity(env, cwd);
+    if (Array.isArray(security)) {
+      return throwConfig([...new Set(security.map((p) => p.setting))], `invalid configuration:\n${security.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`);
+    }
+    kafkaSecurity = security;
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -247,6 +258,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
           : false,
         concurrency: e.CROSSGATE_KAFKA_CONCURRENCY,
         sessionTimeoutMs: e.CROSSGATE_KAFKA_SESSION_TIMEOUT_MS,
+        security: kafkaSecurity,
       },
     }),
   };

@@ -1,6 +1,7 @@
 /**
  * Mounts a {@link KafkaIngest} in the NestJS application's lifecycle: it starts once the application
- * is initialised (a Kafka that cannot be used fails the start, loudly) and stops before the HTTP server
+ * is initialised (a Kafka that cannot be used fails the start, loudly; one that refuses the gateway's
+ * credentials or certificates leaves it running, not ready, and is tried again) and stops before the HTTP server
  * and the pipeline close, so the batches in hand are made durable and committed first (SIGTERM →
  * gateway.close() → app.close() → here → pipeline.close()).
  */
@@ -14,7 +15,7 @@ class KafkaIngestLifecycle implements OnApplicationBootstrap, BeforeApplicationS
   constructor(@Inject(KAFKA_INGEST) private readonly ingest: KafkaIngest) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.ingest.start();
+    await this.ingest.startWhenAllowed();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -8,8 +8,9 @@
  * batch while they become durable; a partition keeps at most two batches in hand (eachBatch waits for
  * the one before), which bounds memory when the store is slow or down.
  */
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig as KafkajsConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { dlqTopic, sectorOfTopic, sectors, type SectorTopics } from '../../../adapters/kafka/topics.js';
+import type { KafkaSecurity } from '../../config/kafka-security.js';
 import type { Pipeline } from '../../core/pipeline.js';
 import type { DeadLetter, HealthStatus, Store } from '../../core/ports.js';
 import type { Tenant } from '../../core/tenant.js';
@@ -20,6 +21,7 @@ import { CommitOrder } from './commit-order.js';
 import { newKafkaDeadLetterSink } from './dead-letter-sink.js';
 import { PartitionBatchProcessor, type BatchControl, type BatchResult, type PartitionBatch } from './partition-batch.js';
 import { lostMembership } from './lost-membership.js';
+import { securityRefusal } from './security-refusal.js';
 import { tenantForSource } from './tenant-for-source.js';
 
 export interface KafkaIngestOptions {
@@ -39,6 +41,10 @@ export interface KafkaIngestOptions {
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
   /** Written into DLQ records' `__cg.errors.gateway.version`. */
   readonly gatewayVersion: string;
+  /** TLS and SASL of the consumer, the DLQ producer and the admin client (default plaintext). */
+  readonly security?: KafkaSecurity;
+  /** After the cluster refused the gateway's credentials or certificates: first and longest wait before trying again. */
+  readonly refusedRetry?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 export const defaultKafkaIngestOptions = {
@@ -50,11 +56,13 @@ export const defaultKafkaIngestOptions = {
   sessionTimeoutMs: 30_000,
   heartbeatIntervalMs: 3_000,
   retry: { initialMs: 200, maxMs: 10_000 },
+  refusedRetry: { initialMs: 5_000, maxMs: 60_000 },
   gatewayVersion: 'unknown',
 } as const satisfies Partial<KafkaIngestOptions>;
 
 /** Minimal logger shape (pino's), so tests can pass a recorder. */
 export interface IngestLogger {
+  debug?(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
@@ -72,6 +80,14 @@ export interface KafkaIngestDeps {
   readonly onBatch?: (topic: string, partition: number, result: BatchResult) => void;
 }
 
+/** The last refused start and the next attempt. */
+interface Refusal {
+  readonly reason: string;
+  readonly attempts: number;
+  readonly nextAt: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
 export class KafkaIngest implements KafkaStatus {
   readonly options: KafkaIngestOptions;
   readonly #deps: KafkaIngestDeps;
@@ -80,7 +96,11 @@ export class KafkaIngest implements KafkaStatus {
   readonly #producer: Producer;
   readonly #consumer: Consumer;
   readonly #gate: AdmissionGate;
-  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  /** `refused`: the last start was refused for credentials or certificates; another is scheduled. */
+  #state: 'new' | 'starting' | 'refused' | 'running' | 'stopping' | 'stopped' = 'new';
+  #refusal: Refusal | undefined;
+  /** The start in progress or last made: stop() waits for it. */
+  #starting: Promise<void> | undefined;
   #crashed: Error | undefined;
   #stopping: Promise<void> | undefined;
   /** Which batch each batch commits after (reset when the group rebalances). */
@@ -94,10 +114,13 @@ export class KafkaIngest implements KafkaStatus {
     this.#kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
+      ...kafkajsSecurity(options.security),
       logLevel: logLevel.WARN,
       logCreator: () => ({ level, log }) => {
         const entry = { component: 'kafkajs', logger: log.logger, ...(log.broker ? { broker: log.broker } : {}), ...(log.error ? { error: log.error } : {}) };
-        if (level === logLevel.ERROR) deps.logger?.error(entry, log.message);
+        // While starting, kafkajs logs each failed connection attempt; start() reports the outcome once.
+        if (this.#state === 'starting' || this.#state === 'refused') deps.logger?.debug?.(entry, log.message);
+        else if (level === logLevel.ERROR) deps.logger?.error(entry, log.message);
         else if (level === logLevel.WARN) deps.logger?.warn(entry, log.message);
       },
     });
@@ -110,6 +133,17 @@ export class KafkaIngest implements KafkaStatus {
       heartbeatInterval: options.heartbeatIntervalMs,
       maxBytesPerPartition: options.maxBytesPerPartition,
       maxWaitTimeInMs: 250,
+    });
+    this.#consumer.on(this.#consumer.events.CRASH, (event) => {
+      this.#crashed = event.payload.error;
+      this.#deps.logger?.error({ component: 'kafka', err: event.payload.error, restart: event.payload.restart }, 'Kafka consumer crashed');
+    });
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
+      this.#crashed = undefined;
+      // A new generation fetches from the committed offsets again: its batches do not wait for
+      // the ones taken before (those may still commit; they never pass a record not durable).
+      this.#commitOrder.clear();
+      this.#deps.logger?.info({ component: 'kafka', groupId: event.payload.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
     });
     const consumed = this.consumedTopics().map((topic) => ({ topic }));
     this.#gate = new AdmissionGate({
@@ -135,26 +169,57 @@ export class KafkaIngest implements KafkaStatus {
     return this.#gate.paused;
   }
 
+  /**
+   * As {@link start}, except when the cluster refuses the gateway's credentials or certificates: then
+   * one error line, a not-ready health status naming the refusal, and further attempts in the
+   * background (5 s, doubling to 60 s), each logged at debug level only. Other failures throw.
+   */
+  async startWhenAllowed(): Promise<void> {
+    try {
+      await this.start();
+    } catch (error) {
+      const reason = securityRefusal(error);
+      if (reason === undefined || this.#state !== 'refused') throw error;
+      this.#scheduleAfterRefusal(reason);
+    }
+  }
+
+  #scheduleAfterRefusal(reason: string): void {
+    if (this.#stopping !== undefined) return;
+    const { initialMs, maxMs } = this.options.refusedRetry ?? defaultKafkaIngestOptions.refusedRetry;
+    const attempts = (this.#refusal?.attempts ?? 0) + 1;
+    const waitMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempts - 1, 30));
+    const log = { component: 'kafka', refusal: reason, attempts, retryInMs: waitMs };
+    if (this.#refusal?.reason === reason) this.#deps.logger?.debug?.(log, 'Kafka still refuses the gateway');
+    else this.#deps.logger?.error(log, `Kafka refused the gateway (${reason}); Kafka ingest not ready, trying again with backoff up to ${maxMs / 1000} s`);
+    const refusal: Refusal = { reason, attempts, nextAt: this.#deps.clock.now() + waitMs };
+    refusal.timer = setTimeout(() => {
+      void this.startWhenAllowed().then(
+        () => {
+          if (this.#state === 'running') this.#deps.logger?.info({ component: 'kafka', attempts: attempts + 1 }, 'Kafka accepted the gateway');
+        },
+        (error: unknown) => {
+          this.#deps.logger?.error({ component: 'kafka', err: error }, 'Kafka ingest could not start');
+        },
+      );
+    }, waitMs);
+    this.#refusal = refusal;
+  }
+
   /** Connects, checks (or creates) the topics and joins the group. Throws when Kafka is unusable. */
-  async start(): Promise<void> {
-    if (this.#state !== 'new') throw new Error(`Kafka ingest cannot start: it is ${this.#state}`);
+  start(): Promise<void> {
+    if (this.#state !== 'new' && this.#state !== 'refused') return Promise.reject(new Error(`Kafka ingest cannot start: it is ${this.#state}`));
     this.#state = 'starting';
+    this.#starting = this.#connectAndRun();
+    return this.#starting;
+  }
+
+  async #connectAndRun(): Promise<void> {
     try {
       await this.#admin.connect();
       await this.#ensureTopics();
       await this.#producer.connect();
       await this.#consumer.connect();
-      this.#consumer.on(this.#consumer.events.CRASH, (event) => {
-        this.#crashed = event.payload.error;
-        this.#deps.logger?.error({ component: 'kafka', err: event.payload.error, restart: event.payload.restart }, 'Kafka consumer crashed');
-      });
-      this.#consumer.on(this.#consumer.events.GROUP_JOIN, (event) => {
-        this.#crashed = undefined;
-        // A new generation fetches from the committed offsets again: its batches do not wait for
-        // the ones taken before (those may still commit; they never pass a record not durable).
-        this.#commitOrder.clear();
-        this.#deps.logger?.info({ component: 'kafka', groupId: event.payload.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
-      });
       await this.#consumer.subscribe({ topics: this.consumedTopics(), fromBeginning: true });
       const processor = new PartitionBatchProcessor({
         pipeline: this.#deps.pipeline,
@@ -193,7 +258,8 @@ export class KafkaIngest implements KafkaStatus {
       this.#deps.logger?.info({ component: 'kafka', groupId: this.options.groupId, topics: this.consumedTopics() }, 'Kafka ingest started');
     } catch (error) {
       await this.#disconnectAll();
-      this.#state = 'stopped';
+      // A stop() that came meanwhile wins; a refusal may be tried again.
+      if (this.#state === 'starting') this.#state = securityRefusal(error) === undefined ? 'stopped' : 'refused';
       throw error;
     }
   }
@@ -249,7 +315,9 @@ export class KafkaIngest implements KafkaStatus {
    */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      if (this.#state === 'new') {
+      clearTimeout(this.#refusal?.timer);
+      await this.#starting?.catch(() => undefined);
+      if (this.#state === 'new' || this.#state === 'refused') {
         this.#state = 'stopped';
         return;
       }
@@ -313,6 +381,11 @@ export class KafkaIngest implements KafkaStatus {
   }
 
   async health(): Promise<HealthStatus> {
+    const refusal = this.#refusal;
+    if (this.#state === 'refused' && refusal !== undefined) {
+      const next = Math.max(0, Math.ceil((refusal.nextAt - this.#deps.clock.now()) / 1000));
+      return { ok: false, detail: `Kafka refused the gateway (${refusal.reason}); attempt ${refusal.attempts}, next in ${next} s` };
+    }
     if (this.#state !== 'running') return { ok: false, detail: `consumer ${this.#state}` };
     if (this.#crashed) return { ok: false, detail: `consumer crashed: ${this.#crashed.message}` };
     try {
@@ -327,4 +400,13 @@ export class KafkaIngest implements KafkaStatus {
   tenantForDeadLetter(entry: DeadLetter): Tenant | undefined {
     return entry.recordId === null ? undefined : tenantForSource(this.#deps.tenants.tenants, entry.recordId.source);
   }
+}
+
+/** kafkajs' `ssl` and `sasl` options for `security`. */
+function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<KafkajsConfig, 'ssl' | 'sasl'> {
+  if (security === undefined) return {};
+  const tls = security.tls;
+  const ssl = tls === undefined ? undefined : tls.ca === undefined && tls.cert === undefined ? true : { ...tls };
+  const sasl = security.sasl === undefined ? undefined : { ...security.sasl } as SASLOptions;
+  return { ...(ssl === undefined ? {} : { ssl }), ...(sasl === undefined ? {} : { sasl }) };
 }
