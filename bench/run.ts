@@ -15,6 +15,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   soak: async () => (await import('./soak.js')).runSoakBench,
   chaos: async () => (await import('./chaos.js')).runChaosBench,
   overload: async () => (await import('./overload.js')).runOverloadBench,
+  fairness: async () => (await import('./fairness.js')).runFairnessBench,
 };
 
 const requested = process.argv.slice(2);
