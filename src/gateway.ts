@@ -3,6 +3,7 @@
  * the pipeline, mounts the NestJS application and listens. `startGateway` is what `npm start` runs;
  * tests, the Kafka and ops wiring, and benchmarks use it (or `createGatewayApp`) too.
  */
+import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -12,12 +13,13 @@ import { openPostgresStore } from '../adapters/store/postgres-store.js';
 import { schemaRegistry } from '../schemas/registry.js';
 import type { GatewayConfig } from './config/env.js';
 import { loadDevTenant } from './config/dev-tenant.js';
-import { loadTenantsFile, newTenantDirectory, type TenantDirectory } from './config/tenants.js';
+import { loadTenantsFile, newTenantDirectory, TenantsFileError, type TenantDirectory } from './config/tenants.js';
 import { newPipeline, type Pipeline, type PipelineObserver } from './core/pipeline.js';
 import type { ChainClient, DeadLetter, Signer, Store } from './core/ports.js';
 import type { Clock } from './core/types.js';
 import { toBase64Url } from './core/encoding.js';
 import { createGatewayApp } from './http-app.js';
+import { reloadRestTls } from './ingest/rest/https-server.js';
 import { startPreparePool } from './ingest/prepare/preparer.js';
 import { createLogger, type Logger } from './logging.js';
 import type { RestDeps } from './ingest/rest/rest.module.js';
@@ -59,6 +61,11 @@ export interface RunningGateway {
   readonly devApiKey: string | undefined;
   /** Stops accepting requests, flushes the pipeline, closes chain and store. Idempotent. */
   close(): Promise<void>;
+  /**
+   * HTTPS only: reads the certificate, key and client CA files again and uses them for new
+   * connections (SIGHUP). A file that is wrong is logged and the current certificate kept.
+   */
+  reloadTls(): void;
 }
 
 /** Secret values the log scrubber blanks wherever they appear: the dev key, the database and Kafka passwords. */
@@ -92,7 +99,13 @@ async function openChain(config: GatewayConfig, signer: Signer, clock: Clock, lo
 
 async function loadTenants(config: GatewayConfig): Promise<{ directory: TenantDirectory; devApiKey: string | undefined }> {
   if (config.tenantsFile !== undefined) {
-    return { directory: newTenantDirectory(await loadTenantsFile(config.tenantsFile)), devApiKey: undefined };
+    const entries = await loadTenantsFile(config.tenantsFile);
+    // A rule that can never match is a mistake in the configuration, not a tenant locked out quietly.
+    const byCertificate = entries.flatMap((e, i) => (e.clientCertificates === undefined ? [] : [`tenants.${i}.clientCertificates`]));
+    if (byCertificate.length > 0 && config.rest.tls?.clientCaFile === undefined) {
+      throw new TenantsFileError(config.tenantsFile, byCertificate.map((path) => `${path}: client certificates need HTTPS with CROSSGATE_REST_TLS_CLIENT_CA_FILE`));
+    }
+    return { directory: newTenantDirectory(entries), devApiKey: undefined };
   }
   const dev = await loadDevTenant(config.dataDir, config.devApiKey);
   return { directory: newTenantDirectory([dev.entry]), devApiKey: dev.apiKey };
@@ -198,6 +211,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       logger,
       bodyLimitBytes: config.rest.bodyLimitBytes,
       timeouts: config.rest.timeouts,
+      ...(config.rest.tls === undefined ? {} : { tls: config.rest.tls }),
       logRequests: config.logRequests,
       modules: [
         OpsModule.forRoot({ ...context, ...kafkaOps }),
@@ -210,13 +224,26 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    const url = `${config.rest.tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     logger.info({ url }, 'gateway listening');
 
     let closing: Promise<void> | undefined;
     return {
       url, app, context, devApiKey,
       close: () => (closing ??= unwind().then(() => logger.info('gateway stopped'))),
+      reloadTls: () => {
+        const tls = config.rest.tls;
+        if (tls === undefined) {
+          logger.info('SIGHUP: no TLS to reload (the REST door is plain HTTP)');
+          return;
+        }
+        try {
+          const material = reloadRestTls(app.getHttpServer() as HttpsServer, tls);
+          logger.info({ subject: material.subject, validTo: material.validTo }, 'TLS certificate reloaded: new connections use it');
+        } catch (error) {
+          logger.error({ setting: (error as { setting?: string }).setting, reason: (error as Error).message }, 'TLS reload failed: the current certificate stays');
+        }
+      },
     };
   } catch (err) {
     await unwind();

@@ -3,13 +3,15 @@
  * other entry points (ops, Kafka) use this, `startGateway` adds the real adapters and `listen`.
  */
 import 'reflect-metadata';
-import { createServer, type RequestListener } from 'node:http';
+import type { RequestListener } from 'node:http';
 import type { DynamicModule, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { defaultRestTimeouts, type RestTimeouts } from './config/env.js';
+import type { RestTlsConfig } from './config/rest-tls.js';
+import { createRestServer } from './ingest/rest/https-server.js';
 import { installJsonBodyParser } from './ingest/rest/json-body.js';
 import { ProblemFilter } from './ingest/rest/problem.filter.js';
 import { BATCH_ROUTE } from './ingest/rest/record-paths.js';
@@ -24,6 +26,8 @@ export interface GatewayAppOptions {
   /** More modules to mount (ops, Kafka, gRPC). */
   readonly modules?: readonly DynamicModule[];
   readonly timeouts?: RestTimeouts;
+  /** HTTPS instead of HTTP. */
+  readonly tls?: RestTlsConfig;
 }
 
 /** NestJS's own logs (route mapping, lifecycle) go to pino at debug level, errors at error. */
@@ -43,14 +47,7 @@ export async function createGatewayApp(deps: RestDeps, options: GatewayAppOption
   const timeouts = options.timeouts ?? defaultRestTimeouts;
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes,
-    // Slow clients (slowloris) lose their connection once a timeout passes; Node checks every second
-    // rather than its default 30 s, so a trickling client holds a socket for about the timeout, no more.
-    serverFactory: (handler: RequestListener) => createServer({
-      headersTimeout: timeouts.headersMs,
-      requestTimeout: timeouts.requestMs,
-      keepAliveTimeout: timeouts.keepAliveMs,
-      connectionsCheckingInterval: 1000,
-    }, handler),
+    serverFactory: (handler: RequestListener) => createRestServer(handler, timeouts, options.tls),
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     // Sources are long paths sent URL-encoded in one segment; find-my-way's default cap is 100.

@@ -1,6 +1,6 @@
 /**
  * `npm start`: parse the configuration, start the gateway, print how to use it, stop cleanly on
- * SIGINT/SIGTERM. Also re-exports the entry points other code starts gateways with.
+ * SIGINT/SIGTERM, reload the HTTPS certificate on SIGHUP. Also re-exports the entry points other code starts gateways with.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A renewed certificate takes over without a restart (and without dropping connections).
+  process.on('SIGHUP', () => gateway.reloadTls());
 }
 
 if (import.meta.main) await main();

@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseKafkaSecurity, type KafkaSecurity } from './kafka-security.js';
+import { parseKafkaSecurity, type KafkaSecurity, type SettingProblem } from './kafka-security.js';
+import { parseRestTls, type RestTlsConfig } from './rest-tls.js';
 
 /** How long a slow client may take over a REST request (CROSSGATE_REST_*_TIMEOUT_MS). */
 export interface RestTimeouts {
@@ -139,6 +140,8 @@ export interface GatewayConfig {
   readonly rest: {
     readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number; readonly prepareMaxPendingBytes: number;
     readonly timeouts: RestTimeouts;
+    /** HTTPS (and client certificates) when CROSSGATE_REST_TLS_CERT_FILE and _KEY_FILE are set. */
+    readonly tls?: RestTlsConfig;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly logRequests: boolean;
@@ -204,11 +207,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   let kafkaSecurity: KafkaSecurity = { protocol: 'plaintext' };
   if (e.CROSSGATE_KAFKA_BROKERS !== undefined) {
     const security = parseKafkaSecurity(env, cwd);
-    if (Array.isArray(security)) {
-      return throwConfig([...new Set(security.map((p) => p.setting))], `invalid configuration:\n${security.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`);
-    }
+    if (Array.isArray(security)) return throwProblems(security);
     kafkaSecurity = security;
   }
+  const restTls = parseRestTls(env, cwd);
+  if (Array.isArray(restTls)) return throwProblems(restTls);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -243,6 +246,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
         requestMs: Math.max(e.CROSSGATE_REST_REQUEST_TIMEOUT_MS, e.CROSSGATE_REST_HEADERS_TIMEOUT_MS),
         keepAliveMs: e.CROSSGATE_REST_KEEPALIVE_TIMEOUT_MS,
       },
+      ...(restTls === undefined ? {} : { tls: restTls }),
     },
     logLevel: e.CROSSGATE_LOG_LEVEL,
     logRequests: e.CROSSGATE_LOG_REQUESTS,
@@ -266,4 +270,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
 
 function throwConfig(settings: string[], message: string): never {
   throw new ConfigError(settings, message);
+}
+
+function throwProblems(problems: readonly SettingProblem[]): never {
+  return throwConfig([...new Set(problems.map((p) => p.setting))], `invalid configuration:\n${problems.map((p) => `  ${p.setting}: ${p.message}`).join('\n')}`);
 }

@@ -33,13 +33,24 @@ const producerKeySchema = z.object({
   }
 });
 
+/**
+ * A client certificate, by its subject (RFC 2253 form, as `openssl x509 -noout -subject -nameopt
+ * RFC2253` prints it) or by a URI subject alternative name (a SPIFFE ID, say); given both, both must match.
+ */
+const clientCertificateSchema = z.object({
+  subject: z.string().min(1).optional(),
+  uri: z.string().min(1).optional(),
+}).strict().refine((c) => c.subject !== undefined || c.uri !== undefined, 'names a subject, a uri, or both');
+
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be the lowercase hex SHA-256 of the API key');
 
 const tenantSchema = z.object({
   id: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
   role: z.enum(['producer', 'admin']).default('producer'),
   /** SHA-256 hex of each API key the tenant may use (several while rotating). */
-  apiKeySha256: z.union([sha256Hex, z.array(sha256Hex).min(1)]).transform((v) => (typeof v === 'string' ? [v] : v)),
+  apiKeySha256: z.union([sha256Hex, z.array(sha256Hex).min(1)]).transform((v) => (typeof v === 'string' ? [v] : v)).optional(),
+  /** Client certificates (HTTPS with CROSSGATE_REST_TLS_CLIENT_CA_FILE) that authenticate as this tenant. */
+  clientCertificates: z.array(clientCertificateSchema).min(1).optional(),
   sourcePrefixes: z.array(z.string().min(1).startsWith('/', 'a source prefix starts with "/"')).default([]),
   allowedTypes: z.union([z.literal('*'), z.array(z.string().min(1))]).default([]),
   requireProducerSignature: z.boolean().default(false),
@@ -50,6 +61,9 @@ const tenantSchema = z.object({
     burst: z.number().int().positive().max(1e9).optional(),
   }).strict().optional(),
 }).strict().superRefine((t, ctx) => {
+  if (t.apiKeySha256 === undefined && t.clientCertificates === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['apiKeySha256'], message: 'a tenant needs an API key hash or a client certificate' });
+  }
   if (t.requireProducerSignature && t.producerKeys.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['producerKeys'], message: 'requireProducerSignature needs at least one producer key' });
   }
@@ -59,14 +73,20 @@ const tenantSchema = z.object({
 export const tenantsFileSchema = z.object({ tenants: z.array(tenantSchema).min(1) }).strict().superRefine((file, ctx) => {
   const ids = new Set<string>();
   const hashes = new Set<string>();
+  const certificates = new Set<string>();
   file.tenants.forEach((t, i) => {
     if (ids.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `duplicate tenant id ${t.id}` });
     ids.add(t.id);
     // Refinements also run when an entry already failed (zod continues), so the transform may not have run.
-    const keyHashes: readonly string[] = Array.isArray(t.apiKeySha256) ? t.apiKeySha256 : [t.apiKeySha256];
+    const keyHashes: readonly string[] = t.apiKeySha256 === undefined ? [] : Array.isArray(t.apiKeySha256) ? t.apiKeySha256 : [t.apiKeySha256];
     keyHashes.forEach((h, j) => {
       if (hashes.has(h)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'apiKeySha256', j], message: 'the same API key is listed twice' });
       hashes.add(h);
+    });
+    t.clientCertificates?.forEach((c, j) => {
+      const rule = JSON.stringify([c.subject ?? null, c.uri ?? null]);
+      if (certificates.has(rule)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'clientCertificates', j], message: 'the same client certificate rule is listed twice' });
+      certificates.add(rule);
     });
   });
 });
@@ -77,6 +97,20 @@ export type TenantsFile = z.input<typeof tenantsFileSchema>;
 export interface TenantEntry {
   readonly tenant: Tenant;
   readonly keyHashes: readonly Buffer[];
+  readonly clientCertificates?: readonly ClientCertificateRule[];
+}
+
+/** A client certificate a tenant authenticates with: its subject (RFC 2253), a URI SAN, or both. */
+export interface ClientCertificateRule {
+  readonly subject?: string;
+  readonly uri?: string;
+}
+
+/** What the guard knows of a verified client certificate. */
+export interface PeerCertificate {
+  /** RFC 2253 form: most specific attribute first, `,` between, specials escaped. */
+  readonly subject: string;
+  readonly uris: readonly string[];
 }
 
 /** Resolves API keys to tenants. */
@@ -84,6 +118,8 @@ export interface TenantDirectory {
   readonly tenants: readonly Tenant[];
   /** The tenant owning `apiKey`, or undefined. Constant time in the key and in where it matches. */
   authenticate(apiKey: string): Tenant | undefined;
+  /** The tenant a verified client certificate maps to, or undefined (none, or more than one). */
+  authenticateCertificate(peer: PeerCertificate): Tenant | undefined;
 }
 
 /** Lowercase hex SHA-256 of an API key: what the tenants file stores. */
@@ -111,6 +147,13 @@ export function newTenantDirectory(entries: readonly TenantEntry[]): TenantDirec
       }
       return found;
     },
+    authenticateCertificate(peer: PeerCertificate): Tenant | undefined {
+      const matches = (rule: ClientCertificateRule) =>
+        (rule.subject === undefined || rule.subject === peer.subject) && (rule.uri === undefined || peer.uris.includes(rule.uri));
+      const owners = entries.filter((e) => e.clientCertificates?.some(matches) === true);
+      // A certificate two tenants claim names neither: the tenants file is ambiguous, not the client.
+      return owners.length === 1 ? owners[0]?.tenant : undefined;
+    },
   };
 }
 
@@ -136,7 +179,8 @@ export function parseTenantsFile(text: string, origin: string): TenantEntry[] {
       producerKeys: t.producerKeys,
       ...(t.quota === undefined ? {} : { quota: { recordsPerSecond: t.quota.recordsPerSecond, burst: t.quota.burst ?? Math.max(1, Math.ceil(t.quota.recordsPerSecond)) } }),
     },
-    keyHashes: t.apiKeySha256.map((h) => Buffer.from(h, 'hex')),
+    keyHashes: (t.apiKeySha256 ?? []).map((h) => Buffer.from(h, 'hex')),
+    ...(t.clientCertificates === undefined ? {} : { clientCertificates: t.clientCertificates.map((c) => ({ ...c })) }),
   }));
 }
 

@@ -69,7 +69,7 @@ function launch(env: Record<string, string>, output: string[], readyTimeoutMs: n
       output.push(line);
       if (settled) return;
       // Ready once main.js printed its whole banner (URL, dev key, curl lines), whatever the log level.
-      url ??= /^Crossgate gateway listening on (http:\/\/\S+)$/.exec(line)?.[1];
+      url ??= /^Crossgate gateway listening on (https?:\/\/\S+)$/.exec(line)?.[1];
       if (url === undefined || !line.startsWith(BANNER_END)) return;
       settled = true;
       clearTimeout(timer);

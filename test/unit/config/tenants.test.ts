@@ -98,4 +98,36 @@ tenants:
     assert.match(problems('tenants: [\n').join('\n'), /not valid YAML\/JSON/);
     assert.ok(problems('tenants: []').length > 0);
   });
+
+  it('maps verified client certificates to tenants by URI SAN, subject, or both; refuses rules it cannot use', () => {
+    const entries = parseTenantsFile(JSON.stringify({ tenants: [
+      { id: 'a', clientCertificates: [{ uri: 'spiffe://gov.cn/beijing/transport' }], sourcePrefixes: ['/beijing/transport'] },
+      { id: 'b', clientCertificates: [{ subject: 'CN=finance,O=Beijing,C=CN', uri: 'spiffe://gov.cn/beijing/finance' }] },
+      { id: 'c', apiKeySha256: hashApiKey('c-key-0123456789abcdef'), clientCertificates: [{ subject: 'CN=shared' }] },
+      { id: 'd', clientCertificates: [{ subject: 'CN=shared', uri: 'spiffe://gov.cn/d' }] },
+    ] }), 'tenants.json');
+    const directory = newTenantDirectory(entries);
+    const who = (subject: string, uris: string[] = []) => directory.authenticateCertificate({ subject, uris })?.id;
+    assert.equal(who('CN=anything', ['spiffe://gov.cn/beijing/transport']), 'a');
+    assert.equal(who('CN=finance,O=Beijing,C=CN', ['spiffe://gov.cn/beijing/finance']), 'b');
+    assert.equal(who('CN=finance,O=Beijing,C=CN'), undefined, 'b needs both its subject and its URI');
+    assert.equal(who('CN=shared'), 'c');
+    assert.equal(who('CN=shared', ['spiffe://gov.cn/d']), undefined, 'a certificate two tenants claim names neither');
+    assert.equal(directory.authenticate('c-key-0123456789abcdef')?.id, 'c');
+
+    const problems = (tenants: unknown[]) => {
+      try {
+        parseTenantsFile(JSON.stringify({ tenants }), 't.json');
+      } catch (error) {
+        assert.ok(error instanceof TenantsFileError);
+        return error.problems;
+      }
+      return assert.fail('expected a TenantsFileError');
+    };
+    assert.match(problems([{ id: 'x' }]).join('\n'), /tenants\.0\.apiKeySha256: a tenant needs an API key hash or a client certificate/);
+    assert.match(problems([{ id: 'x', clientCertificates: [{}] }]).join('\n'), /clientCertificates\.0: names a subject, a uri, or both/);
+    assert.match(problems([{ id: 'x', clientCertificates: [{ uri: 'spiffe://u' }] }, { id: 'y', clientCertificates: [{ uri: 'spiffe://u' }] }]).join('\n'),
+      /tenants\.1\.clientCertificates\.0: the same client certificate rule is listed twice/);
+  });
 });
+
