@@ -214,7 +214,7 @@ export async function runSoakBench(): Promise<BenchResult> {
         'baseline: a second gateway, same configuration (own database, own empty topics), idle, started with the loaded one and sampled at the same moments; ratio = loaded RSS slope / 1 MB/min limit',
         `plot: docs/soak.svg; samples in data.samples; machine: ${process.platform} ${process.arch}, ${cpus().length} cores, shared (load generator on the same machine)`,
       ],
-      data: { samples, restStatuses: rest.counters.statuses, kafkaFailedSends: kafka.failedSends, kafkaLateTicks: kafka.lateTicks },
+      data: { samples, restStatuses: rest.counters.statuses, kafkaFailedSends: kafka.failedSends, kafkaLateTicks: kafka.lateTicks, gatewayNodeOptions: nodeOptions ?? null },
     };
   } finally {
     const logFile = process.env['CROSSGATE_BENCH_SOAK_GATEWAY_LOG'];
