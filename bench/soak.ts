@@ -57,6 +57,8 @@ export interface SoakSample {
   readonly t: number;
   readonly rssMB: number;
   readonly heapUsedMB: number;
+  /** The prepare workers' V8 heaps together (total), which the process heap figures leave out. */
+  readonly workerHeapMB: number;
   readonly eventLoopP99Ms: number;
   readonly restP99Ms: number;
   readonly restRequests: number;
@@ -143,6 +145,7 @@ export async function runSoakBench(): Promise<BenchResult> {
         t: Math.round((now - started) / 100) / 10,
         rssMB: round2((m.get('process_resident_memory_bytes') ?? Number.NaN) / MB),
         heapUsedMB: round2((m.get('nodejs_heap_size_used_bytes') ?? Number.NaN) / MB),
+        workerHeapMB: round2((m.get('crossgate_prepare_worker_heap_bytes{kind="total"}') ?? Number.NaN) / MB),
         eventLoopP99Ms: round2((m.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000),
         restP99Ms: round2(percentile(latencies, 99)),
         restRequests: latencies.length,
@@ -153,7 +156,7 @@ export async function runSoakBench(): Promise<BenchResult> {
       lastAccepted = accepted;
       lastAt = now;
       samples.push(sample);
-      console.log(`soak: t=${sample.t}s rss=${sample.rssMB}MB heap=${sample.heapUsedMB}MB eld.p99=${sample.eventLoopP99Ms}ms rest.p99=${sample.restP99Ms}ms accepted=${sample.acceptedPerSecond}/s idle.rss=${sample.idleRssMB}MB`);
+      console.log(`soak: t=${sample.t}s rss=${sample.rssMB}MB heap=${sample.heapUsedMB}MB workers=${sample.workerHeapMB}MB eld.p99=${sample.eventLoopP99Ms}ms rest.p99=${sample.restP99Ms}ms accepted=${sample.acceptedPerSecond}/s idle.rss=${sample.idleRssMB}MB`);
     }
     await Promise.all([rest.stop(), kafka.stop()]);
     const seconds = (performance.now() - started) / 1000;
@@ -163,6 +166,7 @@ export async function runSoakBench(): Promise<BenchResult> {
     const rssSlope = perMinute((s) => s.rssMB);
     const idleSlope = perMinute((s) => s.idleRssMB);
     const heapSlope = perMinute((s) => s.heapUsedMB);
+    const workerHeapSlope = perMinute((s) => s.workerHeapMB);
     const pass = Number.isFinite(rssSlope) && rssSlope <= SLOPE_LIMIT;
     if (!pass) process.exitCode = 1;
     const stat = (pick: (s: SoakSample) => number, f: (v: number[]) => number) => round2(f(after.map(pick).filter(Number.isFinite)));
@@ -176,6 +180,8 @@ export async function runSoakBench(): Promise<BenchResult> {
       pass: { value: pass ? 1 : 0, unit: `1 when the RSS slope <= ${SLOPE_LIMIT} MB/min, else 0` },
       'RSS slope after warm-up (least squares)': { value: round3(rssSlope), unit: 'MB/min' },
       'heap used slope after warm-up': { value: round3(heapSlope), unit: 'MB/min' },
+      'prepare workers heap total slope after warm-up': { value: round3(workerHeapSlope), unit: 'MB/min' },
+      'prepare workers heap total, last sample': { value: samples.at(-1)?.workerHeapMB ?? Number.NaN, unit: 'MB' },
       'RSS after warm-up, min': { value: stat((s) => s.rssMB, min), unit: 'MB' },
       'RSS after warm-up, max': { value: stat((s) => s.rssMB, max), unit: 'MB' },
       'RSS, last sample': { value: samples.at(-1)?.rssMB ?? Number.NaN, unit: 'MB' },

@@ -14,6 +14,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Pipeline, PipelineObserver } from '../core/pipeline.js';
 import type { Store } from '../core/ports.js';
 import type { KafkaStatus } from './kafka-status.js';
+import type { WorkerHeap } from '../ingest/prepare/preparer.js';
 
 /** Label value used when the sector or type of a record is not known (it failed before decoding). */
 export const UNKNOWN = 'unknown';
@@ -25,6 +26,8 @@ export interface MetricSources {
   readonly kafka?: KafkaStatus;
   /** The Kafka DLQ topic of a sector (`transport.events.dlq`), for the `topic` label of DLQ depth. */
   readonly dlqTopicOf?: (sector: string) => string | undefined;
+  /** The prepare workers' V8 heaps. */
+  readonly workerHeaps?: () => Promise<readonly WorkerHeap[]>;
 }
 
 export interface MetricsOptions {
@@ -168,6 +171,17 @@ export function createMetrics(registry: Registry = new Registry(), options: Metr
         const topic = c.origin === 'kafka' ? (c.sector === null ? undefined : sources.dlqTopicOf?.(c.sector)) ?? 'kafka' : 'store';
         this.inc({ origin: c.origin, topic, sector, code: c.code }, c.count);
       }
+    },
+  });
+
+  new Gauge({
+    name: 'crossgate_prepare_worker_heap_bytes', help: 'V8 heap of the prepare worker threads together (not in nodejs_heap_*), used and total.', labelNames: ['kind'] as const, registers,
+    async collect() {
+      this.reset();
+      const heaps = await sources.workerHeaps?.();
+      if (heaps === undefined || heaps.length === 0) return;
+      this.set({ kind: 'used' }, heaps.reduce((n, h) => n + h.usedBytes, 0));
+      this.set({ kind: 'total' }, heaps.reduce((n, h) => n + h.totalBytes, 0));
     },
   });
 

@@ -20,6 +20,7 @@ import { DlqService } from './dlq-service.js';
 import { HealthController } from './health.controller.js';
 import type { KafkaStatus } from './kafka-status.js';
 import { MetricsController } from './metrics.controller.js';
+import type { RecordPreparer } from '../ingest/prepare/preparer.js';
 import type { Metrics } from './metrics.js';
 import { defaultOpsOptions, type OpsOptions } from './ops-options.js';
 import { DLQ_SERVICE, KAFKA_STATUS, METRICS, OPS_LOGGER, OPS_OPTIONS } from './ops-tokens.js';
@@ -40,6 +41,8 @@ export interface OpsDeps {
   readonly sectorTopics?: SectorTopics;
   /** Tenant a Kafka dead letter without one is replayed as. */
   readonly kafkaTenant?: (entry: DeadLetter) => Tenant | undefined;
+  /** The prepare workers, for their heap figures in /metrics. */
+  readonly preparer?: Pick<RecordPreparer, 'workerHeaps'>;
   readonly options?: Partial<OpsOptions>;
 }
 
@@ -52,6 +55,7 @@ export class OpsModule {
       store: deps.store,
       pipeline: deps.pipeline,
       ...(deps.kafka ? { kafka: deps.kafka } : {}),
+      ...(deps.preparer?.workerHeaps ? { workerHeaps: () => deps.preparer?.workerHeaps?.() ?? Promise.resolve([]) } : {}),
       ...(topics ? { dlqTopicOf: (sector: string) => (sector in topics ? `${topics[sector as keyof SectorTopics]}.dlq` : undefined) } : {}),
     });
     const dlq = new DlqService({

@@ -25,12 +25,20 @@ export interface RecordPreparer {
   hasRoomFor(bytes: number): boolean;
   /** Worker threads alive now (0: the request thread prepares). */
   readonly workers: number;
+  /** V8 heap of each worker thread (their memory is not in the process's heap figures). */
+  workerHeaps?(): Promise<readonly WorkerHeap[]>;
   close(): Promise<void>;
+}
+
+export interface WorkerHeap {
+  readonly usedBytes: number;
+  readonly totalBytes: number;
 }
 
 /** The pool as startPreparePool makes it: a preparer, plus its threads for health checks and tests. */
 export interface PreparePool extends RecordPreparer {
   threads(): readonly Worker[];
+  workerHeaps(): Promise<readonly WorkerHeap[]>;
 }
 
 export interface PreparePoolOptions {
@@ -149,6 +157,10 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
       return live.size;
     },
     threads: () => [...live].map((w) => w.thread),
+    async workerHeaps() {
+      const stats = await Promise.all([...live].map((w) => w.thread.getHeapStatistics().catch(() => undefined)));
+      return stats.flatMap((s) => (s === undefined ? [] : [{ usedBytes: s.used_heap_size, totalBytes: s.total_heap_size }]));
+    },
     hasRoomFor(bytes) {
       return pendingBytes === 0 || pendingBytes + bytes <= options.maxPendingBytes;
     },

@@ -11,6 +11,7 @@ import { newPipeline } from '../../../src/core/pipeline.js';
 import { generatePrivateKey, newSigner } from '../../../src/core/signer.js';
 import type { Tenant } from '../../../src/core/tenant.js';
 import { createMetrics } from '../../../src/ops/metrics.js';
+import { startPreparePool } from '../../../src/ingest/prepare/preparer.js';
 import { invalidTrip, trip } from '../../support/ops-records.js';
 
 const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
@@ -108,6 +109,23 @@ describe('metrics', () => {
     assert.equal(sample(text, 'crossgate_metrics_source_up{source="store"}'), 0);
     assert.equal(sample(text, 'crossgate_metrics_source_up{source="kafka"}'), 1);
     assert.equal(text.includes('crossgate_dlq_depth{'), false, 'no DLQ depth rather than a wrong one');
+  });
+
+  it("reports the prepare workers' heaps, which the process's heap figures leave out", async () => {
+    const metrics = createMetrics(undefined, { processMetrics: false });
+    assert.equal(sample(await metrics.render(), 'crossgate_prepare_worker_heap_bytes{kind="total"}'), undefined, 'nothing without workers');
+    const pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], maxPendingBytes: 1 << 20 });
+    try {
+      metrics.attach({ workerHeaps: () => pool.workerHeaps() });
+      const text = await metrics.render();
+      const used = sample(text, 'crossgate_prepare_worker_heap_bytes{kind="used"}') ?? 0;
+      const total = sample(text, 'crossgate_prepare_worker_heap_bytes{kind="total"}') ?? 0;
+      const each = await pool.workerHeaps();
+      assert.equal(each.length, 2);
+      assert.ok(used > 1 << 20 && total >= used, `two workers' heaps: used ${used}, total ${total}`);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('includes process metrics by default and keeps registries apart', async () => {
