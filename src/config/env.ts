@@ -6,8 +6,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseKafkaSecurity, type KafkaSecurity, type SettingProblem } from './kafka-security.js';
+import { parseKafkaSecurity, type KafkaSecurity } from './kafka-security.js';
 import { parseRestTls, type RestTlsConfig } from './rest-tls.js';
+import type { SettingProblem } from './settings.js';
 
 /** How long a slow client may take over a REST request (CROSSGATE_REST_*_TIMEOUT_MS). */
 export interface RestTimeouts {

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { settingValue, type SettingProblem } from './settings.js';
 
 export const KAFKA_SECURITY_PROTOCOLS = ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const;
 export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
@@ -27,21 +28,12 @@ export interface KafkaSecurity {
   readonly sasl?: { readonly mechanism: KafkaSaslMechanism; readonly username: string; readonly password: string };
 }
 
-/** A setting that is wrong, by name, with a message that never contains a secret. */
-export interface SettingProblem {
-  readonly setting: string;
-  readonly message: string;
-}
-
 const P = 'CROSSGATE_KAFKA_';
 
 /** The Kafka security settings of `env`, or the problems with them (each naming its variable). */
 export function parseKafkaSecurity(env: Readonly<Record<string, string | undefined>>, cwd: string): KafkaSecurity | SettingProblem[] {
   const problems: SettingProblem[] = [];
-  const value = (name: string): string | undefined => {
-    const v = env[P + name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  };
+  const value = (name: string): string | undefined => settingValue(env, P + name);
   const file = (name: string): string | undefined => {
     const path = value(name);
     if (path === undefined) return undefined;
@@ -93,16 +85,18 @@ export function parseKafkaSecurity(env: Readonly<Record<string, string | undefin
     }
     const username = value('SASL_USERNAME');
     if (username === undefined) problems.push({ setting: `${P}SASL_USERNAME`, message: `is required with ${P}SECURITY_PROTOCOL ${protocol}` });
-    const inline = env[`${P}SASL_PASSWORD`];
+    // The inline password is taken as given (not trimmed): spaces may be part of it.
+    const inline = env[`${P}SASL_PASSWORD`] || undefined;
+    const passwordFile = value('SASL_PASSWORD_FILE');
     let password: string | undefined;
-    if (inline !== undefined && inline !== '' && value('SASL_PASSWORD_FILE') !== undefined) {
+    if (inline !== undefined && passwordFile !== undefined) {
       problems.push({ setting: `${P}SASL_PASSWORD`, message: `set it or ${P}SASL_PASSWORD_FILE, not both` });
-    } else if (inline !== undefined && inline !== '') {
+    } else if (inline !== undefined) {
       password = inline;
     } else {
       // A secret file's trailing newline is not part of the password.
       password = file('SASL_PASSWORD_FILE')?.replace(/\r?\n$/, '');
-      if (password === undefined && value('SASL_PASSWORD_FILE') === undefined) {
+      if (passwordFile === undefined) {
         problems.push({ setting: `${P}SASL_PASSWORD_FILE`, message: `${P}SASL_PASSWORD_FILE or ${P}SASL_PASSWORD is required with ${P}SECURITY_PROTOCOL ${protocol}` });
       } else if (password === '') {
         problems.push({ setting: `${P}SASL_PASSWORD_FILE`, message: 'the file is empty' });

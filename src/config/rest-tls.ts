@@ -6,7 +6,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SettingProblem } from './kafka-security.js';
+import { settingValue, type SettingProblem } from './settings.js';
 
 export interface RestTlsConfig {
   readonly certFile: string;
@@ -31,10 +31,7 @@ const P = 'CROSSGATE_REST_TLS_';
 
 /** The REST TLS settings of `env`: undefined for plain HTTP, or the problems (each naming its variable). */
 export function parseRestTls(env: Readonly<Record<string, string | undefined>>, cwd: string): RestTlsConfig | undefined | SettingProblem[] {
-  const value = (name: string): string | undefined => {
-    const v = env[P + name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  };
+  const value = (name: string): string | undefined => settingValue(env, P + name);
   const certFile = value('CERT_FILE');
   const keyFile = value('KEY_FILE');
   const clientCaFile = value('CLIENT_CA_FILE');
@@ -110,5 +107,10 @@ export function readRestTls(config: RestTlsConfig): RestTlsMaterial {
       throw new TlsFileError(`${P}CLIENT_CA_FILE`, `${config.clientCaFile} holds no PEM certificate`);
     }
   }
-  return { cert, key, ...(ca === undefined ? {} : { ca }), subject: x509.subject.split('\n').reverse().join(','), validTo: x509.validTo };
+  return { cert, key, ...(ca === undefined ? {} : { ca }), subject: rfc2253Subject(x509), validTo: x509.validTo };
+}
+
+/** A certificate's subject in RFC 2253 form (most specific first): Node lists it the other way round, one per line, escaped alike. */
+export function rfc2253Subject(cert: X509Certificate): string {
+  return cert.subject.split('\n').reverse().join(',');
 }

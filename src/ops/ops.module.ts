@@ -51,11 +51,12 @@ export class OpsModule {
   static forRoot(deps: OpsDeps): DynamicModule {
     const logger = deps.logger.child({ component: 'ops' });
     const topics = deps.sectorTopics;
+    const workerHeaps = deps.preparer?.workerHeaps?.bind(deps.preparer);
     deps.metrics.attach({
       store: deps.store,
       pipeline: deps.pipeline,
       ...(deps.kafka ? { kafka: deps.kafka } : {}),
-      ...(deps.preparer?.workerHeaps ? { workerHeaps: () => deps.preparer?.workerHeaps?.() ?? Promise.resolve([]) } : {}),
+      ...(workerHeaps === undefined ? {} : { workerHeaps }),
       ...(topics ? { dlqTopicOf: (sector: string) => (sector in topics ? `${topics[sector as keyof SectorTopics]}.dlq` : undefined) } : {}),
     });
     const dlq = new DlqService({

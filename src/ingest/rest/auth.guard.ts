@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Tenant } from '../../core/tenant.js';
+import { rfc2253Subject } from '../../config/rest-tls.js';
 import type { PeerCertificate, TenantDirectory } from '../../config/tenants.js';
 import { HttpErrorCodes, ProblemException, problem } from './problem.js';
 import { TENANTS } from './tokens.js';
@@ -51,7 +52,7 @@ function verifiedPeer(request: FastifyRequest): PeerCertificate | undefined {
   if (socket.authorized !== true || typeof socket.getPeerX509Certificate !== 'function') return undefined;
   const cert = socket.getPeerX509Certificate();
   if (cert === undefined) return undefined;
-  return { subject: cert.subject.split('\n').reverse().join(','), uris: uriNames(cert.subjectAltName ?? '') };
+  return { subject: rfc2253Subject(cert), uris: uriNames(cert.subjectAltName ?? '') };
 }
 
 /**
