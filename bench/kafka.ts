@@ -17,6 +17,10 @@
  *   npm run bench -- kafka
  *   CROSSGATE_BENCH_KAFKA_RECORDS=120000 CROSSGATE_BENCH_KAFKA_ROUNDS=1 npm run bench -- kafka
  *
+ * CPU per record: utime + stime (/proc) of the gateway process (all its threads), of the broker JVM
+ * and of every PostgreSQL process, over the drain, divided by the records committed.
+ * CROSSGATE_BENCH_KAFKA_NODE_OPTIONS is given to the gateways as NODE_OPTIONS (e.g. `--cpu-prof`).
+ *
  * Brokers: CROSSGATE_TEST_KAFKA_BROKERS, or scripts/kafka.sh starts the local broker.
  */
 import { execFileSync } from 'node:child_process';
@@ -31,6 +35,7 @@ import { brokersEnv, KafkaTestContext, uniqueGroupId, kafkaConsumerEnv } from '.
 import { sectorMessage } from '../test/support/kafka-wire.js';
 import { makeValidRecord, type RecordType } from '../test/support/record-factory.js';
 import { measureKafkajsConsumeRate, measurePlatformaticConsumeRate } from './kafka-raw.js';
+import { CpuMeter, pidsMatching, pidsNamed, processCpuMs } from './process-cpu.js';
 import { peakRssMiB, printResult, type BenchResult } from './result.js';
 import { createTestDatabaseFrom, pgAdminUrl } from './rest.js';
 
@@ -77,10 +82,14 @@ async function produceRecords(ctx: KafkaTestContext, topics: SectorTopics, idPre
   }
 }
 
+/** Given to the gateways as NODE_OPTIONS, for diagnosis (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const GATEWAY_NODE_OPTIONS = process.env['CROSSGATE_BENCH_KAFKA_NODE_OPTIONS'];
+
 function gatewayEnv(bootstrap: string, groupId: string, topics: SectorTopics, store: Record<string, string>): Record<string, string> {
   return {
     ...store,
     CROSSGATE_LOG_LEVEL: 'warn',
+    ...(GATEWAY_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: GATEWAY_NODE_OPTIONS }),
     ...kafkaConsumerEnv(topics, groupId, bootstrap),
   };
 }
@@ -91,10 +100,16 @@ interface Drain {
   readonly seconds: number;
   /** Records committed after the first commit was seen, and the seconds from then to the last. */
   readonly sustained: { readonly records: number; readonly seconds: number };
+  /** CPU ms from listening to every offset committed: the gateway process (all threads), the broker, PostgreSQL's processes. */
+  readonly cpuMs: { readonly gateway: number; readonly broker: number; readonly postgres: number };
 }
 
+/** The broker JVM(s) on this machine (scripts/kafka.sh's, or any other `kafka.Kafka`). */
+const brokerPids = () => pidsMatching('kafka.Kafka');
+const postgresPids = () => pidsNamed('postgres');
+
 /** Drains a pre-produced backlog: from the gateway listening to every offset committed. */
-async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, store: Record<string, string>): Promise<Drain> {
+export async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, store: Record<string, string>): Promise<Drain> {
   const { topics, prefix } = await ctx.createSectorTopics();
   const perSector = Math.ceil(RECORDS / sectors.length);
   await produceRecords(ctx, topics, `${prefix}-`, perSector);
@@ -102,6 +117,11 @@ async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, store: Rec
   const groupId = uniqueGroupId('bench');
   const gateway = await startGatewayProcess({ env: gatewayEnv(bootstrap, groupId, topics, store), readyTimeoutMs: 180_000 });
   try {
+    const broker = new CpuMeter(brokerPids);
+    const postgres = new CpuMeter(postgresPids);
+    broker.start();
+    postgres.start();
+    const gatewayCpuAtStart = processCpuMs(gateway.pid);
     const started = performance.now();
     const deadline = started + 600_000;
     let first: { at: number; committed: bigint } | undefined;
@@ -111,7 +131,8 @@ async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, store: Rec
       if (first === undefined && committed > 0n) first = { at: now, committed };
       if (committed >= BigInt(total)) {
         const from = first ?? { at: now, committed };
-        return { total, seconds: (now - started) / 1000, sustained: { records: Number(BigInt(total) - from.committed), seconds: (now - from.at) / 1000 } };
+        const cpuMs = { gateway: processCpuMs(gateway.pid) - gatewayCpuAtStart, broker: broker.elapsedMs(), postgres: postgres.elapsedMs() };
+        return { total, seconds: (now - started) / 1000, sustained: { records: Number(BigInt(total) - from.committed), seconds: (now - from.at) / 1000 }, cpuMs };
       }
       if (now > deadline) throw new Error('the gateway did not commit every offset within 10 minutes');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -129,6 +150,8 @@ interface Round {
 }
 
 const rateOf = (drain: Drain): number => drain.total / drain.seconds;
+/** µs of CPU per record committed, one decimal. */
+const cpuPerRecord = (drain: Drain, who: keyof Drain['cpuMs']): number => Math.round((drain.cpuMs[who] * 1000 / drain.total) * 10) / 10;
 
 /** The median element by `key` (the lower middle one for an even count). */
 function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
@@ -244,6 +267,10 @@ export async function runKafkaBench(): Promise<BenchResult> {
         'gateway records/s, PostgreSQL store (consume to committed)': { value: Math.round(postgresRate), unit: 'records/s' },
         'gateway records/s sustained (after the first commit), embedded store': { value: sustained(embedded), unit: 'records/s' },
         'gateway records/s sustained (after the first commit), PostgreSQL store': { value: sustained(postgres), unit: 'records/s' },
+        'gateway CPU per record, PostgreSQL store (process CPU, all threads, over records committed)': { value: cpuPerRecord(postgres, 'gateway'), unit: 'µs' },
+        'gateway CPU per record, embedded store': { value: cpuPerRecord(embedded, 'gateway'), unit: 'µs' },
+        'broker CPU per record (PostgreSQL store drain)': { value: cpuPerRecord(postgres, 'broker'), unit: 'µs' },
+        'PostgreSQL CPU per record (all its processes)': { value: cpuPerRecord(postgres, 'postgres'), unit: 'µs' },
         [`produce-to-anchored p50 at ${latency.rate} records/s, PostgreSQL store`]: { value: latency.p50, unit: 'ms' },
         [`produce-to-anchored p99 at ${latency.rate} records/s, PostgreSQL store`]: { value: latency.p99, unit: 'ms' },
         'bench process peak RSS': { value: Math.round(peakRssMiB()), unit: 'MiB' },
@@ -257,6 +284,8 @@ export async function runKafkaBench(): Promise<BenchResult> {
       notes: [
         `throughput: ${embedded.total} valid records over 3 sector topics x 3 partitions (transport structured JSON, finance binary ce_ headers, telecom CSV), produced before timing; ${ROUNDS} rounds, each store's median round reported`,
         `rounds, records/s: kafkajs raw ${perRound((r) => r.raw)}; embedded ${perRound((r) => rateOf(r.embedded))}; PostgreSQL ${perRound((r) => rateOf(r.postgres))}`,
+        `rounds, gateway CPU µs per record: embedded ${rounds.map((r) => cpuPerRecord(r.embedded, 'gateway')).join(' / ')}; PostgreSQL ${rounds.map((r) => cpuPerRecord(r.postgres, 'gateway')).join(' / ')}`,
+        'CPU per record: utime + stime from /proc over the drain (listening to every offset committed) divided by the records committed; the median round of each store',
         'gateway: node dist/src/main.js child process, embedded ledger, defaults (linger 200 ms, 3 partitions concurrently); timed from listening to every offset committed (every record durable)',
         `sustained: records committed after the first commit over the seconds from it to the last (first commit after ${(embedded.seconds - embedded.sustained.seconds).toFixed(2)} s embedded, ${(postgres.seconds - postgres.sustained.seconds).toFixed(2)} s PostgreSQL); committed offsets polled every 100 ms`,
         `latency: ${latency.count} records produced at ${latency.rate} records/s for ${LATENCY_SECONDS} s while the gateway ran; latency = the batch's anchored_at in the store minus the time its chunk was handed to the producer`,
