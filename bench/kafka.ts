@@ -108,22 +108,35 @@ interface Drain {
 const brokerPids = () => pidsMatching('kafka.Kafka');
 const postgresPids = () => pidsNamed('postgres');
 
-/** Drains a pre-produced backlog: from the gateway listening to every offset committed. */
-export async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, store: Record<string, string>): Promise<Drain> {
+/**
+ * Drains a pre-produced backlog with `instances` gateways in one consumer group: from the first one
+ * listening to every offset committed. Each gateway's CPU counts from its own listening.
+ */
+export async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, store: Record<string, string>, instances = 1): Promise<Drain> {
   const { topics, prefix } = await ctx.createSectorTopics();
   const perSector = Math.ceil(RECORDS / sectors.length);
   await produceRecords(ctx, topics, `${prefix}-`, perSector);
   const total = perSector * sectors.length;
   const groupId = uniqueGroupId('bench');
-  const gateway = await startGatewayProcess({ env: gatewayEnv(bootstrap, groupId, topics, store), readyTimeoutMs: 180_000 });
+  const broker = new CpuMeter(brokerPids);
+  const postgres = new CpuMeter(postgresPids);
+  let started: number | undefined;
+  const listening = Array.from({ length: instances }, async () => {
+    const gateway = await startGatewayProcess({ env: gatewayEnv(bootstrap, groupId, topics, store), readyTimeoutMs: 180_000 });
+    if (started === undefined) {
+      started = performance.now();
+      broker.start();
+      postgres.start();
+    }
+    return { gateway, cpuAtStart: processCpuMs(gateway.pid) };
+  });
+  const settled = await Promise.allSettled(listening);
+  const gateways = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   try {
-    const broker = new CpuMeter(brokerPids);
-    const postgres = new CpuMeter(postgresPids);
-    broker.start();
-    postgres.start();
-    const gatewayCpuAtStart = processCpuMs(gateway.pid);
-    const started = performance.now();
-    const deadline = started + 600_000;
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+    const from0 = started ?? performance.now();
+    const deadline = from0 + 600_000;
     let first: { at: number; committed: bigint } | undefined;
     for (;;) {
       const committed = await committedTotal(ctx, groupId, topics);
@@ -131,15 +144,18 @@ export async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, sto
       if (first === undefined && committed > 0n) first = { at: now, committed };
       if (committed >= BigInt(total)) {
         const from = first ?? { at: now, committed };
-        const cpuMs = { gateway: processCpuMs(gateway.pid) - gatewayCpuAtStart, broker: broker.elapsedMs(), postgres: postgres.elapsedMs() };
-        return { total, seconds: (now - started) / 1000, sustained: { records: Number(BigInt(total) - from.committed), seconds: (now - from.at) / 1000 }, cpuMs };
+        const gatewayMs = gateways.reduce((sum, { gateway, cpuAtStart }) => sum + processCpuMs(gateway.pid) - cpuAtStart, 0);
+        const cpuMs = { gateway: gatewayMs, broker: broker.elapsedMs(), postgres: postgres.elapsedMs() };
+        return { total, seconds: (now - from0) / 1000, sustained: { records: Number(BigInt(total) - from.committed), seconds: (now - from.at) / 1000 }, cpuMs };
       }
-      if (now > deadline) throw new Error('the gateway did not commit every offset within 10 minutes');
+      if (now > deadline) throw new Error('the gateways did not commit every offset within 10 minutes');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
-    await gateway.stop();
-    await gateway.cleanup();
+    for (const { gateway } of gateways) {
+      await gateway.stop();
+      await gateway.cleanup();
+    }
   }
 }
 
@@ -242,6 +258,17 @@ export async function runKafkaBench(): Promise<BenchResult> {
         await throughputDb.drop();
       }
     }
+    // Scale-out: one and then two instances in one group on one PostgreSQL, back to back.
+    const scaleOut: Drain[] = [];
+    for (const instances of [1, 2]) {
+      const db = await createTestDatabaseFrom(adminUrl);
+      try {
+        scaleOut.push(await drainBacklog(ctx, bootstrap, { CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: db.url }, instances));
+      } finally {
+        await db.drop();
+      }
+    }
+    const [oneInstance, twoInstances] = scaleOut as [Drain, Drain];
     const rawConcurrent = await measureKafkajsConsumeRate({ ...consumed, partitionsConsumedConcurrently: 3 });
     const platformatic = await measurePlatformaticConsumeRate(consumed);
     const latencyDb = await createTestDatabaseFrom(adminUrl);
@@ -271,6 +298,12 @@ export async function runKafkaBench(): Promise<BenchResult> {
         'gateway CPU per record, embedded store': { value: cpuPerRecord(embedded, 'gateway'), unit: 'µs' },
         'broker CPU per record (PostgreSQL store drain)': { value: cpuPerRecord(postgres, 'broker'), unit: 'µs' },
         'PostgreSQL CPU per record (all its processes)': { value: cpuPerRecord(postgres, 'postgres'), unit: 'µs' },
+        'scale-out: 1 instance, PostgreSQL store, records/s': { value: Math.round(rateOf(oneInstance)), unit: 'records/s' },
+        'scale-out: 2 instances in one consumer group, PostgreSQL store, records/s': { value: Math.round(rateOf(twoInstances)), unit: 'records/s' },
+        'scale-out: gateway CPU per record, 1 instance': { value: cpuPerRecord(oneInstance, 'gateway'), unit: 'µs' },
+        'scale-out: gateway CPU per record, 2 instances (both processes)': { value: cpuPerRecord(twoInstances, 'gateway'), unit: 'µs' },
+        'scale-out: PostgreSQL CPU per record, 1 instance': { value: cpuPerRecord(oneInstance, 'postgres'), unit: 'µs' },
+        'scale-out: PostgreSQL CPU per record, 2 instances': { value: cpuPerRecord(twoInstances, 'postgres'), unit: 'µs' },
         [`produce-to-anchored p50 at ${latency.rate} records/s, PostgreSQL store`]: { value: latency.p50, unit: 'ms' },
         [`produce-to-anchored p99 at ${latency.rate} records/s, PostgreSQL store`]: { value: latency.p99, unit: 'ms' },
         'bench process peak RSS': { value: Math.round(peakRssMiB()), unit: 'MiB' },
@@ -285,6 +318,7 @@ export async function runKafkaBench(): Promise<BenchResult> {
         `throughput: ${embedded.total} valid records over 3 sector topics x 3 partitions (transport structured JSON, finance binary ce_ headers, telecom CSV), produced before timing; ${ROUNDS} rounds, each store's median round reported`,
         `rounds, records/s: kafkajs raw ${perRound((r) => r.raw)}; embedded ${perRound((r) => rateOf(r.embedded))}; PostgreSQL ${perRound((r) => rateOf(r.postgres))}`,
         `rounds, gateway CPU µs per record: embedded ${rounds.map((r) => cpuPerRecord(r.embedded, 'gateway')).join(' / ')}; PostgreSQL ${rounds.map((r) => cpuPerRecord(r.postgres, 'gateway')).join(' / ')}`,
+        `scale-out: one and then two gateway processes in one consumer group, one PostgreSQL, the same backlog size, measured back to back after the rounds; sustained ${sustained(oneInstance)} / ${sustained(twoInstances)} records/s; on 2 cores the second instance shares the machine with the first, the broker and PostgreSQL`,
         'CPU per record: utime + stime from /proc over the drain (listening to every offset committed) divided by the records committed; the median round of each store',
         'gateway: node dist/src/main.js child process, embedded ledger, defaults (linger 200 ms, 3 partitions concurrently); timed from listening to every offset committed (every record durable)',
         `sustained: records committed after the first commit over the seconds from it to the last (first commit after ${(embedded.seconds - embedded.sustained.seconds).toFixed(2)} s embedded, ${(postgres.seconds - postgres.sustained.seconds).toFixed(2)} s PostgreSQL); committed offsets polled every 100 ms`,
