@@ -6,6 +6,7 @@
  * gateway keeps serving and tries again quietly; the password never reaches the log.
  */
 import assert from 'node:assert/strict';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { http, startGatewayProcess, waitFor, type GatewayProcess } from '../supp
 import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../support/kafka.js';
 import { sectorMessage } from '../support/kafka-wire.js';
 import { makeValidRecord, type RecordType } from '../support/record-factory.js';
+import { alterUserScramCredentialsV0, Connection } from '@platformatic/kafka';
 
 interface SecureListeners {
   readonly saslSslBrokers: string;
@@ -145,4 +147,52 @@ describe('gateway consuming Kafka over TLS and SASL', () => {
       }
     });
   }
+
+  it('recovers once the cluster accepts: a SCRAM user created while the gateway is refused lets its next attempt in', async () => {
+    const user = `late-${randomBytes(4).toString('hex')}`;
+    const userPassword = randomBytes(18).toString('base64url');
+    const userPasswordFile = join(scratch, `${user}-password`);
+    writeFileSync(userPasswordFile, `${userPassword}\n`);
+    const started = await startGateway(secure.saslSslBrokers, { ...saslSsl('scram-sha-512', userPasswordFile), CROSSGATE_KAFKA_SASL_USERNAME: user });
+    try {
+      const url = started.gateway.url;
+      await waitFor('the first refusal', async () => /Kafka refused the gateway/.test((await http(url, 'GET', '/health/ready')).text) ? true : undefined, 60_000, 200);
+      await createScramSha512User(user, userPassword);
+      await waitFor('ready after the user exists', async () => (await http(url, 'GET', '/health/ready')).status === 200 ? true : undefined, 90_000, 200);
+      const record = makeValidRecord(typeOf.transport, 0, { idPrefix: `${started.topics.prefix}-` });
+      await ctx.produce(started.topics.topics.transport, [sectorMessage('transport', record)]);
+      await waitFor(`record ${record.id} stored`, async () => {
+        const status = await http(url, 'GET', recordPath({ source: record.source, id: record.id }), { apiKey: API_KEY });
+        return status.status === 200 ? true : undefined;
+      }, 60_000, 100);
+      const errorLines = started.gateway.output.filter((line) => /"level":"(error|fatal)"/.test(line));
+      assert.equal(errorLines.length, 1, `one error line for the refusal, got:\n${errorLines.join('\n')}`);
+      assert.ok(started.gateway.output.some((line) => line.includes('Kafka accepted the gateway')), 'the recovery is logged');
+      assert.ok(!started.gateway.output.some((line) => line.includes(userPassword)), 'no password in the log');
+    } finally {
+      await started.gateway.cleanup();
+      gateway = undefined;
+    }
+  });
 });
+
+/**
+ * Adds a SCRAM-SHA-512 credential over the plaintext listener (the test broker has no authorizer), as an
+ * operator would with kafka-configs.sh: salted password per RFC 5802, PBKDF2-HMAC-SHA-512.
+ */
+async function createScramSha512User(name: string, password: string): Promise<void> {
+  const [host, port] = (process.env['CROSSGATE_TEST_KAFKA_BROKERS']?.split(',')[0] ?? '').split(':');
+  if (host === undefined || port === undefined) throw new Error('CROSSGATE_TEST_KAFKA_BROKERS is not set');
+  const connection = new Connection('crossgate-test-admin');
+  await connection.connect(host, Number(port));
+  try {
+    const salt = randomBytes(32);
+    const iterations = 4096;
+    const response = await alterUserScramCredentialsV0.api.async(connection, [], [
+      { name, mechanism: 2, iterations, salt, saltedPassword: pbkdf2Sync(password, salt, iterations, 64, 'sha512') },
+    ]);
+    for (const result of response.results) assert.equal(result.errorCode, 0, `creating SCRAM user ${result.user}: ${result.errorMessage ?? ''}`);
+  } finally {
+    await connection.close();
+  }
+}
