@@ -15,29 +15,13 @@ export function processCpuMs(pid: number): number {
   }
 }
 
-/** Pids of the processes whose command line contains every one of `parts` (NUL bytes read as spaces). */
-export function pidsMatching(...parts: readonly string[]): number[] {
+/** Pids of the processes whose `/proc/<pid>/<file>` passes `test` (processes that exit meanwhile are left out). */
+function pidsWhose(file: 'cmdline' | 'comm', test: (text: string) => boolean): number[] {
   const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    let cmdline: string;
     try {
-      cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    } catch {
-      continue;
-    }
-    if (parts.every((part) => cmdline.includes(part))) pids.push(Number(name));
-  }
-  return pids;
-}
-
-/** Pids whose executable name (`/proc/<pid>/comm`) is `comm`, e.g. every PostgreSQL server process. */
-export function pidsNamed(comm: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() === comm) pids.push(Number(name));
+      if (test(readFileSync(`/proc/${name}/${file}`, 'utf8'))) pids.push(Number(name));
     } catch {
       // exited meanwhile
     }
@@ -45,9 +29,18 @@ export function pidsNamed(comm: string): number[] {
   return pids;
 }
 
+/** Pids of the processes whose command line contains `part`. */
+export function pidsMatching(part: string): number[] {
+  return pidsWhose('cmdline', (cmdline) => cmdline.replaceAll('\0', ' ').includes(part));
+}
+
+/** Pids whose executable name (`/proc/<pid>/comm`) is `comm`, e.g. every PostgreSQL server process. */
+export function pidsNamed(comm: string): number[] {
+  return pidsWhose('comm', (name) => name.trim() === comm);
+}
+
 /**
- * CPU used by a changing set of processes between `start()` and `stop()`: the set is read again at the
- * end, so a PostgreSQL backend that started meanwhile counts from zero (backends live per connection).
+ * CPU used by a changing set of processes since `start()`: the set is read again by `elapsedMs()`, so a PostgreSQL backend that started meanwhile counts from zero (backends live per connection).
  */
 export class CpuMeter {
   readonly #pids: () => readonly number[];

@@ -10,7 +10,7 @@
  * PostgreSQL runs in a throwaway database created beside the one in CROSSGATE_TEST_PG_URL.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +19,7 @@ import { createPGlite, openEmbeddedStore } from '../adapters/store/embedded-stor
 import { openPostgresStore } from '../adapters/store/postgres-store.js';
 import type { Store } from '../src/core/ports.js';
 import type { SealedBatch } from '../src/core/types.js';
+import { processCpuMs } from './process-cpu.js';
 import { printResult, writeResult, type BenchResult, type Figure } from './result.js';
 
 const BATCH_SIZE = Number(process.env['CROSSGATE_BENCH_BATCH_SIZE'] ?? 5_000);
@@ -91,16 +92,8 @@ async function measureConcurrentSaves(store: Store, writers: number): Promise<nu
 /** CPU time (ms) of the server processes serving `database`, read from /proc (same machine only). */
 async function backendCpuMs(admin: pg.Client, database: string): Promise<number> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
-  let total = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      total += (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // utime + stime, in 100 Hz ticks
-    } catch {
-      // the backend exited or /proc is not ours to read: count nothing
-    }
-  }
-  return total;
+  // A backend that exited meanwhile counts nothing.
+  return rows.reduce((total, { pid }) => total + processCpuMs(pid), 0);
 }
 
 interface RawRunner {

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { sectors } from '../../adapters/kafka/topics.js';
 import { recordPath } from '../../src/ingest/rest/record-paths.js';
 import { http, startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway.js';
-import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../support/kafka.js';
+import { KafkaTestContext, kafkaBrokers, kafkaConsumerEnv, uniqueGroupId } from '../support/kafka.js';
 import { sectorMessage } from '../support/kafka-wire.js';
 import { makeValidRecord, type RecordType } from '../support/record-factory.js';
 import { alterUserScramCredentialsV0, Connection } from '@platformatic/kafka';
@@ -181,8 +181,8 @@ describe('gateway consuming Kafka over TLS and SASL', () => {
  * operator would with kafka-configs.sh: salted password per RFC 5802, PBKDF2-HMAC-SHA-512.
  */
 async function createScramSha512User(name: string, password: string): Promise<void> {
-  const [host, port] = (process.env['CROSSGATE_TEST_KAFKA_BROKERS']?.split(',')[0] ?? '').split(':');
-  if (host === undefined || port === undefined) throw new Error('CROSSGATE_TEST_KAFKA_BROKERS is not set');
+  const [host, port] = (kafkaBrokers()[0] ?? '').split(':');
+  if (host === undefined || port === undefined) throw new Error(`no plaintext broker address in ${kafkaBrokers().join(',')}`);
   const connection = new Connection('crossgate-test-admin');
   await connection.connect(host, Number(port));
   try {
