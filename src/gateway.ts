@@ -16,6 +16,7 @@ import { loadDevTenant } from './config/dev-tenant.js';
 import { loadTenantsFile, newTenantDirectory, TenantsFileError, type TenantDirectory } from './config/tenants.js';
 import { newPipeline, type Pipeline, type PipelineObserver } from './core/pipeline.js';
 import type { ChainClient, DeadLetter, Signer, Store } from './core/ports.js';
+import { digestAlgOf } from './core/signature-algs.js';
 import type { Clock } from './core/types.js';
 import { toBase64Url } from './core/encoding.js';
 import { createGatewayApp } from './http-app.js';
@@ -168,6 +169,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       size: config.rest.prepareWorkers,
       registry,
       extraSchemas: config.extraSchemas,
+      digestAlg: digestAlgOf(key.signer.alg),
       maxPendingBytes: config.rest.prepareMaxPendingBytes,
       onWorkerExit: (err) => logger.error({ err }, 'prepare worker stopped; replacing it'),
     });

@@ -6,6 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { SIGNATURE_ALGS } from '../core/signature-algs.js';
+import type { SignatureAlg } from '../core/types.js';
 import { parseKafkaSecurity, type KafkaSecurity } from './kafka-security.js';
 import { parseRestTls, type RestTlsConfig } from './rest-tls.js';
 import type { SettingProblem } from './settings.js';
@@ -54,7 +56,8 @@ export const envSchema = z.object({
   /** The profile identity that registers the key when CROSSGATE_FABRIC_REGISTER_KEY=true. */
   CROSSGATE_FABRIC_ADMIN_IDENTITY: z.string().min(1).default('admin'),
   CROSSGATE_SIGNING_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().optional()),
-  CROSSGATE_SIGNING_ALG: z.enum(['Ed25519', 'ES256', 'ES256K']).default('Ed25519'),
+  /** SM2 selects the SM suite: SM2 signatures, SM3 digests, Merkle trees, batch and key ids. */
+  CROSSGATE_SIGNING_ALG: z.enum(SIGNATURE_ALGS as [SignatureAlg, ...SignatureAlg[]]).default('Ed25519'),
   CROSSGATE_BATCH_MAX_RECORDS: intSetting(1, 1_000_000).default(10_000),
   /** A batch with this many records is sealed without waiting out the linger (capped at CROSSGATE_BATCH_MAX_RECORDS). */
   CROSSGATE_BATCH_READY_RECORDS: intSetting(1, 1_000_000).default(1_000),
@@ -128,7 +131,7 @@ export interface GatewayConfig {
   readonly store: { readonly kind: 'embedded' } | { readonly kind: 'postgres'; readonly connectionString: string; readonly poolSize: number; readonly queryTimeoutMs: number };
   readonly chain: { readonly kind: 'embedded' } | FabricChainConfig;
   readonly signingKeyFile: string | undefined;
-  readonly signingAlg: 'Ed25519' | 'ES256' | 'ES256K';
+  readonly signingAlg: SignatureAlg;
   readonly limits: {
     readonly maxBatchRecords: number;
     readonly readyBatchRecords: number;

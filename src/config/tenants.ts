@@ -12,15 +12,20 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { fromBase64Url } from '../core/encoding.js';
+import { SIGNATURE_ALGS, suiteOf } from '../core/signature-algs.js';
 import type { Tenant } from '../core/tenant.js';
-
-const publicKeyLength = { Ed25519: 32, ES256: 33, ES256K: 33 } as const;
+import type { SignatureAlg } from '../core/types.js';
 
 const producerKeySchema = z.object({
   keyId: z.string().min(1),
-  alg: z.enum(['Ed25519', 'ES256', 'ES256K']),
+  alg: z.enum(SIGNATURE_ALGS as [SignatureAlg, ...SignatureAlg[]]),
   publicKey: z.string().min(1),
+  /** SM2 only: the producer's distinguishing identifier ID_A (GB/T 32918.2), default "1234567812345678". */
+  distinguishingId: z.string().min(1).max(8191).optional(),
 }).strict().superRefine((key, ctx) => {
+  if (key.distinguishingId !== undefined && key.alg !== 'SM2') {
+    ctx.addIssue({ code: 'custom', path: ['distinguishingId'], message: 'only SM2 keys have a distinguishing identifier' });
+  }
   let bytes: Uint8Array;
   try {
     bytes = fromBase64Url(key.publicKey);
@@ -28,8 +33,9 @@ const producerKeySchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'must be unpadded base64url' });
     return;
   }
-  if (bytes.length !== publicKeyLength[key.alg]) {
-    ctx.addIssue({ code: 'custom', path: ['publicKey'], message: `${key.alg} public key must be ${publicKeyLength[key.alg]} bytes (raw; ECDSA keys SEC1 compressed)` });
+  const length = suiteOf(key.alg).publicKeyLength;
+  if (bytes.length !== length) {
+    ctx.addIssue({ code: 'custom', path: ['publicKey'], message: `${key.alg} public key must be ${length} bytes (raw; ECDSA and SM2 keys SEC1 compressed)` });
   }
 });
 

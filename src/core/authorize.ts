@@ -37,7 +37,8 @@ export function producerSigningBytes(envelope: Readonly<Record<string, unknown>>
 
 function verifiesWith(key: ProducerKey, message: Uint8Array, signature: Uint8Array): boolean {
   try {
-    return verifySignature(key.alg, fromBase64Url(key.publicKey), message, signature);
+    const options = key.distinguishingId === undefined ? undefined : { distinguishingId: key.distinguishingId };
+    return verifySignature(key.alg, fromBase64Url(key.publicKey), message, signature, options);
   } catch {
     // A malformed registered key fails this key only; other keys may still verify.
     return false;

@@ -8,6 +8,7 @@
 import { StoreError } from './errors.js';
 import { bytesEqual, fromHex, isHex, toHex } from './encoding.js';
 import { leafHash, MerkleTree } from './merkle-tree.js';
+import { digestAlgOf } from './signature-algs.js';
 import type { BatchHeader } from './types.js';
 
 /** Trees kept by default: a few batches' worth of receipt reads at a few MiB at most. */
@@ -71,7 +72,7 @@ export class BatchTrees {
     if (leaves.length !== header.size * 32) {
       throw new StoreError(`batch ${header.id} has ${leaves.length} bytes of leaves, expected ${header.size * 32}`);
     }
-    const tree = MerkleTree.fromLeaves(leaves);
+    const tree = MerkleTree.fromLeaves(leaves, digestAlgOf(header.signer.alg));
     this.#builds += 1;
     if (toHex(tree.root) !== header.root) {
       throw new StoreError(`the stored leaves of batch ${header.id} do not hash to its root`);
@@ -92,7 +93,7 @@ export class BatchTrees {
  */
 export function auditPathOf(tree: MerkleTree, leafIndex: number, digest: string, batchId: string): string[] {
   if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= tree.size || !isHex(digest, 32)
-    || !bytesEqual(leafHash(fromHex(digest)), tree.leafHashAt(leafIndex))) {
+    || !bytesEqual(leafHash(fromHex(digest), tree.digest), tree.leafHashAt(leafIndex))) {
     throw new StoreError(`leaf ${leafIndex} of batch ${batchId} is not the stored record's digest ${digest}`);
   }
   return tree.auditPathHex(leafIndex);

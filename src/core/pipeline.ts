@@ -7,6 +7,7 @@ import { ErrorCodes, rejection, type Rejection } from './errors.js';
 import type { ChainClient, Signer, Store, StoredRecord } from './ports.js';
 import { prepareRecord, type PreparedRecord } from './prepare.js';
 import { sealBatch, type LeafRecord } from './seal-batch.js';
+import { digestAlgOf } from './signature-algs.js';
 import { Submitter, type RetryPolicy } from './submitter.js';
 import type { Tenant } from './tenant.js';
 import type { BatchHeader, Clock, RecordId } from './types.js';
@@ -53,7 +54,8 @@ export interface Pipeline {
   submitMany(inputs: readonly unknown[], tenant: Tenant): Promise<SubmitOutcome[]>;
   /**
    * The same for records prepared elsewhere (a worker thread, see prepare.ts) with `prepareRecord`
-   * for this very tenant and this pipeline's registry: the pipeline trusts the digest it is given.
+   * for this very tenant and this pipeline's registry: the pipeline trusts the digest it is given
+   * (and throws if it was made with another hash than its signer's suite: a wiring bug).
    */
   submitPrepared(prepared: readonly PreparedRecord[], tenant: Tenant): Promise<SubmitOutcome[]>;
   /** 'full' when a new record would go past the queue bound or the outbox bound. */
@@ -209,6 +211,7 @@ function keyOf(source: string, id: string): string {
 export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { registry, signer, store, chain, clock, limits, observer } = deps;
   const timers = deps.timers ?? defaultTimers;
+  const digestAlg = digestAlgOf(signer.alg);
   let prev = await store.lastBatchId(signer.keyId);
   let outboxDepth = await store.outboxDepth();
   let sealedBatches = 0;
@@ -322,6 +325,9 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
       return { ok: false, outcome: rejected(prepared.recordId, prepared.type, prepared.sector, prepared.rejection) };
     }
     const { recordId } = prepared;
+    if (prepared.digestAlg !== digestAlg) {
+      throw new TypeError(`record ${recordId.id} was digested with ${prepared.digestAlg}, but this pipeline's signer uses ${digestAlg}`);
+    }
     return {
       ok: true,
       record: new QueuedRecord(
@@ -380,7 +386,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   }
 
   function submitMany(inputs: readonly unknown[], tenant: Tenant): Promise<SubmitOutcome[]> {
-    return submitEach(inputs, tenant, (input) => prepareRecord(input, tenant, registry));
+    return submitEach(inputs, tenant, (input) => prepareRecord(input, tenant, registry, digestAlg));
   }
 
   submitter.start();

@@ -9,7 +9,7 @@
  */
 import { authorize } from './authorize.js';
 import { canonicalRecordJson } from './canonical-record.js';
-import { sha256Utf8Hex } from './digest.js';
+import { digestUtf8Hex, type DigestAlg } from './digest.js';
 import { parseEnvelope } from './envelope.js';
 import { ErrorCodes, rejection, type Rejection } from './errors.js';
 import type { Tenant } from './tenant.js';
@@ -20,8 +20,10 @@ export type PreparedRecord =
   | {
     readonly ok: true;
     readonly recordId: RecordId;
-    /** SHA-256 of the UTF-8 RFC 8785 form, hex. */
+    /** `digestAlg` of the UTF-8 RFC 8785 form, hex. */
     readonly digestHex: string;
+    /** The hash `digestHex` was made with: the pipeline refuses records hashed for another suite. */
+    readonly digestAlg: DigestAlg;
     readonly type: string;
     readonly sector: string;
     /** Size counted against the batch byte budget: UTF-16 length of the canonical text. */
@@ -39,8 +41,11 @@ function rejected(recordId: RecordId | null, type: string | null, sector: string
   return { ok: false, recordId, type, sector, rejection: why };
 }
 
-/** Checks and digests one record (a JSON value, already parsed). Never throws for bad input. */
-export function prepareRecord(input: unknown, tenant: Tenant, registry: RecordSchemaLookup): PreparedRecord {
+/**
+ * Checks and digests one record (a JSON value, already parsed) with `digestAlg`, the hash of the
+ * gateway key's suite. Never throws for bad input.
+ */
+export function prepareRecord(input: unknown, tenant: Tenant, registry: RecordSchemaLookup, digestAlg: DigestAlg): PreparedRecord {
   const parsed = parseEnvelope(input);
   if (!parsed.ok) return rejected(null, null, null, parsed.rejection);
   const envelope = parsed.envelope;
@@ -59,7 +64,7 @@ export function prepareRecord(input: unknown, tenant: Tenant, registry: RecordSc
     ));
   }
   return {
-    ok: true, recordId, digestHex: sha256Utf8Hex(canonical), type: valid.type, sector: valid.sector,
+    ok: true, recordId, digestHex: digestUtf8Hex(digestAlg, canonical), digestAlg, type: valid.type, sector: valid.sector,
     // UTF-16 length: exact for ASCII, and close enough for a batch byte budget otherwise.
     bytes: canonical.length,
   };

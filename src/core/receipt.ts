@@ -161,7 +161,7 @@ function verifyParsed(input: unknown, options: VerifyReceiptOptions): ReceiptVer
     }
     let digest: string;
     try {
-      digest = canonicalDigestHex(options.record);
+      digest = canonicalDigestHex(options.record, suite.digest);
     } catch (error) {
       return fail('digest', `record cannot be canonicalized: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -196,6 +196,7 @@ function verifyParsed(input: unknown, options: VerifyReceiptOptions): ReceiptVer
     size: batch.size,
     proof: receipt.proof.map(fromHex),
     root: fromHex(batch.root),
+    digest: suite.digest,
   });
   if (!included) {
     return fail('proof', `Merkle audit path does not lead from digest ${receipt.digest} at leaf ${receipt.leafIndex} to batch.root ${batch.root}`);
@@ -210,7 +211,7 @@ function verifyParsed(input: unknown, options: VerifyReceiptOptions): ReceiptVer
     return fail('signature', `batch.signer.publicKey is not a valid ${batch.signer.alg} public key`);
   }
   if (keyId !== batch.signer.keyId) {
-    return fail('signature', `batch.signer.keyId ${batch.signer.keyId} is not the RFC 7638 thumbprint of batch.signer.publicKey (${keyId})`);
+    return fail('signature', `batch.signer.keyId ${batch.signer.keyId} is not the ${suite.digest === 'sm3' ? 'SM3 JWK thumbprint' : 'RFC 7638 thumbprint'} of batch.signer.publicKey (${keyId})`);
   }
   const expected = options.expectedSigner;
   if (expected !== undefined) {

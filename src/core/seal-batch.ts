@@ -12,12 +12,13 @@ import { batchIdOf, signedBytesOfHeader } from './batch-header.js';
 import { bufferToBytes, toBase64Url, toHex } from './encoding.js';
 import { MerkleTree } from './merkle-tree.js';
 import type { Signer } from './ports.js';
+import { digestAlgOf } from './signature-algs.js';
 import type { BatchHeader, RecordId, SealedBatch, SealedRecord } from './types.js';
 
 /** What sealing needs to know of one record. */
 export interface LeafRecord {
   readonly recordId: RecordId;
-  /** Lowercase hex SHA-256 of the record's RFC 8785 form: the Merkle leaf data. */
+  /** Lowercase hex hash (the signer suite's) of the record's RFC 8785 form: the Merkle leaf data. */
   readonly digestHex: string;
   readonly type: string;
   readonly tenant: string;
@@ -45,7 +46,7 @@ export async function sealBatch(
   if (leafBytes.length !== n * (DIGEST_HEX_LENGTH / 2)) {
     throw badDigest(leaves.find((leaf) => !/^[0-9a-fA-F]*$/.test(leaf.digestHex)) as LeafRecord);
   }
-  const tree = MerkleTree.fromLeaves(leafBytes);
+  const tree = MerkleTree.fromLeaves(leafBytes, digestAlgOf(signer.alg));
   const content = {
     root: toHex(tree.root),
     size: tree.size,

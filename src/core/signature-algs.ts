@@ -1,5 +1,6 @@
 /**
- * The three signature algorithms, by JOSE name, over raw keys (docs/receipt-format.md §signatures).
+ * The signature algorithms, by JOSE name, over raw keys (docs/receipt-format.md §signatures), and
+ * the hash each one's suite uses for record digests, Merkle nodes, batch ids and key ids.
  *
  * - Ed25519: RFC 8032 "pure" Ed25519 over the message itself. Verification is RFC 8032 strict
  *   (zip215: false): non-canonical point/scalar encodings are rejected, so a signature has one valid form.
@@ -7,29 +8,40 @@
  *   signature = raw r‖s (32 bytes each, big-endian). S must be in the low half of the group order on
  *   both sign and verify: ECDSA signatures are otherwise malleable ((r, s) and (r, n−s) both verify),
  *   and a receipt must have exactly one valid signature.
- * Private keys are 32 bytes (Ed25519 seed, or ECDSA scalar big-endian); public keys are 32 bytes
- * (Ed25519) or 33-byte SEC1 compressed points (ECDSA).
+ * - SM2 (GB/T 32918.2) with SM3 over Z_A ‖ message, raw r‖s (sm2.ts); the suite hashes with SM3.
+ * Private keys are 32 bytes (Ed25519 seed, or ECDSA/SM2 scalar big-endian); public keys are 32 bytes
+ * (Ed25519) or 33-byte SEC1 compressed points (ECDSA, SM2).
  */
 import { createPrivateKey, type KeyObject, sign as nodeSign } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type { DigestAlg } from './digest.js';
+import { isValidSm2PrivateKey, SM2_DEFAULT_ID, sm2Coordinates, sm2PublicKeyOf, sm2Sign, sm2Verify } from './sm2.js';
 import type { SignatureAlg } from './types.js';
+
+/** Per-key verification options. */
+export interface VerifyOptions {
+  /** SM2 only: the signer's distinguishing identifier ID_A (default "1234567812345678"). */
+  readonly distinguishingId?: string;
+}
 
 /** Raw-key operations of one algorithm. Functions here may throw on malformed input. */
 export interface AlgorithmSuite {
   readonly alg: SignatureAlg;
-  /** RFC 7517/7518/8037/8812 JWK key type and curve name. */
+  /** The suite's hash: record digests, Merkle nodes, batch ids and key ids. */
+  readonly digest: DigestAlg;
+  /** RFC 7517/7518/8037/8812 JWK key type and curve name ("SM2" for SM2, which has no registered name). */
   readonly kty: 'OKP' | 'EC';
-  readonly crv: 'Ed25519' | 'P-256' | 'secp256k1';
+  readonly crv: 'Ed25519' | 'P-256' | 'secp256k1' | 'SM2';
   readonly privateKeyLength: 32;
   readonly publicKeyLength: 32 | 33;
   readonly signatureLength: 64;
   isValidPrivateKey(privateKey: Uint8Array): boolean;
   publicKeyOf(privateKey: Uint8Array): Uint8Array;
   sign(message: Uint8Array, privateKey: Uint8Array): Uint8Array;
-  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
-  /** Affine coordinates (x, y; 32 bytes each) of an ECDSA public key, for JWKs. */
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, options?: VerifyOptions): boolean;
+  /** Affine coordinates (x, y; 32 bytes each) of an ECDSA or SM2 public key, for JWKs. */
   coordinates?(publicKey: Uint8Array): { x: Uint8Array; y: Uint8Array };
 }
 
@@ -62,6 +74,7 @@ function signEd25519(message: Uint8Array, privateKey: Uint8Array): Uint8Array {
 
 const ed25519Suite: AlgorithmSuite = {
   alg: 'Ed25519',
+  digest: 'sha256',
   kty: 'OKP',
   crv: 'Ed25519',
   privateKeyLength: 32,
@@ -79,6 +92,7 @@ function ecdsaSuite(alg: 'ES256' | 'ES256K', crv: 'P-256' | 'secp256k1', curve: 
   const opts = { prehash: true, lowS: true, format: 'compact' } as const;
   return {
     alg,
+    digest: 'sha256',
     kty: 'EC',
     crv,
     privateKeyLength: 32,
@@ -97,14 +111,37 @@ function ecdsaSuite(alg: 'ES256' | 'ES256K', crv: 'P-256' | 'secp256k1', curve: 
   };
 }
 
+/** Gateway headers always use the default ID, so a verifier never needs to be told one. */
+const sm2Suite: AlgorithmSuite = {
+  alg: 'SM2',
+  digest: 'sm3',
+  kty: 'EC',
+  crv: 'SM2',
+  privateKeyLength: 32,
+  publicKeyLength: 33,
+  signatureLength: 64,
+  isValidPrivateKey: isValidSm2PrivateKey,
+  publicKeyOf: (privateKey) => sm2PublicKeyOf(privateKey),
+  sign: (message, privateKey) => sm2Sign(message, privateKey, SM2_DEFAULT_ID),
+  verify: (signature, message, publicKey, options) =>
+    publicKey.length === 33 && sm2Verify(signature, message, publicKey, options?.distinguishingId ?? SM2_DEFAULT_ID),
+  coordinates: sm2Coordinates,
+};
+
 const suites: Readonly<Record<SignatureAlg, AlgorithmSuite>> = {
   Ed25519: ed25519Suite,
   ES256: ecdsaSuite('ES256', 'P-256', p256),
   ES256K: ecdsaSuite('ES256K', 'secp256k1', secp256k1),
+  SM2: sm2Suite,
 };
 
 /** The supported algorithms, in a stable order. */
-export const SIGNATURE_ALGS: readonly SignatureAlg[] = ['Ed25519', 'ES256', 'ES256K'];
+export const SIGNATURE_ALGS: readonly SignatureAlg[] = ['Ed25519', 'ES256', 'ES256K', 'SM2'];
+
+/** The hash of `alg`'s suite: SM3 for SM2, SHA-256 for the others. */
+export function digestAlgOf(alg: SignatureAlg): DigestAlg {
+  return suiteOf(alg).digest;
+}
 
 /** True when `alg` is one of the supported JOSE algorithm names. */
 export function isSignatureAlg(alg: unknown): alg is SignatureAlg {

@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { canonicalJson } from './canonical-json.js';
-import { sha256 } from './digest.js';
+import { digestBytes } from './digest.js';
 import { toBase64Url, utf8 } from './encoding.js';
 import type { Signer } from './ports.js';
-import { suiteOf } from './signature-algs.js';
+import { suiteOf, type VerifyOptions } from './signature-algs.js';
 import type { SignatureAlg } from './types.js';
 
-export { isSignatureAlg, SIGNATURE_ALGS } from './signature-algs.js';
+export { digestAlgOf, isSignatureAlg, SIGNATURE_ALGS } from './signature-algs.js';
 
 /** Source of cryptographically secure random bytes. */
 export type RandomBytes = (length: number) => Uint8Array;
@@ -20,7 +20,8 @@ const defaultRandom: RandomBytes = (length) => new Uint8Array(randomBytes(length
 
 /**
  * A fresh private key for `alg` (32 bytes). `random` must be a CSPRNG; it defaults to node:crypto's.
- * ECDSA scalars outside [1, n−1] are redrawn (probability ~2^-32 for P-256, ~2^-128 for secp256k1).
+ * ECDSA scalars outside [1, n−1] (SM2: [1, n−2]) are redrawn (probability ~2^-32 for P-256 and SM2,
+ * ~2^-128 for secp256k1).
  */
 export function generatePrivateKey(alg: SignatureAlg, random: RandomBytes = defaultRandom): Uint8Array {
   const suite = suiteOf(alg);
@@ -45,13 +46,14 @@ export function publicKeyOf(alg: SignatureAlg, privateKey: Uint8Array): Uint8Arr
 
 /**
  * True when `signature` is a valid `alg` signature of `message` under the raw `publicKey`
- * (ECDSA: SHA-256 prehash, raw r‖s, low S only; Ed25519: RFC 8032 strict). Never throws.
+ * (ECDSA: SHA-256 prehash, raw r‖s, low S only; Ed25519: RFC 8032 strict; SM2: raw r‖s over
+ * Z_A ‖ message with `options.distinguishingId` or the default). Never throws.
  */
-export function verifySignature(alg: SignatureAlg, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifySignature(alg: SignatureAlg, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: VerifyOptions): boolean {
   try {
     const suite = suiteOf(alg);
     if (publicKey.length !== suite.publicKeyLength || signature.length !== suite.signatureLength) return false;
-    return suite.verify(signature, message, publicKey);
+    return suite.verify(signature, message, publicKey, options);
   } catch {
     return false;
   }
@@ -80,12 +82,13 @@ export function publicJwkOf(alg: SignatureAlg, publicKey: Uint8Array): Record<st
 }
 
 /**
- * RFC 7638 JWK thumbprint of the public key: base64url(SHA-256(JSON of the required members in
- * lexicographic order, no whitespace)). That JSON is exactly the RFC 8785 form of the member object.
+ * RFC 7638 JWK thumbprint of the public key: base64url(H(JSON of the required members in
+ * lexicographic order, no whitespace)), H the suite's hash (SHA-256; SM3 for SM2, whose JWK is
+ * { crv: "SM2", kty: "EC", x, y }). That JSON is exactly the RFC 8785 form of the member object.
  * @throws TypeError when `publicKey` is not a valid key for `alg`.
  */
 export function keyIdFor(alg: SignatureAlg, publicKey: Uint8Array): string {
-  return toBase64Url(sha256(utf8(canonicalJson(publicJwkOf(alg, publicKey)))));
+  return toBase64Url(digestBytes(suiteOf(alg).digest, utf8(canonicalJson(publicJwkOf(alg, publicKey)))));
 }
 
 /** A Signer over a raw private key held only in a closure. */
@@ -121,7 +124,7 @@ class LocalSigner implements Signer {
 }
 
 /**
- * A Signer for a raw private key (Ed25519 32-byte seed, or 32-byte big-endian ECDSA scalar).
+ * A Signer for a raw private key (Ed25519 32-byte seed, or 32-byte big-endian ECDSA/SM2 scalar).
  * The key is copied into the signer's closure; the object itself exposes only the public half.
  * @throws TypeError when the private key is not valid for `alg`.
  */

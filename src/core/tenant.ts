@@ -10,6 +10,8 @@ export interface ProducerKey {
   readonly alg: SignatureAlg;
   /** Raw public key, base64url without padding (same encoding as receipts). */
   readonly publicKey: string;
+  /** SM2 only: the producer's distinguishing identifier ID_A (default "1234567812345678"). */
+  readonly distinguishingId?: string;
 }
 
 /** Records a tenant may submit: `recordsPerSecond` on average, up to `burst` at once. */

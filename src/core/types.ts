@@ -26,14 +26,17 @@ export interface RecordEnvelope {
   readonly [extension: string]: unknown;
 }
 
-/** Signature algorithms, by their JOSE names. */
-export type SignatureAlg = 'Ed25519' | 'ES256' | 'ES256K';
+/**
+ * Signature algorithms, by their JOSE names (SM2 has none registered; "SM2" is GB/T 32918's own).
+ * The algorithm also fixes the suite's hash: SHA-256, or SM3 for SM2 (docs/receipt-format.md §suites).
+ */
+export type SignatureAlg = 'Ed25519' | 'ES256' | 'ES256K' | 'SM2';
 
 /** Public half of a signing key as it appears in batch headers and receipts. */
 export interface SignerInfo {
   readonly keyId: string;
   readonly alg: SignatureAlg;
-  /** Raw public key, base64url without padding (Ed25519: 32 bytes; ECDSA: 33-byte SEC1 compressed). */
+  /** Raw public key, base64url without padding (Ed25519: 32 bytes; ECDSA and SM2: 33-byte SEC1 compressed). */
   readonly publicKey: string;
 }
 

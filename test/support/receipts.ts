@@ -8,7 +8,7 @@ import { canonicalDigest, sha256 } from '../../src/core/digest.js';
 import { fromHex, toBase64Url, toHex, utf8 } from '../../src/core/encoding.js';
 import { MerkleTree } from '../../src/core/merkle-tree.js';
 import { buildReceipt } from '../../src/core/receipt.js';
-import { newSigner } from '../../src/core/signer.js';
+import { digestAlgOf, newSigner } from '../../src/core/signer.js';
 import type { BatchHeader, Receipt, RecordEnvelope, SignatureAlg } from '../../src/core/types.js';
 
 /** RFC 8032 §7.1 TEST 1 secret key: a published key, so the example can be reproduced anywhere. */
@@ -54,8 +54,9 @@ export async function makeReceipt(options: {
   const signer = newSigner(alg, options.privateKey ?? fromHex(EXAMPLE_PRIVATE_KEY_HEX));
   const records = options.records ?? exampleRecords();
   const leafIndex = options.leafIndex ?? 1;
-  const digests = records.map((r) => canonicalDigest(r));
-  const tree = MerkleTree.build(digests);
+  const hash = digestAlgOf(alg);
+  const digests = records.map((r) => canonicalDigest(r, hash));
+  const tree = MerkleTree.build(digests, hash);
   const header = withBatchId({
     root: toHex(tree.root),
     size: tree.size,

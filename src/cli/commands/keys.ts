@@ -13,17 +13,17 @@ import { generatePrivateKey, keyIdFor, publicKeyOf } from '../../core/signer.js'
 import type { SignatureAlg } from '../../core/types.js';
 import { ExitCode, UsageError, type Command } from '../command.js';
 
-const usage = `usage: crossgate keys generate --alg <ed25519|p256|secp256k1> [--out <file>] [--format pem|jwk]
+const usage = `usage: crossgate keys generate --alg <ed25519|p256|secp256k1|sm2> [--out <file>] [--format pem|jwk]
        crossgate keys show <key-file>
 
 generate  creates a gateway signing key. With --out the private key is written to that file (mode 0600,
           never overwriting) and the public key info is printed; without --out the private key goes to
-          stdout and the public info to stderr.
+          stdout and the public info to stderr. sm2 selects the SM suite (SM2 signatures, SM3 hashes).
 show      prints the algorithm, key id and public key of a PEM or JWK private key file.
 `;
 
 const algNames: Readonly<Record<string, SignatureAlg>> = {
-  ed25519: 'Ed25519', p256: 'ES256', 'p-256': 'ES256', es256: 'ES256', secp256k1: 'ES256K', es256k: 'ES256K',
+  ed25519: 'Ed25519', p256: 'ES256', 'p-256': 'ES256', es256: 'ES256', secp256k1: 'ES256K', es256k: 'ES256K', sm2: 'SM2',
 };
 
 function publicInfo(alg: SignatureAlg, privateKey: Uint8Array): string {
@@ -46,7 +46,7 @@ export const keysCommand: Command = {
       });
       if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
       const alg = algNames[(values.alg ?? '').toLowerCase()];
-      if (alg === undefined) throw new UsageError('--alg must be ed25519, p256 or secp256k1');
+      if (alg === undefined) throw new UsageError('--alg must be ed25519, p256, secp256k1 or sm2');
       if (values.format !== 'pem' && values.format !== 'jwk') throw new UsageError('--format must be pem or jwk');
       const privateKey = generatePrivateKey(alg);
       const text = values.format === 'pem'

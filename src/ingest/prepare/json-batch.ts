@@ -7,6 +7,7 @@
  * body is judged the same whether a worker or the HTTP layer parses it.
  */
 import secureJsonParse from 'secure-json-parse';
+import type { DigestAlg } from '../../core/digest.js';
 import type { Rejection } from '../../core/errors.js';
 import { iJsonViolationsPerElement, utf8Violation } from '../../core/i-json.js';
 import { prepareRecord, type PreparedRecord } from '../../core/prepare.js';
@@ -25,7 +26,7 @@ export type PreparedBatch =
 
 const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
-export function prepareJsonBatch(body: Uint8Array, tenant: Tenant, registry: RecordSchemaLookup, limit: number): PreparedBatch {
+export function prepareJsonBatch(body: Uint8Array, tenant: Tenant, registry: RecordSchemaLookup, limit: number, digestAlg: DigestAlg): PreparedBatch {
   if (body.byteLength === 0) return { kind: 'malformed', empty: true };
   const notUtf8 = utf8Violation(body);
   if (notUtf8 !== null) return { kind: 'not-i-json', rejection: notUtf8 };
@@ -45,7 +46,7 @@ export function prepareJsonBatch(body: Uint8Array, tenant: Tenant, registry: Rec
   for (let i = 0; i < items.length; i++) {
     const violation = violations[i];
     records[i] = violation == null
-      ? prepareRecord(items[i], tenant, registry)
+      ? prepareRecord(items[i], tenant, registry, digestAlg)
       : { ok: false, recordId: null, type: null, sector: null, rejection: violation };
   }
   return { kind: 'prepared', records };

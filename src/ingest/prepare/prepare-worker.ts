@@ -11,14 +11,14 @@ import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './protocol
 
 const port = parentPort;
 if (port === null) throw new Error('prepare-worker.js runs as a worker thread');
-const { extraSchemas } = workerData as PrepareWorkerData;
+const { extraSchemas, digestAlg } = workerData as PrepareWorkerData;
 
 try {
   const registry = await registryWithExtras(schemaRegistry, extraSchemas);
   port.on('message', (request: PrepareRequest) => {
     let reply: PrepareReply;
     try {
-      reply = { id: request.id, ok: true, batch: prepareJsonBatch(request.body, request.tenant, registry, request.limit) };
+      reply = { id: request.id, ok: true, batch: prepareJsonBatch(request.body, request.tenant, registry, request.limit, digestAlg) };
     } catch (error) {
       // prepareJsonBatch does not throw for bad input; this is a bug, reported to that one request.
       reply = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };

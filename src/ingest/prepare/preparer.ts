@@ -13,6 +13,7 @@
  * and the batch endpoint answers 503, so an overload queues at the client, not in the gateway's memory.
  */
 import { Worker } from 'node:worker_threads';
+import type { DigestAlg } from '../../core/digest.js';
 import type { Tenant } from '../../core/tenant.js';
 import type { RecordSchemaLookup } from '../../core/validate-record.js';
 import { prepareJsonBatch, type PreparedBatch } from './json-batch.js';
@@ -48,6 +49,8 @@ export interface PreparePoolOptions {
   readonly registry: RecordSchemaLookup;
   /** CROSSGATE_EXTRA_SCHEMAS, so each worker builds the same registry. */
   readonly extraSchemas: readonly string[];
+  /** The hash of the gateway key's suite (digestAlgOf(signer.alg)): records are digested with it. */
+  readonly digestAlg: DigestAlg;
   /** Told when a worker dies; must not throw. */
   readonly onWorkerExit?: (error: Error) => void;
   /** Delay before a dead worker is replaced (default 1 s). */
@@ -112,7 +115,7 @@ class PoolWorker {
 
 /** Starts `options.size` workers (all ready before it resolves) and returns the pool. */
 export async function startPreparePool(options: PreparePoolOptions): Promise<PreparePool> {
-  const data: PrepareWorkerData = { extraSchemas: [...options.extraSchemas] };
+  const data: PrepareWorkerData = { extraSchemas: [...options.extraSchemas], digestAlg: options.digestAlg };
   const live = new Set<PoolWorker>();
   let nextId = 0;
   let closed = false;
@@ -166,7 +169,7 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
     },
     prepareBatch(body, tenant, limit) {
       const worker = leastBusy();
-      if (worker === undefined) return Promise.resolve(prepareJsonBatch(body, tenant, options.registry, limit));
+      if (worker === undefined) return Promise.resolve(prepareJsonBatch(body, tenant, options.registry, limit, options.digestAlg));
       const id = nextId++;
       pendingBytes += body.byteLength;
       const release = () => { pendingBytes -= body.byteLength; };

@@ -4,6 +4,8 @@
  * document and the code cannot drift apart.
  */
 import { z } from 'zod';
+import { SIGNATURE_ALGS } from '../../core/signature-algs.js';
+import type { SignatureAlg } from '../../core/types.js';
 
 export const apiRegistry = z.registry<{ id: string; description?: string }>();
 
@@ -104,7 +106,7 @@ export const RecordStatusSchema = z.discriminatedUnion('status', [
 ]);
 apiRegistry.add(RecordStatusSchema, { id: 'RecordStatus' });
 
-export const SignerInfoSchema = z.object({ keyId: z.string(), alg: z.enum(['Ed25519', 'ES256', 'ES256K']), publicKey: base64url });
+export const SignerInfoSchema = z.object({ keyId: z.string(), alg: z.enum(SIGNATURE_ALGS as [SignatureAlg, ...SignatureAlg[]]), publicKey: base64url });
 apiRegistry.add(SignerInfoSchema, { id: 'SignerInfo' });
 
 export const BatchHeaderSchema = z.object({

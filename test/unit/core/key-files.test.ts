@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { fromHex, toHex } from '../../../src/core/encoding.js';
 import {
   encodePrivateKeyJwk, encodePrivateKeyPem, KeyFileError, parseKeyFile,
@@ -12,6 +12,7 @@ const opensslCurve: Record<SignatureAlg, ['ed25519'] | ['ec', string]> = {
   Ed25519: ['ed25519'],
   ES256: ['ec', 'prime256v1'],
   ES256K: ['ec', 'secp256k1'],
+  SM2: ['ec', 'SM2'],
 };
 
 function opensslKey(alg: SignatureAlg): { pkcs8: string; sec1?: string; publicPem: string; d: Uint8Array } {
@@ -19,13 +20,25 @@ function opensslKey(alg: SignatureAlg): { pkcs8: string; sec1?: string; publicPe
   const { privateKey, publicKey } = type === 'ed25519'
     ? generateKeyPairSync('ed25519')
     : generateKeyPairSync('ec', { namedCurve: namedCurve as string });
-  const jwk = privateKey.export({ format: 'jwk' });
   return {
     pkcs8: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     ...(type === 'ec' ? { sec1: privateKey.export({ type: 'sec1', format: 'pem' }).toString() } : {}),
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    d: new Uint8Array(Buffer.from(jwk.d as string, 'base64url')),
+    d: privateScalar(privateKey),
   };
+}
+
+/** OpenSSL's view of the private scalar: its JWK "d", or for SM2 (no JWK form in node) read from PKCS#8 DER. */
+function privateScalar(privateKey: KeyObject): Uint8Array {
+  if (privateKey.asymmetricKeyType !== undefined && privateKey.asymmetricKeyDetails?.namedCurve !== 'SM2') {
+    return new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url'));
+  }
+  // PrivateKeyInfo of an SM2 key: 30 81 87 | 02 01 00 | 30 13 (ecPublicKey, SM2 curve) | 04 6d | 30 6b 02 01 01 04 20 <d>
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  assert.equal(der.subarray(0, 3).toString('hex'), '308187');
+  assert.equal(der.subarray(8, 27).toString('hex'), '06072a8648ce3d020106082a811ccf5501822d');
+  assert.equal(der.subarray(27, 36).toString('hex'), '046d306b0201010420');
+  return new Uint8Array(der.subarray(36, 68));
 }
 
 describe('parseKeyFile', () => {
@@ -41,8 +54,7 @@ describe('parseKeyFile', () => {
       assert.match(pem, /^-----BEGIN PRIVATE KEY-----/);
       assert.deepEqual(parseKeyFile(pem), { alg, privateKey: sk });
       // OpenSSL agrees on what the PEM holds.
-      const reexported = createPrivateKey(pem).export({ format: 'jwk' });
-      assert.equal(reexported.d, Buffer.from(sk).toString('base64url'));
+      assert.deepEqual(privateScalar(createPrivateKey(pem)), sk);
       const jwk = encodePrivateKeyJwk(alg, sk);
       assert.equal(jwk.alg, alg);
       assert.equal(jwk.kid, keyIdFor(alg, publicKeyOf(alg, sk)));

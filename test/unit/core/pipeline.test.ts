@@ -70,7 +70,7 @@ describe('pipeline', () => {
     }));
     const records = recordTypes.flatMap((type) => Array.from({ length: 30 }, (_, i) => makeValidRecord(type, i)));
     const half = records.length / 2;
-    const prepared = records.slice(half).map((record) => prepareRecord(record, tenant, schemaRegistry));
+    const prepared = records.slice(half).map((record) => prepareRecord(record, tenant, schemaRegistry, 'sha256'));
     const outcomes = [...await pipeline.submitMany(records.slice(0, half), tenant), ...await pipeline.submitPrepared(prepared, tenant)];
     outcomes.forEach(accepted);
     assert.ok(sealedBatches.length > 1, 'more than one batch (maxBatchRecords 50)');

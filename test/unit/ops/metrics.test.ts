@@ -114,7 +114,7 @@ describe('metrics', () => {
   it("reports the prepare workers' heaps, which the process's heap figures leave out", async () => {
     const metrics = createMetrics(undefined, { processMetrics: false });
     assert.equal(sample(await metrics.render(), 'crossgate_prepare_worker_heap_bytes{kind="total"}'), undefined, 'nothing without workers');
-    const pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], maxPendingBytes: 1 << 20 });
+    const pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', maxPendingBytes: 1 << 20 });
     try {
       metrics.attach({ workerHeaps: () => pool.workerHeaps() });
       const text = await metrics.render();

@@ -60,7 +60,7 @@ describe('ops module over HTTP', () => {
     const deps = {
       pipeline, store, chain, tenants, clock,
       schemas: registrySchemaCatalog(schemaRegistry), sectorOf: (t: string) => schemaRegistry.sectorOf(t), rest: { batchLimit: 100 },
-      preparer: await startPreparePool({ size: 0, registry: schemaRegistry, extraSchemas: [], maxPendingBytes: 1 << 30 }),
+      preparer: await startPreparePool({ size: 0, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', maxPendingBytes: 1 << 30 }),
     };
     app = await createGatewayApp(deps, { logger, bodyLimitBytes: 1 << 20, modules: [OpsModule.forRoot({ ...deps, logger, metrics })] });
   });

@@ -3,11 +3,12 @@
  * chaincode is a trust boundary: every argument is untrusted text, parsed once here with zod.
  */
 import { z } from 'zod';
+import { SIGNATURE_ALGS } from '../../../../src/core/signature-algs.js';
 import type { BatchHeader, SignatureAlg } from '../../../../src/core/types.js';
 
-const alg = z.enum(['Ed25519', 'ES256', 'ES256K']) satisfies z.ZodType<SignatureAlg>;
+const alg = z.enum(SIGNATURE_ALGS as [SignatureAlg, ...SignatureAlg[]]) satisfies z.ZodType<SignatureAlg>;
 const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/, 'base64url without padding');
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex SHA-256');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex SHA-256 or SM3');
 const keyId = z.string().min(1).max(256).regex(/^[\w.:@+=-]+$/, 'letters, digits and . : @ + = - _ only');
 
 export const signerInfoSchema = z.strictObject({ keyId, alg, publicKey: base64url });

@@ -50,7 +50,7 @@ const expectedKind: Record<string, string> = {
 describe('prepare pool', () => {
   let pool: PreparePool;
   before(async () => {
-    pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], respawnMs: 10, maxPendingBytes: 1 << 30 });
+    pool = await startPreparePool({ size: 2, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', respawnMs: 10, maxPendingBytes: 1 << 30 });
   });
   after(() => pool.close());
 
@@ -64,7 +64,7 @@ describe('prepare pool', () => {
       for (const who of [tenant, narrowTenant]) {
         const answer = await pool.prepareBatch(body, who, LIMIT);
         assert.equal(answer.kind, expectedKind[name]);
-        assert.deepEqual(answer, prepareJsonBatch(body, who, schemaRegistry, LIMIT));
+        assert.deepEqual(answer, prepareJsonBatch(body, who, schemaRegistry, LIMIT, 'sha256'));
       }
     });
   }
@@ -74,7 +74,7 @@ describe('prepare pool', () => {
     const batch = await pool.prepareBatch(utf8(JSON.stringify(items)), tenant, 1000);
     assert.equal(batch.kind, 'prepared');
     assert.ok(batch.kind === 'prepared');
-    assert.deepEqual(batch.records, items.map((item) => prepareRecord(JSON.parse(JSON.stringify(item)), tenant, schemaRegistry)));
+    assert.deepEqual(batch.records, items.map((item) => prepareRecord(JSON.parse(JSON.stringify(item)), tenant, schemaRegistry, 'sha256')));
     const accepted = batch.records.filter((r) => r.ok).length;
     assert.equal(accepted, RECORD_TYPES.length, 'every valid record of this tenant, and nothing else, is ok');
   });
@@ -84,13 +84,13 @@ describe('prepare pool', () => {
     const answers = await Promise.all(requests.map((items) => pool.prepareBatch(utf8(JSON.stringify(items)), tenant, LIMIT)));
     answers.forEach((answer, i) => {
       assert.ok(answer.kind === 'prepared');
-      assert.deepEqual(answer.records[0], prepareRecord(requests[i]?.[0], tenant, schemaRegistry));
+      assert.deepEqual(answer.records[0], prepareRecord(requests[i]?.[0], tenant, schemaRegistry, 'sha256'));
     });
   });
 
   it('a worker that dies fails only what it held, and is replaced', async () => {
     const body = bodies['mixed'] as Uint8Array;
-    const expected = prepareJsonBatch(body, tenant, schemaRegistry, 1000);
+    const expected = prepareJsonBatch(body, tenant, schemaRegistry, 1000, 'sha256');
     const [victim] = pool.threads();
     assert.ok(victim !== undefined);
     const exited = new Promise((resolve) => victim.once('exit', resolve));
@@ -113,18 +113,18 @@ describe('prepare pool', () => {
     const unclonable = { ...tenant, extra: () => undefined } as unknown as Tenant;
     await assert.rejects(pool.prepareBatch(bodies['mixed'] as Uint8Array, unclonable, LIMIT), /could not be cloned/);
     const body = bodies['mixed'] as Uint8Array;
-    const expected = prepareJsonBatch(body, tenant, schemaRegistry, LIMIT);
+    const expected = prepareJsonBatch(body, tenant, schemaRegistry, LIMIT, 'sha256');
     for (const answer of await Promise.all([0, 1, 2, 3].map(() => pool.prepareBatch(body, tenant, LIMIT)))) assert.deepEqual(answer, expected);
   });
 
   it('with no worker alive, the request thread prepares', async () => {
-    const solo = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], respawnMs: 60_000, maxPendingBytes: 1 << 30 });
+    const solo = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', respawnMs: 60_000, maxPendingBytes: 1 << 30 });
     try {
       const [thread] = solo.threads();
       await thread?.terminate();
       assert.equal(solo.workers, 0);
       const body = bodies['mixed'] as Uint8Array;
-      assert.deepEqual(await solo.prepareBatch(body, tenant, 1000), prepareJsonBatch(body, tenant, schemaRegistry, 1000));
+      assert.deepEqual(await solo.prepareBatch(body, tenant, 1000), prepareJsonBatch(body, tenant, schemaRegistry, 1000, 'sha256'));
     } finally {
       await solo.close();
     }
@@ -132,7 +132,7 @@ describe('prepare pool', () => {
 
   it('bounds the bytes of bodies it holds: one body always, more only within maxPendingBytes, released when answered or failed', async () => {
     const body = bodies['mixed'] as Uint8Array;
-    const bounded = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], respawnMs: 60_000, maxPendingBytes: body.byteLength + 10 });
+    const bounded = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', respawnMs: 60_000, maxPendingBytes: body.byteLength + 10 });
     try {
       assert.equal(bounded.hasRoomFor(10 * body.byteLength), true, 'with nothing held, any body is taken');
       const first = bounded.prepareBatch(body, tenant, LIMIT);
@@ -152,7 +152,7 @@ describe('prepare pool', () => {
 
   it('fails to start, loudly, when a worker cannot build its registry', async () => {
     await assert.rejects(
-      startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: ['/nonexistent/crossgate-extra-schemas.js'], maxPendingBytes: 1 << 30 }),
+      startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: ['/nonexistent/crossgate-extra-schemas.js'], digestAlg: 'sha256', maxPendingBytes: 1 << 30 }),
       (error: unknown) => error instanceof PrepareWorkerError && /could not start/.test(error.message),
     );
   });
