@@ -14,6 +14,9 @@ import type { BatchHeader, Receipt, RecordEnvelope, SignatureAlg } from '../../s
 /** RFC 8032 §7.1 TEST 1 secret key: a published key, so the example can be reproduced anywhere. */
 export const EXAMPLE_PRIVATE_KEY_HEX = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
 
+/** GM/T 0003.5-2012 Annex A SM2 private key: the SM suite's worked example is reproducible too. */
+export const EXAMPLE_SM2_PRIVATE_KEY_HEX = '3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8';
+
 /** Three toll-passage envelopes, as a producer would submit them. */
 export function exampleRecords(): RecordEnvelope[] {
   const passage = (n: number, gantry: string, plate: string, amount: string): RecordEnvelope => ({

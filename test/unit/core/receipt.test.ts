@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { fromBase64Url, toBase64Url } from '../../../src/core/encoding.js';
+import { fromBase64Url, fromHex, toBase64Url } from '../../../src/core/encoding.js';
 import { receiptSchema, verifyAnchor, verifyReceipt, type ReceiptCheck } from '../../../src/core/receipt.js';
 import { generatePrivateKey, SIGNATURE_ALGS } from '../../../src/core/signer.js';
 import type { Receipt } from '../../../src/core/types.js';
 import { loadVectors } from '../../support/vectors.js';
-import { makeReceipt } from '../../support/receipts.js';
+import { EXAMPLE_SM2_PRIVATE_KEY_HEX, makeReceipt } from '../../support/receipts.js';
+import { signedBytesOfHeader } from '../../../src/core/batch-header.js';
+import { readFileSync } from 'node:fs';
 
 type Mutable = { -readonly [K in keyof Receipt]: Receipt[K] } & Record<string, unknown>;
 const clone = (r: Receipt): Mutable => structuredClone(r) as Mutable;
@@ -150,5 +152,22 @@ describe('the worked example in docs/receipt-format.md', () => {
     assert.deepEqual(made.record, example.record);
     assert.ok(receiptSchema.safeParse(example.receipt).success);
     assert.equal(verifyReceipt(example.receipt, { record: example.record }).ok, true);
+  });
+
+  it('SM suite (§10): reproduced byte for byte, verifies, and the page quotes its values', async () => {
+    const example = loadVectors<{ record: unknown; receipt: Receipt; signedHeader: string }>('receipt-example-sm2.json');
+    const made = await makeReceipt({ alg: 'SM2', privateKey: fromHex(EXAMPLE_SM2_PRIVATE_KEY_HEX) });
+    assert.deepEqual(made.receipt, example.receipt);
+    assert.equal(new TextDecoder().decode(signedBytesOfHeader(made.header)), example.signedHeader);
+    assert.deepEqual(verifyReceipt(example.receipt, { record: example.record }), { ok: true, checks: ['format', 'digest', 'batch-id', 'proof', 'signature'] });
+    const page = readFileSync(new URL('../../../../docs/receipt-format.md', import.meta.url), 'utf8');
+    const { receipt } = example;
+    for (const value of [receipt.digest, ...receipt.proof, receipt.batch.id, receipt.batch.root, receipt.batch.signer.keyId, receipt.batch.signer.publicKey, receipt.signature]) {
+      assert.ok(page.includes(value), `docs/receipt-format.md quotes ${value}`);
+    }
+    // The SHA-256 receipt of the same records under an SM2 key would not verify: the suite is not guessed.
+    const mixed = structuredClone(example.receipt) as Mutable;
+    (mixed.batch as { signer: { alg: string } }).signer.alg = 'ES256';
+    expectFailure(verifyReceipt(mixed), 'batch-id');
   });
 });
