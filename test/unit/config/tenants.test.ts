@@ -87,6 +87,32 @@ tenants:
     assert.match(joined, /tenants\.2: .*colour/);
   });
 
+  it('registers SM2 producer keys, with a distinguishing identifier if they name one (SM2 keys only)', () => {
+    const sm2Key = toBase64Url(publicKeyOf('SM2', generatePrivateKey('SM2')));
+    const [entry] = parseTenantsFile(`
+tenants:
+  - id: beijing-finance
+    apiKeySha256: ${hashApiKey(keyA)}
+    sourcePrefixes: [/beijing/finance]
+    requireProducerSignature: true
+    producerKeys:
+      - { keyId: bank-1, alg: SM2, publicKey: ${sm2Key}, distinguishingId: bank-1@beijing }
+      - { keyId: bank-2, alg: SM2, publicKey: ${sm2Key} }
+`, 'tenants.yaml');
+    assert.deepEqual(entry?.tenant.producerKeys, [
+      { keyId: 'bank-1', alg: 'SM2', publicKey: sm2Key, distinguishingId: 'bank-1@beijing' },
+      { keyId: 'bank-2', alg: 'SM2', publicKey: sm2Key },
+    ]);
+    const found = problems(`
+tenants:
+  - id: a
+    apiKeySha256: ${hashApiKey(keyA)}
+    producerKeys: [{ keyId: k, alg: Ed25519, publicKey: ${producerKey}, distinguishingId: x }, { keyId: j, alg: SM2, publicKey: ${producerKey} }]
+`).join('\n');
+    assert.match(found, /producerKeys\.0\.distinguishingId: only SM2 keys have a distinguishing identifier/);
+    assert.match(found, /producerKeys\.1\.publicKey: SM2 public key must be 33 bytes/);
+  });
+
   it('rejects duplicate tenant ids and one key shared by two tenants', () => {
     const h = hashApiKey(keyA);
     const found = problems(`tenants:\n  - { id: a, apiKeySha256: ${h} }\n  - { id: a, apiKeySha256: ${h} }\n`).join('\n');

@@ -4,7 +4,8 @@ import { authorize, producerSigningBytes, sourceMatchesPrefix } from '../../../s
 import { canonicalJson } from '../../../src/core/canonical-json.js';
 import { toBase64Url, utf8 } from '../../../src/core/encoding.js';
 import { ErrorCodes } from '../../../src/core/errors.js';
-import { newSigner } from '../../../src/core/signer.js';
+import { newSigner, SIGNATURE_ALGS } from '../../../src/core/signer.js';
+import { sm2Sign } from '../../../src/core/sm2.js';
 import type { ProducerKey, Tenant } from '../../../src/core/tenant.js';
 import type { RecordEnvelope, SignatureAlg } from '../../../src/core/types.js';
 import { makeValidRecord } from '../../support/record-factory.js';
@@ -60,7 +61,7 @@ test('signing bytes are RFC 8785 of the envelope without producersig, producerki
   assert.doesNotMatch(new TextDecoder().decode(producerSigningBytes(env)), /producersig/);
 });
 
-for (const alg of ['Ed25519', 'ES256', 'ES256K'] as const) {
+for (const alg of SIGNATURE_ALGS) {
   test(`producer signatures (${alg}): valid with and without producerkid`, async () => {
     const a = keyPair(alg, 1, 'key-a');
     const b = keyPair(alg, 2, 'key-b');
@@ -69,6 +70,23 @@ for (const alg of ['Ed25519', 'ES256', 'ES256K'] as const) {
     assert.equal(authorize(await signed(record(), b.signer), t), null, 'no kid: any key may verify');
   });
 }
+
+test('SM2 producer keys: signatures by the registered distinguishing identifier verify, others do not', () => {
+  const privateKey = new Uint8Array(32).fill(3);
+  const { key } = keyPair('SM2', 3, 'dept-42');
+  const withId = tenant({ requireProducerSignature: true, producerKeys: [{ ...key, distinguishingId: 'dept-42@beijing.gov.cn' }] });
+  const withDefault = tenant({ requireProducerSignature: true, producerKeys: [key] });
+  const sign = (envelope: RecordEnvelope, id?: string): RecordEnvelope => {
+    const unsigned = { ...envelope, producerkid: 'dept-42' };
+    return { ...unsigned, producersig: toBase64Url(sm2Sign(producerSigningBytes(unsigned), privateKey, id)) };
+  };
+  const byId = sign(record(), 'dept-42@beijing.gov.cn');
+  const byDefault = sign(record());
+  assert.equal(authorize(byId, withId), null);
+  assert.equal(authorize(byDefault, withId)?.code, ErrorCodes.ProducerSignatureInvalid);
+  assert.equal(authorize(byDefault, withDefault), null);
+  assert.equal(authorize(byId, withDefault)?.code, ErrorCodes.ProducerSignatureInvalid);
+});
 
 test('producer signatures: missing, wrong key, unknown kid, tampered, malformed', async () => {
   const a = keyPair('Ed25519', 1, 'key-a');

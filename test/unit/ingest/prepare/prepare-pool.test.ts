@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { schemaRegistry } from '../../../../schemas/registry.js';
+import { canonicalDigestHex } from '../../../../src/core/digest.js';
 import { prepareRecord } from '../../../../src/core/prepare.js';
 import type { Tenant } from '../../../../src/core/tenant.js';
 import { prepareJsonBatch } from '../../../../src/ingest/prepare/json-batch.js';
@@ -77,6 +78,26 @@ describe('prepare pool', () => {
     assert.deepEqual(batch.records, items.map((item) => prepareRecord(JSON.parse(JSON.stringify(item)), tenant, schemaRegistry, 'sha256')));
     const accepted = batch.records.filter((r) => r.ok).length;
     assert.equal(accepted, RECORD_TYPES.length, 'every valid record of this tenant, and nothing else, is ok');
+  });
+
+  it('digests with the hash it was started with: a pool for an SM2 gateway key gives SM3 digests', async () => {
+    const sm3Pool = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sm3', maxPendingBytes: 1 << 30 });
+    try {
+      const items = mixedItems();
+      const batch = await sm3Pool.prepareBatch(utf8(JSON.stringify(items)), tenant, 1000);
+      assert.ok(batch.kind === 'prepared');
+      const accepted = batch.records.filter((r) => r.ok);
+      assert.equal(accepted.length, RECORD_TYPES.length);
+      for (const record of accepted) assert.equal(record.digestAlg, 'sm3');
+      const shaDigests = new Set(items.map((item) => prepareRecord(item, tenant, schemaRegistry, 'sha256')).flatMap((r) => (r.ok ? [r.digestHex] : [])));
+      const smDigests = items.map((item) => canonicalDigestHex(item, 'sm3'));
+      for (const record of accepted) {
+        assert.ok(smDigests.includes(record.digestHex), 'SM3 of the RFC 8785 form');
+        assert.ok(!shaDigests.has(record.digestHex));
+      }
+    } finally {
+      await sm3Pool.close();
+    }
   });
 
   it('keeps each answer with its request when many are in flight on both workers', async () => {
