@@ -11,6 +11,7 @@ import { ChainError, ErrorCodes } from '../../src/core/errors.js';
 import { canonicalJson } from '../../src/core/canonical-json.js';
 import type { Signer } from '../../src/core/ports.js';
 import { toBase64Url } from '../../src/core/encoding.js';
+import { SIGNATURE_ALGS } from '../../src/core/signer.js';
 import type { Receipt, SealedBatch } from '../../src/core/types.js';
 import { type FabricChain, openFabricChainFromProfile } from '../../adapters/chains/fabric/fabric-chain.js';
 import { type FabricKeyAdmin, openFabricKeyAdmin } from '../../adapters/chains/fabric/fabric-admin.js';
@@ -262,7 +263,7 @@ describe('Fabric chain adapter and anchor chaincode', () => {
     // The tests above stopped and restarted both peers; until gossip has settled, discovery may still
     // miss one and refuse endorsement as retryable CG_CHAIN_UNAVAILABLE, which the submitter retries
     // in the gateway. So does this test: what it checks is the algorithms, each within a deadline.
-    for (const alg of ['Ed25519', 'ES256', 'ES256K'] as const) {
+    for (const alg of SIGNATURE_ALGS) {
       const s = newTestSigner(alg);
       await whenChainSettles(() => admin.registerGatewayKey(signerInfoOf(s)));
       const b = await randomBatch(s, 1);

@@ -3,7 +3,8 @@
  * the real Fabric network from scripts/fabric/network.sh: records in over REST, receipts out that
  * name the Fabric transaction and block (checked on the ledger itself through qscc), `crossgate
  * verify --fabric` on them, back-pressure while the gateway's peer is down and exactly-once
- * anchoring after it is back, and how the gateway's key gets registered on the anchor chaincode.
+ * anchoring after it is back, how the gateway's key gets registered on the anchor chaincode, and an
+ * SM2 gateway key (REST and Kafka records) anchored through the chaincode's SM2 check.
  *
  * The file holds the network lock (test/support/fabric-lock.ts) from start to end: it stops the
  * gateway peer, which would break another Fabric test file running at the same time, and vice versa.
@@ -17,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { type FabricChain, openFabricChainFromProfile } from '../../adapters/chains/fabric/fabric-chain.js';
 import { connectionOptionsFromProfile, type FabricConnection, openFabricConnection } from '../../adapters/chains/fabric/fabric-connection.js';
 import { loadFabricProfile } from '../../adapters/chains/fabric/fabric-profile.js';
+import { batchIdOf } from '../../src/core/batch-header.js';
 import type { Receipt } from '../../src/core/types.js';
 import { verifyReceipt } from '../../src/core/receipt.js';
 import { decodeBlock } from '../support/fabric-block.js';
@@ -25,6 +27,8 @@ import { fabricNode, fabricProfilePath } from '../support/fabric.js';
 import { type GatewayProcess, http, type HttpResult, startGatewayProcess, waitFor } from '../support/gateway.js';
 import { makeValidRecord, RECORD_TYPES, type GeneratedRecord } from '../support/record-factory.js';
 import { runCli } from '../support/run-cli.js';
+import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../support/kafka.js';
+import { sectorMessage } from '../support/kafka-wire.js';
 
 const run = randomBytes(4).toString('hex');
 const apiKey = `cg_test_fabric_gw_${run}_${randomBytes(12).toString('base64url')}`;
@@ -370,6 +374,59 @@ describe('gateway on Fabric: registering the gateway key', () => {
       assert.match(again.stderr, /revoked/);
     } finally {
       await gw.cleanup();
+    }
+  });
+});
+
+describe('gateway on Fabric: the SM suite (issue 18)', () => {
+  it('a gateway with an SM2 key anchors REST and Kafka records on Fabric; the chaincode verified the SM2 headers, crossgate verify --fabric accepts the receipts and refuses a forged signature', async () => {
+    const kafka = await KafkaTestContext.open('fabric-sm2');
+    const key = newKeyFiles(workDir, 'sm2', 'sm2');
+    const registered = runCli(['fabric', 'register-key', '--profile', profile, '--key', key.publicFile]);
+    assert.equal(registered.status, 0, registered.stderr);
+    let gw: GatewayProcess | undefined;
+    try {
+      const { topics, prefix } = await kafka.createSectorTopics();
+      const fromKafka = Array.from({ length: 6 }, (_, i) => makeValidRecord('cn.gov.transport.trip', i, { idPrefix: `${prefix}-` }));
+      await kafka.produce(topics.transport, fromKafka.map((r) => sectorMessage('transport', r)));
+      gw = await startGatewayProcess({
+        env: { ...fabricGatewayEnv(profile, key.keyFile), ...kafkaConsumerEnv(topics, uniqueGroupId('fabric-sm2')) },
+        readyTimeoutMs: 120_000,
+      });
+      const fromRest = [record('sm2'), record('sm2'), record('sm2')];
+      for (const r of fromRest) assert.equal((await postUntilAdmitted(gw, r)).status, 202);
+
+      const byBatch = new Map<string, { receipt: Receipt; record: GeneratedRecord }>();
+      for (const r of [...fromRest, ...fromKafka]) {
+        const receipt = await receiptOf(gw, r, 90_000);
+        assert.equal(receipt.batch.signer.alg, 'SM2');
+        assert.equal(receipt.batch.signer.keyId, key.keyId);
+        assert.equal(verifyReceipt(receipt, { record: r }).ok, true);
+        byBatch.set(receipt.batch.id, { receipt, record: r });
+      }
+      for (const { receipt, record: r } of byBatch.values()) {
+        await assertOnLedger(receipt);
+        const receiptFile = join(workDir, `sm2-receipt-${receipt.batch.id}.json`);
+        const recordFile = join(workDir, `sm2-record-${receipt.batch.id}.json`);
+        writeFileSync(receiptFile, JSON.stringify(receipt));
+        writeFileSync(recordFile, JSON.stringify(r));
+        const verified = runCli(['verify', receiptFile, '--record', recordFile, '--fabric', profile]);
+        assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+        assert.match(verified.stdout, /ok {2}ledger/);
+      }
+
+      // The chaincode itself refuses an SM2 header whose signature does not verify.
+      const { receipt } = [...byBatch.values()][0] as { receipt: Receipt };
+      const forged = Buffer.from(receipt.signature, 'base64url');
+      forged[3] = (forged[3] as number) ^ 1;
+      const header = { ...receipt.batch, sealedAt: '2020-01-01T00:00:00.000Z' };
+      const rejected = await conn.contract.submit('AnchorBatch', {
+        arguments: [JSON.stringify({ ...header, id: batchIdOf(header) }), forged.toString('base64url')],
+      }).then(() => 'accepted', (error: unknown) => String((error as { details?: { message: string }[] }).details?.map((d) => d.message).join('; ') ?? error));
+      assert.match(rejected, /does not verify/);
+    } finally {
+      await gw?.cleanup();
+      await kafka.close();
     }
   });
 });

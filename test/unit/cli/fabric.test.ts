@@ -7,13 +7,13 @@ import { UsageError } from '../../../src/cli/command.js';
 import { publicKeyInfoOf } from '../../../src/cli/commands/fabric.js';
 import { toBase64Url } from '../../../src/core/encoding.js';
 import { encodePrivateKeyJwk, encodePrivateKeyPem } from '../../../src/core/key-files.js';
-import { generatePrivateKey, keyIdFor, publicKeyOf } from '../../../src/core/signer.js';
+import { generatePrivateKey, keyIdFor, publicKeyOf, SIGNATURE_ALGS } from '../../../src/core/signer.js';
 import { runCli } from '../../support/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cg-cli-fabric-'));
 
 describe('crossgate fabric: key input', () => {
-  for (const alg of ['Ed25519', 'ES256', 'ES256K'] as const) {
+  for (const alg of SIGNATURE_ALGS) {
     it(`reads the public info of a ${alg} key from "keys show" JSON, a PEM and a JWK alike`, () => {
       const privateKey = generatePrivateKey(alg);
       const publicKey = publicKeyOf(alg, privateKey);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { GatewayKeyRecord } from '../../../../../adapters/chains/fabric/chaincode/anchor-records.js';
 import { checkSignature, parseHeader } from '../../../../../adapters/chains/fabric/chaincode/verify-anchor.js';
+import { SIGNATURE_ALGS } from '../../../../../src/core/signer.js';
 import { canonicalJson } from '../../../../../src/core/canonical-json.js';
 import { newTestSigner, randomBatch, signerInfoOf } from '../../../../support/fabric.js';
 
@@ -11,7 +12,7 @@ function keyRecord(info: { keyId: string; alg: GatewayKeyRecord['alg']; publicKe
 
 describe('anchor chaincode checks', () => {
   it('accepts a sealed batch signed by its registered key, for each algorithm', async () => {
-    for (const alg of ['Ed25519', 'ES256', 'ES256K'] as const) {
+    for (const alg of SIGNATURE_ALGS) {
       const signer = newTestSigner(alg);
       const batch = await randomBatch(signer, 3);
       const parsed = parseHeader(canonicalJson(batch.header));
