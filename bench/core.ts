@@ -4,6 +4,9 @@
  * records of all six types, beside a floor measured in the same run on the same bytes:
  * JSON.parse + SHA-256 alone. The store is the in-memory one and anchoring is held, so the figure
  * is the core's own cost, not the database's or the chain's (those have their own scenarios).
+ * Each round also runs the pipeline with an SM2 key (the SM suite: SM3 digests and trees, SM2
+ * signatures) and times signing and verifying one header with SM2 and with ES256, so the two suites
+ * are compared within one run.
  */
 import { createHash, hash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -13,7 +16,8 @@ import { openEmbeddedLedger } from '../adapters/chains/embedded/embedded-ledger.
 import { MemoryStore } from '../adapters/store/memory-store.js';
 import { iJsonViolation, utf8Violation } from '../src/core/i-json.js';
 import { newPipeline, type SubmitOutcome } from '../src/core/pipeline.js';
-import { generatePrivateKey, newSigner } from '../src/core/signer.js';
+import { generatePrivateKey, newSigner, publicKeyOf, verifySignature } from '../src/core/signer.js';
+import type { SignatureAlg } from '../src/core/types.js';
 import type { Tenant } from '../src/core/tenant.js';
 import { schemaRegistry } from '../schemas/registry.js';
 import { makeValidRecord, RECORD_TYPES } from '../test/support/record-factory.js';
@@ -105,8 +109,8 @@ function measureParse(samples: readonly Buffer[], strict: boolean): Timing {
  * everything up front instead would keep a million parsed records alive and bill their GC marking
  * to the pipeline.)
  */
-async function measurePipeline(inputs: readonly string[], excludeParse: boolean): Promise<{ timing: Timing; batches: number }> {
-  const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
+async function measurePipeline(inputs: readonly string[], excludeParse: boolean, alg: SignatureAlg = 'Ed25519'): Promise<{ timing: Timing; batches: number }> {
+  const signer = newSigner(alg, generatePrivateKey(alg));
   const clock = { now: () => Date.now() };
   const pipeline = await newPipeline({
     registry: schemaRegistry, signer, store: new MemoryStore(), clock,
@@ -144,6 +148,32 @@ async function measurePipeline(inputs: readonly string[], excludeParse: boolean)
   return { timing, batches };
 }
 
+/** Microseconds of CPU per signature and per verification of a batch-header-sized message. */
+async function measureSignatures(alg: SignatureAlg, count: number): Promise<{ signUs: number; verifyUs: number }> {
+  const privateKey = generatePrivateKey(alg);
+  const signer = newSigner(alg, privateKey);
+  const publicKey = publicKeyOf(alg, privateKey);
+  const message = Buffer.from(JSON.stringify({ id: 'x'.repeat(64), prev: null, root: 'y'.repeat(64), sealedAt: new Date(0).toISOString(), size: 4096 }));
+  const signatures: Uint8Array[] = [];
+  const signing = startTiming();
+  for (let i = 0; i < count; i++) {
+    message[10] = i & 0xff;
+    signatures.push(await signer.sign(message));
+  }
+  const signed = signing();
+  const verifying = startTiming();
+  let ok = 0;
+  for (let i = 0; i < count; i++) {
+    message[10] = i & 0xff;
+    if (verifySignature(alg, publicKey, message, signatures[i] as Uint8Array)) ok++;
+  }
+  const verified = verifying();
+  if (ok !== count) throw new Error(`${alg}: ${count - ok} signatures did not verify`);
+  return { signUs: (signed.cpuSeconds / count) * 1e6, verifyUs: (verified.cpuSeconds / count) * 1e6 };
+}
+
+const SIGNATURE_SAMPLE = 300;
+
 export async function runCoreBench(): Promise<BenchResult> {
   console.log(`core: generating ${RECORDS.toLocaleString('en-US')} mixed records of ${schemaRegistry.list().length} types...`);
   const inputs = makeInputs(RECORDS);
@@ -155,7 +185,11 @@ export async function runCoreBench(): Promise<BenchResult> {
   // This machine's speed drifts by tens of percent from minute to minute (a shared VM), so the floor
   // and the pipeline are measured in alternating rounds and each figure is the median of its rounds.
   const samples = inputs.slice(0, STRICT_SAMPLE).map((text) => Buffer.from(text));
-  const rounds: { floor: Timing; oneShotFloor: Timing; withParse: Timing; timing: Timing; batches: number; parse: Timing; strictParse: Timing }[] = [];
+  await measurePipeline(inputs.slice(0, Math.min(inputs.length, 100_000)), true, 'SM2');
+  const rounds: {
+    floor: Timing; oneShotFloor: Timing; withParse: Timing; timing: Timing; batches: number; parse: Timing; strictParse: Timing;
+    sm: Timing; smSign: { signUs: number; verifyUs: number }; esSign: { signUs: number; verifyUs: number };
+  }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`core: round ${round} of ${ROUNDS}: floors, pipeline with JSON.parse, pipeline without...`);
     const floor = measureFloor(inputs);
@@ -164,8 +198,11 @@ export async function runCoreBench(): Promise<BenchResult> {
     const { timing, batches } = await measurePipeline(inputs, true);
     const parse = measureParse(samples, false);
     const strictParse = measureParse(samples, true);
-    rounds.push({ floor, oneShotFloor, withParse: withParse.timing, timing, batches, parse, strictParse });
-    console.log(`core:   floor ${Math.round(RECORDS / floor.cpuSeconds)}/s, pipeline ${Math.round(RECORDS / timing.cpuSeconds)}/s per CPU-second: ratio ${(floor.cpuSeconds / timing.cpuSeconds).toFixed(3)}`);
+    const sm = (await measurePipeline(inputs, true, 'SM2')).timing;
+    const smSign = await measureSignatures('SM2', SIGNATURE_SAMPLE);
+    const esSign = await measureSignatures('ES256', SIGNATURE_SAMPLE);
+    rounds.push({ floor, oneShotFloor, withParse: withParse.timing, timing, batches, parse, strictParse, sm, smSign, esSign });
+    console.log(`core:   floor ${Math.round(RECORDS / floor.cpuSeconds)}/s, pipeline ${Math.round(RECORDS / timing.cpuSeconds)}/s per CPU-second: ratio ${(floor.cpuSeconds / timing.cpuSeconds).toFixed(3)}; SM suite ${Math.round(RECORDS / sm.cpuSeconds)}/s (${(timing.cpuSeconds / sm.cpuSeconds).toFixed(3)} of Ed25519/SHA-256)`);
   }
   const median = (pick: (r: (typeof rounds)[number]) => Timing): Timing => {
     const sorted = rounds.map(pick).sort((a, b) => a.cpuSeconds - b.cpuSeconds);
@@ -187,6 +224,9 @@ export async function runCoreBench(): Promise<BenchResult> {
   const strictRatios = rounds.map((r) => r.strictParse.cpuSeconds / r.parse.cpuSeconds);
   const strictExtraNs = rounds.map((r) => ((r.strictParse.cpuSeconds - r.parse.cpuSeconds) / samples.length) * 1e9);
   const pipelinePerRecordNs = (RECORDS > 0 ? timing.cpuSeconds / RECORDS : 0) * 1e9;
+  const smRatios = rounds.map((r) => r.timing.cpuSeconds / r.sm.cpuSeconds);
+  const sm = median((r) => r.sm);
+  const us = (values: number[]) => Number(medianOf(values).toFixed(1));
   return {
     scenario: 'core',
     date: new Date().toISOString(),
@@ -198,6 +238,10 @@ export async function runCoreBench(): Promise<BenchResult> {
       strict_input_ns_per_record: { value: Math.round(medianOf(strictExtraNs)), unit: 'ns of CPU per record: RFC 7493 checks (isUtf8, duplicate members, lone surrogates) on top of decode + JSON.parse (median of rounds)' },
       strict_parse_over_parse: { value: Number(medianOf(strictRatios).toFixed(3)), unit: 'decode + JSON.parse + RFC 7493 checks / decode + JSON.parse (median of the rounds\' ratios)' },
       strict_input_share_of_pipeline: { value: Number((medianOf(strictExtraNs) / pipelinePerRecordNs).toFixed(3)), unit: 'strict-input ns / pipeline CPU ns per record' },
+      sm_suite_pipeline_records_per_cpu_second: { value: perCpu(sm), unit: 'records/s per core, SM2 key: SM3 digests, trees and ids, SM2 header signatures' },
+      sm_suite_over_sha256_suite: { value: Number(medianOf(smRatios).toFixed(3)), unit: 'SM suite records/s / Ed25519+SHA-256 records/s (median of the rounds\' ratios)' },
+      sm2_sign_us: { value: us(rounds.map((r) => r.smSign.signUs)), unit: 'µs of CPU per SM2 header signature (median of rounds)' },
+      sm2_verify_us: { value: us(rounds.map((r) => r.smSign.verifyUs)), unit: 'µs of CPU per SM2 verification (a producer signature costs this per record)' },
       batches_sealed: { value: batches, unit: 'batches' },
       peak_rss: { value: Math.round(peakRssMiB()), unit: 'MiB' },
       peak_rss_with_inputs_loaded: { value: Math.round(rssBefore), unit: 'MiB' },
@@ -206,6 +250,8 @@ export async function runCoreBench(): Promise<BenchResult> {
       floor_json_parse_sha256_records_per_cpu_second: { value: perCpu(floor), unit: 'records/s per core' },
       floor_json_parse_sha256_records_per_second_wall: { value: perWall(floor), unit: 'records/s' },
       floor_json_parse_oneshot_sha256_hex_records_per_cpu_second: { value: perCpu(oneShotFloor), unit: 'records/s per core' },
+      es256_sign_us: { value: us(rounds.map((r) => r.esSign.signUs)), unit: 'µs of CPU per ES256 signature (@noble/curves, same run)' },
+      es256_verify_us: { value: us(rounds.map((r) => r.esSign.verifyUs)), unit: 'µs of CPU per ES256 verification (same run)' },
       decode_json_parse_ns_per_record: { value: Math.round(medianOf(rounds.map((r) => (r.parse.cpuSeconds / samples.length) * 1e9))), unit: 'ns of CPU per record: Buffer toString + JSON.parse' },
     },
     ratio: Number(medianOf(roundRatios).toFixed(3)),
@@ -218,6 +264,7 @@ export async function runCoreBench(): Promise<BenchResult> {
       'pipeline_records_per_cpu_second leaves out the CPU time of JSON.parse (measured per chunk and subtracted: the edges parse); pipeline_with_json_parse includes it, like the floor; wall figures include it',
       'floor = JSON.parse + createHash(sha256).update().digest(); the one-shot crypto.hash(…, "hex") floor is shown beside it',
       'peak RSS includes the pre-generated input strings',
+      `SM suite per round (SM/SHA-256 records per CPU-second): ${smRatios.map((r) => r.toFixed(3)).join(', ')}; signatures timed over ${SIGNATURE_SAMPLE} headers per algorithm per round`,
       `strict input: the first ${STRICT_SAMPLE.toLocaleString('en-US')} records as bytes, decode + JSON.parse with and without the RFC 7493 checks, alternating within each round`,
     ],
   };
