@@ -10,7 +10,7 @@ import { runCli } from '../../support/run-cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'cg-cli-keys-'));
 
 describe('crossgate keys', () => {
-  for (const [flag, alg] of [['ed25519', 'Ed25519'], ['p256', 'ES256'], ['secp256k1', 'ES256K']] as const) {
+  for (const [flag, alg] of [['ed25519', 'Ed25519'], ['p256', 'ES256'], ['secp256k1', 'ES256K'], ['sm2', 'SM2']] as const) {
     it(`generate --alg ${flag} writes a 0600 key file and prints only the public half`, () => {
       const out = join(dir, `${flag}.pem`);
       const r = runCli(['keys', 'generate', '--alg', flag, '--out', out]);
