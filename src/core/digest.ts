@@ -12,29 +12,19 @@ import { bufferToBytes, toHex } from './encoding.js';
 /** The hash of an algorithm suite, by its node:crypto name. */
 export type DigestAlg = 'sha256' | 'sm3';
 
-/** `alg` of `data` (32 bytes). */
+/** `alg` of `data` (32 bytes); a string is hashed as its UTF-8 bytes, without materialising them. */
 export function digestBytes(alg: DigestAlg, data: Uint8Array | string): Uint8Array {
   return bufferToBytes(hash(alg, data, 'buffer'));
 }
 
-/** `alg` of the UTF-8 bytes of `text` as lowercase hex, straight from the hash. */
+/** `alg` of the UTF-8 bytes of `text` as lowercase hex, straight from the hash (no intermediate bytes object). */
 export function digestUtf8Hex(alg: DigestAlg, text: string): string {
   return hash(alg, text, 'hex');
 }
 
 /** SHA-256 of `data` (32 bytes). */
 export function sha256(data: Uint8Array): Uint8Array {
-  return bufferToBytes(hash('sha256', data, 'buffer'));
-}
-
-/** SHA-256 of the UTF-8 bytes of `text`, without materialising them. */
-export function sha256Utf8(text: string): Uint8Array {
-  return bufferToBytes(hash('sha256', text, 'buffer'));
-}
-
-/** {@link sha256Utf8} as lowercase hex, straight from the hash (no intermediate bytes object). */
-export function sha256Utf8Hex(text: string): string {
-  return hash('sha256', text, 'hex');
+  return digestBytes('sha256', data);
 }
 
 /**

@@ -9,7 +9,7 @@ import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { fromBase64Url, toBase64Url } from './encoding.js';
 import { isSignatureAlg, SIGNATURE_ALGS, suiteOf } from './signature-algs.js';
 import { keyIdFor, publicJwkOf, publicKeyOf } from './signer.js';
-import { sm2Coordinates, sm2PublicKeyOf } from './sm2.js';
+import { sm2Coordinates } from './sm2.js';
 import type { SignatureAlg } from './types.js';
 
 /** A key file could not be used. Thrown at start-up/CLI time, so an exception is the right shape. */
@@ -164,8 +164,8 @@ function sm2ScalarOfPkcs8(der: Buffer): Uint8Array | undefined {
 }
 
 /** SEC1 DER (RFC 5915) of an SM2 key: scalar, curve OID and public point, as OpenSSL writes it. */
-function sm2Sec1(privateKey: Uint8Array): Buffer {
-  const { x, y } = sm2Coordinates(sm2PublicKeyOf(privateKey));
+function sm2Sec1(privateKey: Uint8Array, publicKey: Uint8Array): Buffer {
+  const { x, y } = sm2Coordinates(publicKey);
   return Buffer.concat([
     Buffer.from([0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20]),
     privateKey,
@@ -213,8 +213,7 @@ export function encodePrivateKeyJwk(alg: SignatureAlg, privateKey: Uint8Array): 
 /** PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") of a raw key. Contains the secret. */
 export function encodePrivateKeyPem(alg: SignatureAlg, privateKey: Uint8Array): string {
   if (alg === 'SM2') {
-    publicKeyOf(alg, privateKey); // validates the scalar
-    const der = sm2Sec1(privateKey);
+    const der = sm2Sec1(privateKey, publicKeyOf(alg, privateKey)); // publicKeyOf validates the scalar
     const pem = createPrivateKey({ key: der, format: 'der', type: 'sec1' }).export({ type: 'pkcs8', format: 'pem' }).toString();
     der.fill(0);
     return pem;

@@ -19,10 +19,11 @@
  *   no (r, n − s) twin: s enters both factors of sG + (r + s)P, so only the key's holder can make a
  *   second valid signature, and no low-S rule is needed.
  */
-import { createHmac, hash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { invert } from '@noble/curves/abstract/modular.js';
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
 import { bytesToNumberBE, createHmacDrbg, numberToBytesBE } from '@noble/curves/utils.js';
+import { digestBytes } from './digest.js';
 import { utf8 } from './encoding.js';
 
 /** Parameters of a prime-field curve y² = x³ + ax + b with a base point of prime order n. */
@@ -51,11 +52,7 @@ export const SM2_DEFAULT_ID = '1234567812345678';
 /** Largest identifier ENTL_A can describe: 2^16 − 1 bits. */
 const MAX_ID_BYTES = 8191;
 
-/** SM3 of `data` (32 bytes), OpenSSL's. */
-export function sm3(data: Uint8Array | string): Uint8Array {
-  const buf = hash('sm3', data, 'buffer');
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
+const sm3 = (data: Uint8Array): Uint8Array => digestBytes('sm3', data);
 
 const hmacSm3 = (key: Uint8Array, ...messages: Uint8Array[]): Uint8Array => {
   const mac = createHmac('sm3', key);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
-import { canonicalDigest, canonicalDigestHex, sha256, sha256Utf8, sha256Utf8Hex } from '../../../src/core/digest.js';
+import { canonicalDigest, canonicalDigestHex, digestBytes, digestUtf8Hex, sha256 } from '../../../src/core/digest.js';
 import { toHex, utf8 } from '../../../src/core/encoding.js';
 import { loadVectors } from '../../support/vectors.js';
 
@@ -37,13 +37,13 @@ describe('canonicalDigest', () => {
   });
 });
 
-describe('sha256Utf8Hex', () => {
+describe('digestUtf8Hex', () => {
   it('is the hex of SHA-256 over the UTF-8 bytes, for any well-formed text', () => {
     fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (text) => {
       const want = createHash('sha256').update(utf8(text)).digest('hex');
-      assert.equal(sha256Utf8Hex(text), want);
-      assert.equal(toHex(sha256Utf8(text)), want);
+      assert.equal(digestUtf8Hex('sha256', text), want);
+      assert.equal(toHex(digestBytes('sha256', text)), want);
     }), { numRuns: 300 });
-    assert.equal(sha256Utf8Hex(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    assert.equal(digestUtf8Hex('sha256', ''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 });

@@ -3,12 +3,13 @@ import { describe, it } from 'node:test';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { digestBytes } from '../../../src/core/digest.js';
 import { fromHex, toHex, utf8 } from '../../../src/core/encoding.js';
-import { generatePrivateKey, keyIdFor, publicJwkOf, publicKeyOf, verifySignature } from '../../../src/core/signer.js';
-import { newSigner } from '../../../src/core/signer.js';
+import { generatePrivateKey, keyIdFor, newSigner, publicJwkOf, publicKeyOf, verifySignature } from '../../../src/core/signer.js';
 import {
-  SM2_DEFAULT_ID, SM2_RECOMMENDED_CURVE, sm2Scheme, sm2Sign, sm2Verify, sm2Za, sm3, type Sm2Curve,
+  SM2_DEFAULT_ID, SM2_RECOMMENDED_CURVE, sm2Scheme, sm2Sign, sm2Verify, sm2Za, type Sm2Curve,
 } from '../../../src/core/sm2.js';
 import { loadVectors } from '../../support/vectors.js';
+
+const sm3 = (data: Uint8Array): Uint8Array => digestBytes('sm3', data);
 
 interface Sm2Vector {
   readonly name: string;
@@ -55,7 +56,6 @@ function flipBit(bytes: Uint8Array, at: number): Uint8Array {
 describe('SM3 (GB/T 32905-2016)', () => {
   for (const v of vectors.sm3) {
     it(v.name, () => {
-      assert.equal(toHex(sm3(fromHex(v.messageHex))), v.digest);
       assert.equal(toHex(digestBytes('sm3', fromHex(v.messageHex))), v.digest);
     });
   }
