@@ -35,7 +35,7 @@ import { brokersEnv, KafkaTestContext, uniqueGroupId, kafkaConsumerEnv } from '.
 import { sectorMessage } from '../test/support/kafka-wire.js';
 import { makeValidRecord, type RecordType } from '../test/support/record-factory.js';
 import { measureKafkajsConsumeRate, measurePlatformaticConsumeRate } from './kafka-raw.js';
-import { CpuMeter, pidsMatching, pidsNamed, processCpuMs } from './process-cpu.js';
+import { CpuMeter, mainThreadCpuMs, pidsMatching, pidsNamed, processCpuMs } from './process-cpu.js';
 import { peakRssMiB, printResult, type BenchResult } from './result.js';
 import { createTestDatabaseFrom, pgAdminUrl } from './rest.js';
 
@@ -84,11 +84,18 @@ async function produceRecords(ctx: KafkaTestContext, topics: SectorTopics, idPre
 
 /** Given to the gateways as NODE_OPTIONS, for diagnosis (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
 const GATEWAY_NODE_OPTIONS = process.env['CROSSGATE_BENCH_KAFKA_NODE_OPTIONS'];
+/** Gateway settings an A/B run may set from the bench's own environment. */
+const PASSED_SETTINGS = ['CROSSGATE_KAFKA_PREPARE_ON_WORKERS', 'CROSSGATE_PREPARE_WORKERS', 'CROSSGATE_KAFKA_CONCURRENCY'];
+const passedSettings = Object.fromEntries(PASSED_SETTINGS.flatMap((name) => {
+  const value = process.env[name];
+  return value === undefined ? [] : [[name, value]];
+}));
 
 function gatewayEnv(bootstrap: string, groupId: string, topics: SectorTopics, store: Record<string, string>): Record<string, string> {
   return {
     ...store,
     CROSSGATE_LOG_LEVEL: 'warn',
+    ...passedSettings,
     ...(GATEWAY_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: GATEWAY_NODE_OPTIONS }),
     ...kafkaConsumerEnv(topics, groupId, bootstrap),
   };
@@ -101,7 +108,7 @@ interface Drain {
   /** Records committed after the first commit was seen, and the seconds from then to the last. */
   readonly sustained: { readonly records: number; readonly seconds: number };
   /** CPU ms from listening to every offset committed: the gateway process (all threads), the broker, PostgreSQL's processes. */
-  readonly cpuMs: { readonly gateway: number; readonly broker: number; readonly postgres: number };
+  readonly cpuMs: { readonly gateway: number; readonly gatewayMainThread: number; readonly broker: number; readonly postgres: number };
 }
 
 /** The broker JVM(s) on this machine (scripts/kafka.sh's, or any other `kafka.Kafka`). */
@@ -128,7 +135,7 @@ export async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, sto
       broker.start();
       postgres.start();
     }
-    return { gateway, cpuAtStart: processCpuMs(gateway.pid) };
+    return { gateway, cpuAtStart: processCpuMs(gateway.pid), mainAtStart: mainThreadCpuMs(gateway.pid) };
   });
   const settled = await Promise.allSettled(listening);
   const gateways = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
@@ -145,7 +152,8 @@ export async function drainBacklog(ctx: KafkaTestContext, bootstrap: string, sto
       if (committed >= BigInt(total)) {
         const from = first ?? { at: now, committed };
         const gatewayMs = gateways.reduce((sum, { gateway, cpuAtStart }) => sum + processCpuMs(gateway.pid) - cpuAtStart, 0);
-        const cpuMs = { gateway: gatewayMs, broker: broker.elapsedMs(), postgres: postgres.elapsedMs() };
+        const gatewayMainThread = gateways.reduce((sum, { gateway, mainAtStart }) => sum + mainThreadCpuMs(gateway.pid) - mainAtStart, 0);
+        const cpuMs = { gateway: gatewayMs, gatewayMainThread, broker: broker.elapsedMs(), postgres: postgres.elapsedMs() };
         return { total, seconds: (now - from0) / 1000, sustained: { records: Number(BigInt(total) - from.committed), seconds: (now - from.at) / 1000 }, cpuMs };
       }
       if (now > deadline) throw new Error('the gateways did not commit every offset within 10 minutes');
@@ -163,6 +171,8 @@ interface Round {
   readonly raw: number;
   readonly embedded: Drain;
   readonly postgres: Drain;
+  /** The same PostgreSQL drain with preparation on the consumer's thread (CROSSGATE_KAFKA_PREPARE_ON_WORKERS=false). */
+  readonly postgresOneThread: Drain;
 }
 
 const rateOf = (drain: Drain): number => drain.total / drain.seconds;
@@ -251,12 +261,20 @@ export async function runKafkaBench(): Promise<BenchResult> {
     for (let round = 0; round < ROUNDS; round++) {
       const raw = (await measureKafkajsConsumeRate(consumed)).recordsPerSecond;
       const embedded = await drainBacklog(ctx, bootstrap, {});
-      const throughputDb = await createTestDatabaseFrom(adminUrl);
-      try {
-        rounds.push({ raw, embedded, postgres: await drainBacklog(ctx, bootstrap, { CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: throughputDb.url }) });
-      } finally {
-        await throughputDb.drop();
+      // Preparation on the workers against on the consumer's thread: one drain each, the order
+      // alternating between rounds (the second drain of a round runs on a warmer machine).
+      const drains = new Map<boolean, Drain>();
+      for (const onWorkers of round % 2 === 0 ? [true, false] : [false, true]) {
+        const db = await createTestDatabaseFrom(adminUrl);
+        try {
+          drains.set(onWorkers, await drainBacklog(ctx, bootstrap, {
+            CROSSGATE_STORE: 'postgres', CROSSGATE_PG_URL: db.url, CROSSGATE_KAFKA_PREPARE_ON_WORKERS: String(onWorkers),
+          }));
+        } finally {
+          await db.drop();
+        }
       }
+      rounds.push({ raw, embedded, postgres: drains.get(true) as Drain, postgresOneThread: drains.get(false) as Drain });
     }
     // Scale-out: one and then two instances in one group on one PostgreSQL, back to back.
     const scaleOut: Drain[] = [];
@@ -280,6 +298,8 @@ export async function runKafkaBench(): Promise<BenchResult> {
     }
     const embedded = medianBy(rounds.map((r) => r.embedded), rateOf);
     const postgres = medianBy(rounds.map((r) => r.postgres), rateOf);
+    const postgresOneThread = medianBy(rounds.map((r) => r.postgresOneThread), rateOf);
+    const workersGain = medianBy(rounds.map((r) => rateOf(r.postgres) / rateOf(r.postgresOneThread)), (x) => x);
     const raw = medianBy(rounds.map((r) => r.raw), (rate) => rate);
     const ratio = medianBy(rounds.map((r) => Math.max(rateOf(r.embedded), rateOf(r.postgres)) / r.raw), (x) => x);
     const embeddedRate = rateOf(embedded);
@@ -296,6 +316,11 @@ export async function runKafkaBench(): Promise<BenchResult> {
         'gateway records/s sustained (after the first commit), PostgreSQL store': { value: sustained(postgres), unit: 'records/s' },
         'gateway CPU per record, PostgreSQL store (process CPU, all threads, over records committed)': { value: cpuPerRecord(postgres, 'gateway'), unit: 'µs' },
         'gateway CPU per record, embedded store': { value: cpuPerRecord(embedded, 'gateway'), unit: 'µs' },
+        'PostgreSQL store, preparation on the consumer thread (CROSSGATE_KAFKA_PREPARE_ON_WORKERS=false), records/s': { value: Math.round(rateOf(postgresOneThread)), unit: 'records/s' },
+        'PostgreSQL store, preparation on the consumer thread, gateway CPU per record': { value: cpuPerRecord(postgresOneThread, 'gateway'), unit: 'µs' },
+        'gateway main-thread CPU per record, PostgreSQL store (the per-instance ceiling where cores are free)': { value: cpuPerRecord(postgres, 'gatewayMainThread'), unit: 'µs' },
+        'gateway main-thread CPU per record, PostgreSQL store, preparation on the consumer thread': { value: cpuPerRecord(postgresOneThread, 'gatewayMainThread'), unit: 'µs' },
+        'PostgreSQL store, rate with preparation on the workers over on the consumer thread (median of the rounds)': { value: Math.round(workersGain * 1000) / 1000, unit: 'x' },
         'broker CPU per record (PostgreSQL store drain)': { value: cpuPerRecord(postgres, 'broker'), unit: 'µs' },
         'PostgreSQL CPU per record (all its processes)': { value: cpuPerRecord(postgres, 'postgres'), unit: 'µs' },
         'scale-out: 1 instance, PostgreSQL store, records/s': { value: Math.round(rateOf(oneInstance)), unit: 'records/s' },
@@ -316,8 +341,8 @@ export async function runKafkaBench(): Promise<BenchResult> {
       ratio: Math.round(ratio * 1000) / 1000,
       notes: [
         `throughput: ${embedded.total} valid records over 3 sector topics x 3 partitions (transport structured JSON, finance binary ce_ headers, telecom CSV), produced before timing; ${ROUNDS} rounds, each store's median round reported`,
-        `rounds, records/s: kafkajs raw ${perRound((r) => r.raw)}; embedded ${perRound((r) => rateOf(r.embedded))}; PostgreSQL ${perRound((r) => rateOf(r.postgres))}`,
-        `rounds, gateway CPU µs per record: embedded ${rounds.map((r) => cpuPerRecord(r.embedded, 'gateway')).join(' / ')}; PostgreSQL ${rounds.map((r) => cpuPerRecord(r.postgres, 'gateway')).join(' / ')}`,
+        `rounds, records/s: kafkajs raw ${perRound((r) => r.raw)}; embedded ${perRound((r) => rateOf(r.embedded))}; PostgreSQL ${perRound((r) => rateOf(r.postgres))}; PostgreSQL, preparation on the consumer thread ${perRound((r) => rateOf(r.postgresOneThread))}`,
+        `rounds, gateway CPU µs per record: embedded ${rounds.map((r) => cpuPerRecord(r.embedded, 'gateway')).join(' / ')}; PostgreSQL ${rounds.map((r) => cpuPerRecord(r.postgres, 'gateway')).join(' / ')}; PostgreSQL, preparation on the consumer thread ${rounds.map((r) => cpuPerRecord(r.postgresOneThread, 'gateway')).join(' / ')}`,
         `scale-out: one and then two gateway processes in one consumer group, one PostgreSQL, the same backlog size, measured back to back after the rounds; sustained ${sustained(oneInstance)} / ${sustained(twoInstances)} records/s; on 2 cores the second instance shares the machine with the first, the broker and PostgreSQL`,
         'CPU per record: utime + stime from /proc over the drain (listening to every offset committed) divided by the records committed; the median round of each store',
         'gateway: node dist/src/main.js child process, embedded ledger, defaults (linger 200 ms, 3 partitions concurrently); timed from listening to every offset committed (every record durable)',

@@ -4,15 +4,24 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** utime + stime of one process (all its threads), in ms; 0 once it has exited. */
-export function processCpuMs(pid: number): number {
+function statCpuMs(path: string): number {
   try {
     // Fields after "(comm) ": state is [0], utime [11], stime [12], in clock ticks (100 Hz on Linux).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return 0;
   }
+}
+
+/** utime + stime of one process (all its threads), in ms; 0 once it has exited. */
+export function processCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** utime + stime of a process's main thread alone (for Node: the event loop's thread), in ms. */
+export function mainThreadCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 }
 
 /** Pids of the processes whose `/proc/<pid>/<file>` passes `test` (processes that exit meanwhile are left out). */

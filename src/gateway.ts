@@ -190,6 +190,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       security: config.kafka.security,
     }, {
       pipeline, store, tenants, clock,
+      ...(config.kafka.prepareOnWorkers ? { preparer } : {}),
       logger: logger.child({ component: 'kafka' }),
       // Decode failures and unknown sources never reach the pipeline; count them with its rejections.
       onRejected: (code, sector) => observer.recordRejected?.(code, null, sector),

@@ -97,6 +97,8 @@ export const envSchema = z.object({
   CROSSGATE_KAFKA_CREATE_TOPICS: boolSetting.default(false),
   CROSSGATE_KAFKA_TOPIC_PARTITIONS: intSetting(1, 10_000).default(3),
   CROSSGATE_KAFKA_REPLICATION_FACTOR: intSetting(1, 100).default(1),
+  /** Decode and prepare consumed records on the prepare workers (false: on the consumer's thread). */
+  CROSSGATE_KAFKA_PREPARE_ON_WORKERS: boolSetting.default(true),
   /** Partitions this instance processes at once. */
   CROSSGATE_KAFKA_CONCURRENCY: intSetting(1, 1_000).default(3),
   /** How long the group waits for a silent member before giving its partitions to the others (a crashed instance). */
@@ -173,6 +175,8 @@ export interface KafkaConfig {
   /** Create missing topics with this layout, or false to require them. */
   readonly createTopics: { readonly partitions: number; readonly replicationFactor: number } | false;
   readonly concurrency: number;
+  /** Consumed records are prepared on the prepare workers (CROSSGATE_PREPARE_WORKERS). */
+  readonly prepareOnWorkers: boolean;
   /** Consumer session timeout; heartbeats go out at a third of it, at most every 3 s. */
   readonly sessionTimeoutMs: number;
   /** TLS and SASL of every Kafka client (CROSSGATE_KAFKA_SECURITY_PROTOCOL and the settings it takes). */
@@ -265,6 +269,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
           ? { partitions: e.CROSSGATE_KAFKA_TOPIC_PARTITIONS, replicationFactor: e.CROSSGATE_KAFKA_REPLICATION_FACTOR }
           : false,
         concurrency: e.CROSSGATE_KAFKA_CONCURRENCY,
+        prepareOnWorkers: e.CROSSGATE_KAFKA_PREPARE_ON_WORKERS,
         sessionTimeoutMs: e.CROSSGATE_KAFKA_SESSION_TIMEOUT_MS,
         security: kafkaSecurity,
       },

@@ -21,6 +21,7 @@ import type { ChainClient, Store } from '../../src/core/ports.js';
 import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
 import type { Tenant } from '../../src/core/tenant.js';
 import { defaultKafkaIngestOptions, KafkaIngest } from '../../src/ingest/kafka/kafka-ingest.js';
+import { startPreparePool, type PreparePool } from '../../src/ingest/prepare/preparer.js';
 import { KafkaTestContext, kafkaBrokers, uniqueGroupId, waitFor } from '../support/kafka.js';
 import { casesAt, csvCanCarry, expectedAt, render, type CaseContext, type Door } from '../support/bad-inputs.js';
 import { binaryMessage, cdrCsvMessage, sectorMessage, structuredMessage } from '../support/kafka-wire.js';
@@ -64,20 +65,28 @@ async function closeHarness(h: Harness): Promise<void> {
   rmSync(h.dir, { recursive: true, force: true });
 }
 
+/** The prepare workers, as the gateway shares them with REST; started by the suite. */
+let workers: PreparePool | undefined;
+
+/** A consumer; records are prepared on the prepare workers (the gateway's default) unless `onConsumerThread`. */
 function ingestFor(
-  h: Harness, topics: SectorTopics, groupId: string, pipeline: Pick<Pipeline, 'submitMany' | 'admission'> = h.pipeline,
-  options: { maxBytesPerPartition?: number } = {},
+  h: Harness, topics: SectorTopics, groupId: string, pipeline: IngestPipeline = h.pipeline,
+  options: { maxBytesPerPartition?: number; onConsumerThread?: boolean } = {},
 ): KafkaIngest {
+  const { onConsumerThread, ...kafkaOptions } = options;
+  const preparer = onConsumerThread === true ? undefined : workers;
   return new KafkaIngest({
     ...defaultKafkaIngestOptions,
-    ...options,
+    ...kafkaOptions,
     brokers: kafkaBrokers(),
     groupId,
     topics,
     retry: { initialMs: 50, maxMs: 500 },
     gatewayVersion: 'test-1',
-  }, { pipeline, store: h.store, tenants: { tenants }, clock });
+  }, { pipeline, store: h.store, tenants: { tenants }, clock, ...(preparer === undefined ? {} : { preparer }) });
 }
+
+type IngestPipeline = Pick<Pipeline, 'submitMany' | 'submitPrepared' | 'admission'>;
 
 /** Waits until the group has committed every partition of the sector topics up to its end. */
 async function waitUntilCommittedToEnd(ctx: KafkaTestContext, groupId: string, topics: SectorTopics, timeoutMs = 90_000): Promise<void> {
@@ -105,8 +114,8 @@ const validTypes: Record<Sector, RecordType[]> = {
 };
 
 /** Runs a consumer of the group until it has committed every partition to its end, then stops it. */
-async function consumeToEnd(ctx: KafkaTestContext, h: Harness, topics: SectorTopics, groupId: string): Promise<void> {
-  const ingest = ingestFor(h, topics, groupId);
+async function consumeToEnd(ctx: KafkaTestContext, h: Harness, topics: SectorTopics, groupId: string, onConsumerThread = false): Promise<void> {
+  const ingest = ingestFor(h, topics, groupId, h.pipeline, { onConsumerThread });
   await ingest.start();
   try {
     await waitUntilCommittedToEnd(ctx, groupId, topics);
@@ -119,12 +128,14 @@ describe('Kafka ingest', () => {
   let ctx: KafkaTestContext;
   before(async () => {
     ctx = await KafkaTestContext.open('kafka-ingest-test');
+    workers = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', maxPendingBytes: 1 << 30 });
   });
   after(async () => {
+    await workers?.close();
     await ctx?.close();
   });
 
-  it('accepts every sector format, dead-letters poison records with their reason, and commits to the end', async (t) => {
+  for (const onConsumerThread of [false, true]) it(`accepts every sector format, dead-letters poison records with their reason, and commits to the end (prepared on ${onConsumerThread ? 'the consumer thread' : 'the prepare workers'})`, async (t) => {
     const h = await openHarness();
     t.after(() => closeHarness(h));
     const { topics, prefix } = await ctx.createSectorTopics();
@@ -147,7 +158,7 @@ describe('Kafka ingest', () => {
     }
     const expectedDead = sectors.length * Math.ceil(perSector / 50) * 2;
 
-    await consumeToEnd(ctx, h, topics, groupId);
+    await consumeToEnd(ctx, h, topics, groupId, onConsumerThread);
 
     const stored = await h.store.findRecords(valid.map((r) => ({ source: r.source, id: r.id })));
     assert.equal(stored.length, valid.length, 'every valid record is in a sealed batch');
@@ -390,14 +401,17 @@ describe('Kafka ingest', () => {
     const fetchBytes = 16 * 1024;
     let down = true;
     const attempts = new Map<string, number>();
-    const failing: Pick<Pipeline, 'submitMany' | 'admission'> = {
+    const attempt = (id: string) => attempts.set(id, (attempts.get(id) ?? 0) + 1);
+    const failing: IngestPipeline = {
       submitMany: async (inputs, tenant) => {
-        for (const input of inputs) {
-          const id = (input as { id: string }).id;
-          attempts.set(id, (attempts.get(id) ?? 0) + 1);
-        }
+        for (const input of inputs) attempt((input as { id: string }).id);
         if (down) throw new Error('store unavailable (test)');
         return h.pipeline.submitMany(inputs, tenant);
+      },
+      submitPrepared: async (prepared, tenant) => {
+        for (const record of prepared) if (record.recordId !== null) attempt(record.recordId.id);
+        if (down) throw new Error('store unavailable (test)');
+        return h.pipeline.submitPrepared(prepared, tenant);
       },
       admission: () => h.pipeline.admission(),
     };
@@ -433,10 +447,14 @@ describe('Kafka ingest', () => {
     await ctx.produce(topics.transport, records.map((r) => sectorMessage('transport', r)));
 
     let handedOver = 0;
-    const counting: Pick<Pipeline, 'submitMany' | 'admission'> = {
+    const counting: IngestPipeline = {
       submitMany: (inputs, tenant) => {
         handedOver += inputs.length;
         return h.pipeline.submitMany(inputs, tenant);
+      },
+      submitPrepared: (prepared, tenant) => {
+        handedOver += prepared.length;
+        return h.pipeline.submitPrepared(prepared, tenant);
       },
       admission: () => h.pipeline.admission(),
     };
@@ -471,7 +489,7 @@ describe('Kafka ingest', () => {
     await ctx.produce(topics.transport, records.map((r) => sectorMessage('transport', r)));
 
     let full = true;
-    const gated = { submitMany: h.pipeline.submitMany, admission: () => (full ? 'full' as const : h.pipeline.admission()) };
+    const gated = { submitMany: h.pipeline.submitMany, submitPrepared: h.pipeline.submitPrepared, admission: () => (full ? 'full' as const : h.pipeline.admission()) };
     const ingest = ingestFor(h, topics, groupId, gated);
     await ingest.start();
     try {

@@ -18,6 +18,7 @@ import type { Clock } from '../../core/types.js';
 import type { KafkaStatus, PartitionLag } from '../../ops/kafka-status.js';
 import { AdmissionGate } from './admission-gate.js';
 import { CommitOrder } from './commit-order.js';
+import type { MessagePreparer } from '../prepare/preparer.js';
 import { newKafkaDeadLetterSink } from './dead-letter-sink.js';
 import { PartitionBatchProcessor, type BatchControl, type BatchResult, type PartitionBatch } from './partition-batch.js';
 import { lostMembership } from './lost-membership.js';
@@ -69,7 +70,9 @@ export interface IngestLogger {
 }
 
 export interface KafkaIngestDeps {
-  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'>;
+  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'> & Partial<Pick<Pipeline, 'submitPrepared'>>;
+  /** Where consumed records are decoded and prepared (the prepare workers); absent: on the consumer's thread. */
+  readonly preparer?: MessagePreparer;
   readonly store: Pick<Store, 'addDeadLetter'>;
   readonly tenants: { readonly tenants: readonly Tenant[] };
   readonly clock: Clock;
@@ -223,6 +226,7 @@ export class KafkaIngest implements KafkaStatus {
       await this.#consumer.subscribe({ topics: this.consumedTopics(), fromBeginning: true });
       const processor = new PartitionBatchProcessor({
         pipeline: this.#deps.pipeline,
+        ...(this.#deps.preparer ? { preparer: this.#deps.preparer } : {}),
         tenants: this.#deps.tenants,
         gate: this.#gate,
         deadLetters: newKafkaDeadLetterSink({

@@ -30,10 +30,13 @@ import type { KafkaHeaderValue } from '../../../adapters/kafka/kafka-message.js'
 import { parseEnvelope } from '../../core/envelope.js';
 import { ErrorCodes, rejection, type Rejection } from '../../core/errors.js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
+import type { PreparedRecord } from '../../core/prepare.js';
 import type { Tenant } from '../../core/tenant.js';
 import type { Clock, RecordId } from '../../core/types.js';
 import type { AdmissionGate, WaitControl } from './admission-gate.js';
+import type { MessagePreparer } from '../prepare/preparer.js';
 import type { DeadLetterEntry, DeadLetterSink } from './dead-letter-sink.js';
+import type { PreparedMessage } from './prepare-messages.js';
 import { tenantForSource } from './tenant-for-source.js';
 
 /** A consumed record as kafkajs hands it over. */
@@ -65,7 +68,13 @@ export interface BatchControl extends WaitControl {
 }
 
 export interface BatchProcessorDeps {
-  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'>;
+  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'> & Partial<Pick<Pipeline, 'submitPrepared'>>;
+  /**
+   * Where messages are decoded and prepared (the prepare workers), leaving this thread ordering,
+   * admission, batching and commits. Needs `pipeline.submitPrepared`. Absent: decoded here and
+   * submitted as candidates (submitMany prepares them on this thread).
+   */
+  readonly preparer?: MessagePreparer;
   readonly tenants: { readonly tenants: readonly Tenant[] };
   readonly gate: Pick<AdmissionGate, 'waitForRoom'>;
   readonly deadLetters: DeadLetterSink;
@@ -128,12 +137,25 @@ type Settled =
 const acceptedSlot: Settled = { kind: 'accepted' };
 const duplicateSlot: Settled = { kind: 'duplicate' };
 
-/** Records of one chunk that share a tenant: one submitMany call. */
+/** Records of one chunk that share a tenant: one submitMany (or submitPrepared) call. */
 interface Run {
   readonly tenant: Tenant;
+  /** Envelope candidates, or with `names` records prepared elsewhere. */
   readonly inputs: unknown[];
   /** Index in the fetch of each input. */
   readonly positions: number[];
+  /** Prepared runs: what the DLQ names each record by, should the pipeline refuse it. */
+  readonly names?: Name[];
+}
+
+interface Dispatched {
+  readonly tenants: readonly Tenant[];
+  readonly chunks: readonly Promise<PreparedMessage[]>[];
+}
+
+interface Name {
+  readonly recordId: RecordId | null;
+  readonly type: string | null;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -204,14 +226,21 @@ export class PartitionBatchProcessor {
     };
     const background: BatchControl = { ...control, isStale, heartbeat: () => control.heartbeat().catch(() => undefined) };
     let taken = 0;
+    // With a preparer, every chunk of the fetch goes to the workers at once; they are taken in order.
+    const preparing = this.#dispatch(batch);
     try {
-      for (let from = 0; from < messages.length; from += this.#chunkRecords) {
+      for (let from = 0, chunk = 0; from < messages.length; from += this.#chunkRecords, chunk++) {
         if (!control.isRunning() || isStale()) break;
         if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom({ ...control, isStale }))) break;
-        taken = Math.min(messages.length, from + this.#chunkRecords);
-        for (const run of this.#prepareChunk(batch, from, taken, settled)) {
-          runs.push(this.#submitUntilSettled(run, batch, settled, background));
+        const to = Math.min(messages.length, from + this.#chunkRecords);
+        let chunkRuns: Run[];
+        if (preparing === undefined) chunkRuns = this.#prepareChunk(batch, from, to, settled);
+        else {
+          chunkRuns = this.#preparedRuns(batch, from, preparing.tenants, await (preparing.chunks[chunk] as Promise<PreparedMessage[]>), settled);
+          if (!control.isRunning() || isStale()) break;
         }
+        taken = to;
+        for (const run of chunkRuns) runs.push(this.#submitUntilSettled(run, batch, settled, background));
       }
     } catch (error) {
       clearInterval(keepAlive);
@@ -272,6 +301,53 @@ export class PartitionBatchProcessor {
   }
 
   /**
+   * Sends each chunk of the batch to the preparer; undefined without one. The tenant directory is
+   * read once, so the tenant indexes the chunks come back with name entries of `tenants`.
+   */
+  #dispatch(batch: PartitionBatch): Dispatched | undefined {
+    const preparer = this.#deps.preparer;
+    if (preparer === undefined) return undefined;
+    const tenants = this.#deps.tenants.tenants;
+    const chunks: Promise<PreparedMessage[]>[] = [];
+    for (let from = 0; from < batch.messages.length; from += this.#chunkRecords) {
+      const messages = batch.messages.slice(from, from + this.#chunkRecords).map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} }));
+      // A worker that stops fails only its requests: the pool asks another worker, or this thread.
+      const chunk = preparer.prepareMessages(batch.sector, messages, tenants).catch(() => preparer.prepareMessages(batch.sector, messages, tenants));
+      chunk.catch(() => undefined); // awaited in order by take(); a chunk never reached must not be unhandled
+      chunks.push(chunk);
+    }
+    return { tenants, chunks };
+  }
+
+  /** Prepared messages of the chunk at `from`: the dead settled here, the rest grouped by tenant. */
+  #preparedRuns(
+    batch: PartitionBatch, from: number, tenants: readonly Tenant[], prepared: readonly PreparedMessage[], settled: (Settled | undefined)[],
+  ): Run[] {
+    const runs: Run[] = [];
+    let current: Run | undefined;
+    for (let i = 0; i < prepared.length; i++) {
+      const at = from + i;
+      const item = prepared[i] as PreparedMessage;
+      if (item.kind === 'dead') {
+        settled[at] = this.#dead(batch, batch.messages[at] as ConsumedMessage, item.rejection, item.recordId, item.type);
+        continue;
+      }
+      const tenant = tenants[item.tenant] as Tenant;
+      if (current?.tenant !== tenant) {
+        current = runs.find((run) => run.tenant === tenant);
+        if (current === undefined) {
+          current = { tenant, inputs: [], positions: [], names: [] };
+          runs.push(current);
+        }
+      }
+      current.inputs.push(item.record);
+      current.positions.push(at);
+      current.names?.push({ recordId: item.recordId, type: item.type });
+    }
+    return runs;
+  }
+
+  /**
    * Decodes messages [from, to): records the pipeline cannot be asked about are settled as dead here;
    * the rest are returned grouped by tenant (usually one run per chunk).
    */
@@ -323,12 +399,16 @@ export class PartitionBatchProcessor {
    * were kept is not known), so the whole run is submitted again: those kept come back as duplicates.
    */
   async #submitUntilSettled(run: Run, batch: PartitionBatch, settled: (Settled | undefined)[], control: BatchControl): Promise<void> {
-    let { inputs, positions } = run;
+    let { inputs, positions, names } = run;
+    const submitPrepared = this.#deps.pipeline.submitPrepared;
+    if (names !== undefined && submitPrepared === undefined) throw new TypeError('prepared records need a pipeline with submitPrepared');
     let delay = this.#deps.retry.initialMs;
     for (;;) {
       let outcomes: SubmitOutcome[];
       try {
-        outcomes = await this.#deps.pipeline.submitMany(inputs, run.tenant);
+        outcomes = names === undefined || submitPrepared === undefined
+          ? await this.#deps.pipeline.submitMany(inputs, run.tenant)
+          : await submitPrepared(inputs as PreparedRecord[], run.tenant);
       } catch (error) {
         // The store failed. Some records of the run may have been kept before it did; none is counted
         // durable until a later call says so. Retry until it is back, or give the partition up.
@@ -339,6 +419,7 @@ export class PartitionBatchProcessor {
       }
       let overloadedInputs: unknown[] | undefined;
       let overloadedPositions: number[] | undefined;
+      let overloadedNames: Name[] | undefined;
       for (let i = 0; i < outcomes.length; i++) {
         const outcome = outcomes[i] as SubmitOutcome;
         const at = positions[i] as number;
@@ -351,11 +432,13 @@ export class PartitionBatchProcessor {
             break;
           case 'rejected': {
             const input = inputs[i];
+            const name = names?.[i];
             settled[at] = {
               kind: 'dead',
               entry: {
                 record: failedRecord(batch, batch.messages[at] as ConsumedMessage), rejection: outcome.rejection, tenant: run.tenant.id,
-                recordId: outcome.recordId ?? recordIdOf(input), type: outcome.type ?? stringField(input, 'type') ?? null, sector: batch.sector,
+                recordId: outcome.recordId ?? (name === undefined ? recordIdOf(input) : name.recordId),
+                type: outcome.type ?? (name === undefined ? stringField(input, 'type') ?? null : name.type), sector: batch.sector,
               },
             };
             break;
@@ -363,11 +446,13 @@ export class PartitionBatchProcessor {
           case 'overloaded':
             (overloadedInputs ??= []).push(inputs[i]);
             (overloadedPositions ??= []).push(at);
+            if (names !== undefined) (overloadedNames ??= []).push(names[i] as Name);
         }
       }
       if (overloadedInputs === undefined || overloadedPositions === undefined) return;
       inputs = overloadedInputs;
       positions = overloadedPositions;
+      names = overloadedNames;
       // Admission said open, but the chunk went past the room or others filled the queue first: a
       // short pause so a pipeline that keeps answering overloaded (closing) is not spun on, then wait
       // for room.

@@ -14,12 +14,17 @@ import type { Tenant } from '../../core/tenant.js';
  * prefixes the first tenant in the directory's order wins, so the choice never depends on timing.
  */
 export function tenantForSource(tenants: readonly Tenant[], source: string): Tenant | undefined {
-  let best: Tenant | undefined;
+  return tenants[tenantIndexForSource(tenants, source)];
+}
+
+/** The same choice as its index in `tenants` (−1: none). */
+export function tenantIndexForSource(tenants: readonly Tenant[], source: string): number {
+  let best = -1;
   let bestLength = -1;
-  for (const tenant of tenants) {
-    for (const prefix of tenant.sourcePrefixes) {
+  for (let i = 0; i < tenants.length; i++) {
+    for (const prefix of (tenants[i] as Tenant).sourcePrefixes) {
       if (prefix.length > bestLength && sourceMatchesPrefix(source, prefix)) {
-        best = tenant;
+        best = i;
         bestLength = prefix.length;
       }
     }

@@ -1,7 +1,8 @@
 /**
- * Where batch bodies are parsed and prepared: in worker threads, so the request thread keeps to HTTP,
- * batching and the store, and a machine's other cores take the per-record work (JSON parse, envelope,
- * authorization, schema, RFC 8785, SHA-256), which is most of a record's CPU.
+ * Where REST batch bodies and consumed Kafka messages are prepared: in worker threads, so the gateway's
+ * thread keeps to HTTP, the consumer, batching and the store, and a machine's other cores take the
+ * per-record work (JSON parse, decoding, envelope, authorization, schema, RFC 8785, digest), which is
+ * most of a record's CPU. One pool serves both doors.
  *
  * The pool sends each body to the worker with the fewest requests outstanding. A worker that dies
  * fails only the requests it held (they get PrepareWorkerError: the batch endpoint answers 503 with
@@ -11,11 +12,17 @@
  *
  * Bodies waiting for a worker are bounded in bytes (`maxPendingBytes`): past it `hasRoomFor` says no
  * and the batch endpoint answers 503, so an overload queues at the client, not in the gateway's memory.
+ * Kafka chunks are not counted there: they are bounded by the consumer's fetch size and by the
+ * pipeline's admission, and counting them would let a Kafka backlog turn REST callers away.
  */
 import { Worker } from 'node:worker_threads';
+import type { Sector } from '../../../adapters/kafka/topics.js';
+import type { KafkaMessage } from '../../../adapters/kafka/kafka-message.js';
 import type { DigestAlg } from '../../core/digest.js';
 import type { Tenant } from '../../core/tenant.js';
 import type { RecordSchemaLookup } from '../../core/validate-record.js';
+import { packMessages, transferList } from '../kafka/packed-messages.js';
+import { prepareMessages, type PreparedMessage } from '../kafka/prepare-messages.js';
 import { prepareJsonBatch, type PreparedBatch } from './json-batch.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData, ReadyMessage } from './protocol.js';
 
@@ -36,8 +43,13 @@ export interface WorkerHeap {
   readonly totalBytes: number;
 }
 
+export interface MessagePreparer {
+  /** Decodes and prepares consumed messages of `sector`, each for its tenant among `tenants`. */
+  prepareMessages(sector: Sector, messages: readonly KafkaMessage[], tenants: readonly Tenant[]): Promise<PreparedMessage[]>;
+}
+
 /** The pool as startPreparePool makes it: a preparer, plus its threads for health checks and tests. */
-export interface PreparePool extends RecordPreparer {
+export interface PreparePool extends RecordPreparer, MessagePreparer {
   threads(): readonly Worker[];
   workerHeaps(): Promise<readonly WorkerHeap[]>;
 }
@@ -64,7 +76,7 @@ export class PrepareWorkerError extends Error {
 }
 
 interface Waiting {
-  resolve(batch: PreparedBatch): void;
+  resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
@@ -72,6 +84,8 @@ const WORKER_URL = new URL('./prepare-worker.js', import.meta.url);
 
 class PoolWorker {
   readonly pending = new Map<number, Waiting>();
+  /** The version of the tenant directory this worker holds (−1: none yet). */
+  tenantsVersion = -1;
 
   private constructor(readonly thread: Worker) {}
 
@@ -95,7 +109,7 @@ class PoolWorker {
         const waiting = worker.pending.get(message.id);
         if (waiting === undefined) return;
         worker.pending.delete(message.id);
-        if (message.ok) waiting.resolve(message.batch);
+        if (message.ok) waiting.resolve(message.result);
         else waiting.reject(new PrepareWorkerError(`prepare worker failed: ${message.message}`));
       });
       let failure: Error | undefined;
@@ -147,6 +161,29 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
     throw error;
   }
 
+  // A tenants reload makes a new array: each array gets a version, sent to each worker once.
+  const versions = new WeakMap<readonly Tenant[], number>();
+  let lastVersion = 0;
+  function tenantsVersion(tenants: readonly Tenant[]): number {
+    let version = versions.get(tenants);
+    if (version === undefined) versions.set(tenants, (version = ++lastVersion));
+    return version;
+  }
+
+  function send<T>(worker: PoolWorker, request: PrepareRequest, transfer: ArrayBuffer[]): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      worker.pending.set(request.id, { resolve: (result) => resolve(result as T), reject });
+      try {
+        worker.thread.postMessage(request, transfer);
+      } catch (error) {
+        // Not sent (a value that cannot be cloned): not pending either, or it would skew leastBusy.
+        worker.pending.delete(request.id);
+        if (request.kind === 'kafka') worker.tenantsVersion = -1;
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
   function leastBusy(): PoolWorker | undefined {
     let best: PoolWorker | undefined;
     for (const worker of live) {
@@ -173,21 +210,19 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
       const id = nextId++;
       pendingBytes += body.byteLength;
       const release = () => { pendingBytes -= body.byteLength; };
-      return new Promise<PreparedBatch>((resolve, reject) => {
-        worker.pending.set(id, {
-          resolve: (batch) => { release(); resolve(batch); },
-          reject: (error) => { release(); reject(error); },
-        });
-        const request: PrepareRequest = { id, body, tenant, limit };
-        try {
-          worker.thread.postMessage(request);
-        } catch (error) {
-          // Not sent (a value that cannot be cloned): not pending either, or it would skew leastBusy.
-          worker.pending.delete(id);
-          release();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
+      return send<PreparedBatch>(worker, { kind: 'batch', id, body, tenant, limit }, []).finally(release);
+    },
+    prepareMessages(sector, messages, tenants) {
+      const worker = leastBusy();
+      if (worker === undefined) return Promise.resolve(prepareMessages(sector, messages, tenants, options.registry, options.digestAlg));
+      const version = tenantsVersion(tenants);
+      const packed = packMessages(messages);
+      const request: PrepareRequest = {
+        kind: 'kafka', id: nextId++, sector, packed, tenantsVersion: version,
+        ...(worker.tenantsVersion === version ? {} : { tenants }),
+      };
+      worker.tenantsVersion = version;
+      return send<PreparedMessage[]>(worker, request, transferList(packed));
     },
     async close() {
       closed = true;

@@ -19,12 +19,13 @@ describe('Kafka settings (CROSSGATE_KAFKA_*)', () => {
       topics: { transport: 'transport.events', finance: 'finance.events', telecom: 'telecom.events' },
       createTopics: false,
       concurrency: 3,
+      prepareOnWorkers: true,
       sessionTimeoutMs: 30_000,
       security: { protocol: 'plaintext' },
     });
   });
 
-  it('takes topics, group, topic creation, concurrency and session timeout', () => {
+  it('takes topics, group, topic creation, concurrency, session timeout and where records are prepared', () => {
     const kafka = parseConfig({
       CROSSGATE_KAFKA_BROKERS: 'b:1',
       CROSSGATE_KAFKA_GROUP_ID: 'gw-prod',
@@ -33,7 +34,9 @@ describe('Kafka settings (CROSSGATE_KAFKA_*)', () => {
       CROSSGATE_KAFKA_TOPIC_PARTITIONS: '12',
       CROSSGATE_KAFKA_CONCURRENCY: '6',
       CROSSGATE_KAFKA_SESSION_TIMEOUT_MS: '6000',
+      CROSSGATE_KAFKA_PREPARE_ON_WORKERS: 'false',
     }, '/srv').kafka;
+    assert.equal(kafka?.prepareOnWorkers, false);
     assert.equal(kafka?.groupId, 'gw-prod');
     assert.equal(kafka?.topics.telecom, 'cdr.raw');
     assert.deepEqual(kafka?.createTopics, { partitions: 12, replicationFactor: 1 });

@@ -1,15 +1,21 @@
 /**
  * The prepare pool gives the answer the request thread would give (the same function, one thread
- * over), for every kind of body; and a worker that dies fails at most the requests it held.
+ * over), for every kind of body and for consumed Kafka messages of every sector; and a worker that
+ * dies fails at most the requests it held.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Message } from 'kafkajs';
+import type { KafkaMessage } from '../../../../adapters/kafka/kafka-message.js';
+import { sectors, type Sector } from '../../../../adapters/kafka/topics.js';
 import { schemaRegistry } from '../../../../schemas/registry.js';
 import { canonicalDigestHex } from '../../../../src/core/digest.js';
 import { prepareRecord } from '../../../../src/core/prepare.js';
 import type { Tenant } from '../../../../src/core/tenant.js';
+import { prepareMessages } from '../../../../src/ingest/kafka/prepare-messages.js';
 import { prepareJsonBatch } from '../../../../src/ingest/prepare/json-batch.js';
 import { PrepareWorkerError, startPreparePool, type PreparePool } from '../../../../src/ingest/prepare/preparer.js';
+import { sectorMessage } from '../../../support/kafka-wire.js';
 import { INVALID_KIND_NAMES, makeInvalidRecord, makeValidRecord, RECORD_TYPES, type RecordType } from '../../../support/record-factory.js';
 
 const SOURCE = '/test/prepare';
@@ -176,5 +182,80 @@ describe('prepare pool', () => {
       startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: ['/nonexistent/crossgate-extra-schemas.js'], digestAlg: 'sha256', maxPendingBytes: 1 << 30 }),
       (error: unknown) => error instanceof PrepareWorkerError && /could not start/.test(error.message),
     );
+  });
+});
+
+/** kafkajs's producer-side message as the consumer hands it over: Buffers for key, value and headers. */
+function consumed(message: Message): KafkaMessage {
+  const buffer = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
+  return {
+    key: message.key === null || message.key === undefined ? null : buffer(message.key),
+    value: message.value === null ? null : buffer(message.value),
+    headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, v]) => [name, Array.isArray(v) ? v.map(buffer) : buffer(v)])),
+  };
+}
+
+const KAFKA_SOURCE = '/test/prepare/kafka';
+const kafkaTenants: readonly Tenant[] = [
+  { ...tenant, id: 'kafka-all', sourcePrefixes: [KAFKA_SOURCE] },
+  { ...tenant, id: 'kafka-trips', sourcePrefixes: [`${KAFKA_SOURCE}/trips`], allowedTypes: ['cn.gov.transport.trip'] },
+];
+
+/** Each sector's good records, one type each tenant may not submit, a source no tenant owns, and bytes that are not a record. */
+function sectorMessages(sector: Sector): KafkaMessage[] {
+  const types = RECORD_TYPES.filter((type) => schemaRegistry.sectorOf(type) === sector);
+  const records = types.flatMap((type, i) => [
+    makeValidRecord(type, i, { source: `${KAFKA_SOURCE}/a` }),
+    makeValidRecord(type, 100 + i, { source: `${KAFKA_SOURCE}/trips/b` }),
+    makeValidRecord(type, 200 + i, { source: '/nobody/owns/this' }),
+  ]);
+  const messages = records.map((record) => consumed(sectorMessage(sector, record)));
+  messages.push({ key: null, value: Buffer.from([0x7b, 0xff, 0x7d]), headers: { 'content-type': Buffer.from('application/cloudevents+json') } });
+  messages.push({ key: null, value: null, headers: {} });
+  return messages;
+}
+
+describe('prepare pool: consumed Kafka messages', () => {
+  let pool: PreparePool;
+  before(async () => {
+    pool = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', respawnMs: 10, maxPendingBytes: 1 << 30 });
+  });
+  after(() => pool.close());
+
+  for (const sector of sectors) {
+    it(`answers as the consumer thread does: ${sector}`, async () => {
+      const messages = sectorMessages(sector);
+      const answers = await pool.prepareMessages(sector, messages, kafkaTenants);
+      assert.deepEqual(answers, prepareMessages(sector, messages, kafkaTenants, schemaRegistry, 'sha256'));
+      const kinds = answers.map((a) => (a.kind === 'dead' ? a.rejection.code : a.record.ok ? `ok:${kafkaTenants[a.tenant]?.id}` : a.record.rejection.code));
+      assert.ok(kinds.includes('ok:kafka-all') && kinds.includes('CG_SOURCE_FORBIDDEN') && kinds.some((k) => k.startsWith('CG_') && k !== 'CG_SOURCE_FORBIDDEN'), kinds.join(' '));
+      if (sector === 'transport') assert.ok(kinds.includes('ok:kafka-trips') && kinds.includes('CG_TYPE_FORBIDDEN'), kinds.join(' '));
+    });
+  }
+
+  it('answers for the tenant directory it is given: a reloaded directory reaches the worker', async () => {
+    const messages = sectorMessages('finance');
+    const before = await pool.prepareMessages('finance', messages, kafkaTenants);
+    const reloaded: readonly Tenant[] = [{ ...tenant, id: 'everyone', sourcePrefixes: ['/'] }];
+    const after = await pool.prepareMessages('finance', messages, reloaded);
+    assert.deepEqual(after, prepareMessages('finance', messages, reloaded, schemaRegistry, 'sha256'));
+    assert.ok(before.some((a) => a.kind === 'dead' && a.rejection.code === 'CG_SOURCE_FORBIDDEN'));
+    assert.ok(after.every((a) => a.kind === 'dead' || a.tenant === 0), 'every decodable record now belongs to the one tenant');
+    assert.deepEqual(await pool.prepareMessages('finance', messages, kafkaTenants), before, 'and the first directory again');
+  });
+
+  it('a worker that dies fails only its requests; the consumer asks again and is answered', async () => {
+    const solo = await startPreparePool({ size: 1, registry: schemaRegistry, extraSchemas: [], digestAlg: 'sha256', respawnMs: 60_000, maxPendingBytes: 1 << 30 });
+    try {
+      const messages = sectorMessages('telecom');
+      const expected = prepareMessages('telecom', messages, kafkaTenants, schemaRegistry, 'sha256');
+      const held = solo.prepareMessages('telecom', messages, kafkaTenants);
+      await solo.threads()[0]?.terminate();
+      await held.then((answer) => assert.deepEqual(answer, expected), (error: unknown) => assert.ok(error instanceof PrepareWorkerError));
+      assert.equal(solo.workers, 0);
+      assert.deepEqual(await solo.prepareMessages('telecom', messages, kafkaTenants), expected, 'prepared on this thread meanwhile');
+    } finally {
+      await solo.close();
+    }
   });
 });
