@@ -150,7 +150,8 @@ interface Run {
 
 interface Dispatched {
   readonly tenants: readonly Tenant[];
-  readonly chunks: readonly Promise<PreparedMessage[]>[];
+  /** Each chunk's answer; null: the preparer failed twice, decode it on this thread. */
+  readonly chunks: readonly Promise<PreparedMessage[] | null>[];
 }
 
 interface Name {
@@ -226,31 +227,42 @@ export class PartitionBatchProcessor {
     };
     const background: BatchControl = { ...control, isStale, heartbeat: () => control.heartbeat().catch(() => undefined) };
     let taken = 0;
-    // With a preparer, every chunk of the fetch goes to the workers at once; they are taken in order.
-    const preparing = this.#dispatch(batch);
-    try {
+    // `waiting`: how to heartbeat while the pipeline is full (eachBatch's own, or the background's).
+    const handOver = async (preparing: Dispatched | undefined, waiting: WaitControl): Promise<void> => {
       for (let from = 0, chunk = 0; from < messages.length; from += this.#chunkRecords, chunk++) {
         if (!control.isRunning() || isStale()) break;
-        if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom({ ...control, isStale }))) break;
+        if (this.#deps.pipeline.admission() === 'full' && !(await this.#deps.gate.waitForRoom(waiting))) break;
         const to = Math.min(messages.length, from + this.#chunkRecords);
-        let chunkRuns: Run[];
-        if (preparing === undefined) chunkRuns = this.#prepareChunk(batch, from, to, settled);
-        else {
-          chunkRuns = this.#preparedRuns(batch, from, preparing.tenants, await (preparing.chunks[chunk] as Promise<PreparedMessage[]>), settled);
-          if (!control.isRunning() || isStale()) break;
-        }
+        const prepared = preparing === undefined ? null : await (preparing.chunks[chunk] as Promise<PreparedMessage[] | null>);
+        if (prepared !== null && (!control.isRunning() || isStale())) break;
+        const chunkRuns = prepared === null || preparing === undefined
+          ? this.#prepareChunk(batch, from, to, settled)
+          : this.#preparedRuns(batch, from, preparing.tenants, prepared, settled);
         taken = to;
         for (const run of chunkRuns) runs.push(this.#submitUntilSettled(run, batch, settled, background));
       }
-    } catch (error) {
-      clearInterval(keepAlive);
-      // The runs already started settle on their own; nothing of this batch is committed.
-      void Promise.allSettled(runs);
-      throw error;
+    };
+    let handing: Promise<void>;
+    if (this.#deps.preparer === undefined) {
+      try {
+        await handOver(undefined, { ...control, isStale });
+      } catch (error) {
+        clearInterval(keepAlive);
+        // The runs already started settle on their own; nothing of this batch is committed.
+        void Promise.allSettled(runs);
+        throw error;
+      }
+      handing = Promise.resolve();
+    } else {
+      // The workers prepare this fetch while kafkajs fetches the next one: the whole fetch counts as
+      // taken, and what is not handed to the pipeline in the end (shutdown, seek) is not committed.
+      // A partition still holds at most two fetches (KafkaIngest waits for the one before).
+      handing = handOver(this.#dispatch(batch), background);
+      taken = messages.length;
     }
     const lastTaken = taken > 0 ? (messages[taken - 1] as ConsumedMessage).offset : null;
     if (lastTaken !== null) control.resolveOffset(lastTaken);
-    const done = this.#complete(batch, background, settled, runs, previous, sought);
+    const done = handing.then(() => this.#complete(batch, background, settled, runs, previous, sought));
     done.then(() => clearInterval(keepAlive), () => clearInterval(keepAlive));
     return { lastTaken, done };
   }
@@ -308,13 +320,14 @@ export class PartitionBatchProcessor {
     const preparer = this.#deps.preparer;
     if (preparer === undefined) return undefined;
     const tenants = this.#deps.tenants.tenants;
-    const chunks: Promise<PreparedMessage[]>[] = [];
+    const chunks: Promise<PreparedMessage[] | null>[] = [];
     for (let from = 0; from < batch.messages.length; from += this.#chunkRecords) {
       const messages = batch.messages.slice(from, from + this.#chunkRecords).map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} }));
-      // A worker that stops fails only its requests: the pool asks another worker, or this thread.
-      const chunk = preparer.prepareMessages(batch.sector, messages, tenants).catch(() => preparer.prepareMessages(batch.sector, messages, tenants));
-      chunk.catch(() => undefined); // awaited in order by take(); a chunk never reached must not be unhandled
-      chunks.push(chunk);
+      // A worker that stops fails only its requests: the pool is asked again (another worker, or its
+      // own thread); null after a second failure, and the chunk is decoded here.
+      chunks.push(preparer.prepareMessages(batch.sector, messages, tenants)
+        .catch(() => preparer.prepareMessages(batch.sector, messages, tenants))
+        .catch(() => null));
     }
     return { tenants, chunks };
   }
