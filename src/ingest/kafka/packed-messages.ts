@@ -30,39 +30,57 @@ function valueBytes(value: Buffer | string | undefined): number {
 /** Packs `messages`; the result is meant to be transferred (`transferList(packed)`). */
 export function packMessages(messages: readonly KafkaMessage[]): PackedMessages {
   let total = 0;
+  let slots = 0;
   for (const message of messages) {
     total += (message.key?.byteLength ?? 0) + (message.value?.byteLength ?? 0);
+    slots += 5;
     for (const name of Object.keys(message.headers)) {
       total += Buffer.byteLength(name);
+      slots += 3;
       const header = message.headers[name];
-      if (Array.isArray(header)) for (const item of header) total += valueBytes(item);
-      else total += valueBytes(header);
+      if (Array.isArray(header)) {
+        for (const item of header) total += valueBytes(item);
+        slots += 3 * header.length;
+      } else {
+        total += valueBytes(header);
+        slots += 3;
+      }
     }
   }
   const bytes = Buffer.from(new ArrayBuffer(total));
-  const layout: number[] = [];
+  const layout = new Int32Array(slots);
   let at = 0;
+  let slot = 0;
+  const push = (value: number): void => {
+    layout[slot++] = value;
+  };
   const put = (value: Buffer | null): void => {
     if (value === null) {
-      layout.push(0, -1);
+      push(0);
+      push(-1);
       return;
     }
     bytes.set(value, at);
-    layout.push(at, value.byteLength);
+    push(at);
+    push(value.byteLength);
     at += value.byteLength;
   };
   const putString = (value: string): void => {
     const written = bytes.write(value, at, 'utf8');
-    layout.push(at, written);
+    push(at);
+    push(written);
     at += written;
   };
   const putHeaderValue = (value: Buffer | string | undefined): void => {
-    if (value === undefined) layout.push(TAG_UNDEFINED, 0, 0);
-    else if (typeof value === 'string') {
-      layout.push(TAG_STRING);
+    if (value === undefined) {
+      push(TAG_UNDEFINED);
+      push(0);
+      push(0);
+    } else if (typeof value === 'string') {
+      push(TAG_STRING);
       putString(value);
     } else {
-      layout.push(TAG_BYTES);
+      push(TAG_BYTES);
       put(value);
     }
   };
@@ -70,20 +88,20 @@ export function packMessages(messages: readonly KafkaMessage[]): PackedMessages 
     put(message.key);
     put(message.value);
     const names = Object.keys(message.headers);
-    layout.push(names.length);
+    push(names.length);
     for (const name of names) {
       putString(name);
       const header = message.headers[name];
       if (Array.isArray(header)) {
-        layout.push(header.length);
+        push(header.length);
         for (const item of header) putHeaderValue(item);
       } else {
-        layout.push(-1);
+        push(-1);
         putHeaderValue(header);
       }
     }
   }
-  return { bytes: bytes.buffer as ArrayBuffer, layout: Int32Array.from(layout) };
+  return { bytes: bytes.buffer as ArrayBuffer, layout };
 }
 
 /** What postMessage should transfer for `packed`. */

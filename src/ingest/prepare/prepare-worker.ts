@@ -10,6 +10,7 @@ import type { RecordSchemaLookup } from '../../core/validate-record.js';
 import { registryWithExtras } from '../../ops/extra-schemas.js';
 import { unpackMessages } from '../kafka/packed-messages.js';
 import { prepareMessages } from '../kafka/prepare-messages.js';
+import { encodePrepared } from '../kafka/prepared-wire.js';
 import { prepareJsonBatch } from './json-batch.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './protocol.js';
 
@@ -24,7 +25,7 @@ function answer(request: PrepareRequest, registry: RecordSchemaLookup): unknown 
   if (request.kind === 'batch') return prepareJsonBatch(request.body, request.tenant, registry, request.limit, digestAlg);
   if (request.tenants !== undefined) tenants = { version: request.tenantsVersion, tenants: request.tenants };
   if (tenants.version !== request.tenantsVersion) throw new Error(`tenants version ${request.tenantsVersion} was never sent (holding ${tenants.version})`);
-  return prepareMessages(request.sector, unpackMessages(request.packed), tenants.tenants, registry, digestAlg);
+  return encodePrepared(prepareMessages(request.sector, unpackMessages(request.packed), tenants.tenants, registry, digestAlg), digestAlg);
 }
 
 try {

@@ -23,6 +23,7 @@ import type { Tenant } from '../../core/tenant.js';
 import type { RecordSchemaLookup } from '../../core/validate-record.js';
 import { packMessages, transferList } from '../kafka/packed-messages.js';
 import { prepareMessages, type PreparedMessage } from '../kafka/prepare-messages.js';
+import { decodePrepared } from '../kafka/prepared-wire.js';
 import { prepareJsonBatch, type PreparedBatch } from './json-batch.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData, ReadyMessage } from './protocol.js';
 
@@ -222,7 +223,7 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
         ...(worker.tenantsVersion === version ? {} : { tenants }),
       };
       worker.tenantsVersion = version;
-      return send<PreparedMessage[]>(worker, request, transferList(packed));
+      return send<unknown[]>(worker, request, transferList(packed)).then(decodePrepared);
     },
     async close() {
       closed = true;

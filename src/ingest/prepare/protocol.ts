@@ -35,7 +35,7 @@ export interface KafkaRequest {
 
 export type PrepareRequest = BatchRequest | KafkaRequest;
 
-/** `result`: a PreparedBatch for a batch request, PreparedMessage[] for a Kafka one. */
+/** `result`: a PreparedBatch for a batch request, for a Kafka one PreparedMessage[] as encodePrepared writes it. */
 export type PrepareReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly message: string };
