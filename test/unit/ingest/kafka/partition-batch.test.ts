@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCodes, rejection } from '../../../../src/core/errors.js';
 import type { SubmitOutcome } from '../../../../src/core/pipeline.js';
+import type { PreparedRecord } from '../../../../src/core/prepare.js';
 import type { Tenant } from '../../../../src/core/tenant.js';
 import type { WaitControl } from '../../../../src/ingest/kafka/admission-gate.js';
 import type { DeadLetterEntry, DeadLetterSink } from '../../../../src/ingest/kafka/dead-letter-sink.js';
 import {
   PartitionBatchProcessor, type BatchControl, type ConsumedMessage, type PartitionBatch,
 } from '../../../../src/ingest/kafka/partition-batch.js';
+import type { PreparedMessage } from '../../../../src/ingest/kafka/prepare-messages.js';
+import type { MessagePreparer } from '../../../../src/ingest/prepare/preparer.js';
 import { waitFor } from '../../../support/kafka.js';
 
 const transportTenant: Tenant = {
@@ -640,5 +643,120 @@ describe('PartitionBatchProcessor', () => {
       assert.deepEqual(state.resolved, []);
       assert.deepEqual(await taken.done, { accepted: 0, duplicates: 0, deadLettered: 0, committed: null, nextMayCommit: false });
     });
+  });
+});
+
+/** A preparer whose answers the test releases; each answer is what a prepare worker would give for `event(...)` values. */
+function fakePreparer() {
+  const requests: { ids: string[]; answer(fail?: boolean): void }[] = [];
+  const preparer: MessagePreparer = {
+    prepareMessages: (_sector, messages) => new Promise<PreparedMessage[]>((resolve, reject) => {
+      const values = messages.map((m) => JSON.parse(String(m.value)) as { id: string; source: string; type: string; bad?: boolean });
+      requests.push({
+        ids: values.map((v) => v.id),
+        answer: (fail = false) => (fail ? reject(new Error('worker stopped')) : resolve(values.map((v): PreparedMessage => {
+          const recordId = { source: v.source, id: v.id };
+          if (v.bad === true) {
+            return { kind: 'record', tenant: 0, record: { ok: false, recordId, type: v.type, sector: null, rejection: rejection(ErrorCodes.SchemaInvalid, 'bad') }, recordId, type: v.type };
+          }
+          return { kind: 'record', tenant: 0, record: { ok: true, recordId, digestHex: `d-${v.id}`, digestAlg: 'sha256', type: v.type, sector: 'transport', bytes: 10 }, recordId, type: v.type };
+        }))),
+      });
+    }),
+  };
+  return { preparer, requests };
+}
+
+function preparedProcessor(preparer: MessagePreparer, submitted: string[], options: { sink?: DeadLetterSink; submitMany?: SubmitMany } = {}) {
+  const submitPrepared = async (prepared: readonly PreparedRecord[]): Promise<SubmitOutcome[]> => prepared.map((p, i): SubmitOutcome => {
+    submitted.push(`prepared:${p.recordId?.id}`);
+    return p.ok ? { status: 'accepted', recordId: p.recordId, digest: p.digestHex, batchId: 'b', leafIndex: i } : { status: 'rejected', recordId: p.recordId, type: p.type, rejection: p.rejection };
+  });
+  const submitMany: SubmitMany = options.submitMany ?? (async (inputs) => inputs.map((input, i) => {
+    submitted.push(`candidate:${(input as { id: string }).id}`);
+    return accepted(input, i);
+  }));
+  return new PartitionBatchProcessor({
+    pipeline: { submitMany, submitPrepared, admission: () => 'open' },
+    preparer,
+    tenants: { tenants: [transportTenant] },
+    gate: openGate,
+    deadLetters: options.sink ?? fakeSink().sink,
+    clock: { now: () => 1_700_000_999_000 },
+    retry: { initialMs: 10, maxMs: 40 },
+    sleep: async () => undefined,
+    chunkRecords: 2,
+  });
+}
+
+describe('PartitionBatchProcessor with a preparer (the prepare workers)', () => {
+  const fetch = () => batch(message(10, event('a')), message(11, event('b')), message(12, event('c')), message(13, event('d')), message(14, event('e')));
+
+  it('takes the whole fetch before the workers answer, hands chunks over in offset order, then commits after the last', async () => {
+    const { preparer, requests } = fakePreparer();
+    const submitted: string[] = [];
+    const p = preparedProcessor(preparer, submitted);
+    const { control, state } = fakeControl();
+    const taken = await p.take(fetch(), control);
+    assert.equal(taken.lastTaken, '14', 'taken before any answer: kafkajs fetches on meanwhile');
+    assert.deepEqual(state.resolved, ['14']);
+    assert.deepEqual(requests.map((r) => r.ids.join(',')), ['a,b', 'c,d', 'e'], 'one request per chunk, all sent at once');
+    requests[2]?.answer();
+    requests[1]?.answer();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(submitted, [], 'a later chunk does not pass the first');
+    requests[0]?.answer();
+    const result = await taken.done;
+    assert.deepEqual(submitted, ['a', 'b', 'c', 'd', 'e'].map((id) => `prepared:${id}`));
+    assert.deepEqual(result, { accepted: 5, duplicates: 0, deadLettered: 0, committed: '15', nextMayCommit: true });
+  });
+
+  it('commits nothing past what reached the pipeline when the consumer stops while the workers prepare', async () => {
+    const { preparer, requests } = fakePreparer();
+    const submitted: string[] = [];
+    const p = preparedProcessor(preparer, submitted);
+    const { control, state } = fakeControl();
+    const taken = await p.take(fetch(), control);
+    requests[0]?.answer();
+    await new Promise((resolve) => setImmediate(resolve));
+    state.running = false;
+    requests[1]?.answer();
+    requests[2]?.answer();
+    const result = await taken.done;
+    assert.deepEqual(submitted, ['prepared:a', 'prepared:b']);
+    assert.deepEqual(result, { accepted: 2, duplicates: 0, deadLettered: 0, committed: '12', nextMayCommit: false });
+    assert.deepEqual(state.commits, ['12']);
+  });
+
+  it('asks again when a worker fails, and decodes a chunk on its own thread after a second failure', async () => {
+    const { preparer, requests } = fakePreparer();
+    const submitted: string[] = [];
+    const p = preparedProcessor(preparer, submitted);
+    const { control } = fakeControl();
+    const taken = await p.take(batch(message(10, event('a')), message(11, event('b')), message(12, event('c'))), control);
+    requests[0]?.answer(true);
+    requests[1]?.answer();
+    await waitFor(() => requests.length === 3, 5_000, () => 'the failed chunk was not asked again');
+    assert.equal(requests[2]?.ids.join(','), 'a,b');
+    requests[2]?.answer(true);
+    const result = await taken.done;
+    assert.deepEqual(submitted, ['candidate:a', 'candidate:b', 'prepared:c'], 'the twice-failed chunk went through submitMany, in order');
+    assert.equal(result.committed, '13');
+  });
+
+  it('dead-letters a record the workers refused, named by the prepared answer', async () => {
+    const { preparer, requests } = fakePreparer();
+    const sink = fakeSink();
+    const p = preparedProcessor(preparer, [], { sink: sink.sink });
+    const { control } = fakeControl();
+    const taken = await p.take(batch(message(10, event('a')), message(11, event('b', { bad: true }))), control);
+    requests[0]?.answer();
+    const result = await taken.done;
+    assert.deepEqual(result, { accepted: 1, duplicates: 0, deadLettered: 1, committed: '12', nextMayCommit: true });
+    const [entry] = sink.indexed;
+    assert.deepEqual(entry?.recordId, { source: '/beijing/transport/metro-3', id: 'b' });
+    assert.equal(entry?.type, 'cn.gov.transport.trip');
+    assert.equal(entry?.tenant, 'metro');
+    assert.equal(entry?.rejection.code, ErrorCodes.SchemaInvalid);
   });
 });
