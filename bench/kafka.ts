@@ -19,7 +19,11 @@
  *
  * CPU per record: utime + stime (/proc) of the gateway process (all its threads), of the broker JVM
  * and of every PostgreSQL process, over the drain, divided by the records committed.
- * CROSSGATE_BENCH_KAFKA_NODE_OPTIONS is given to the gateways as NODE_OPTIONS (e.g. `--cpu-prof`).
+ * CROSSGATE_BENCH_KAFKA_NODE_OPTIONS is given to the gateways as NODE_OPTIONS (e.g. `--cpu-prof`);
+ * CROSSGATE_PREPARE_WORKERS, CROSSGATE_KAFKA_CONCURRENCY and CROSSGATE_KAFKA_PREPARE_ON_WORKERS
+ * are passed to them as set (the A/B drains set the last one themselves).
+ * Each round also drains PostgreSQL once with preparation on the consumer thread: the A/B of the
+ * prepare workers, the order alternating between rounds.
  *
  * Brokers: CROSSGATE_TEST_KAFKA_BROKERS, or scripts/kafka.sh starts the local broker.
  */
@@ -93,9 +97,9 @@ const passedSettings = Object.fromEntries(PASSED_SETTINGS.flatMap((name) => {
 
 function gatewayEnv(bootstrap: string, groupId: string, topics: SectorTopics, store: Record<string, string>): Record<string, string> {
   return {
-    ...store,
     CROSSGATE_LOG_LEVEL: 'warn',
     ...passedSettings,
+    ...store,
     ...(GATEWAY_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: GATEWAY_NODE_OPTIONS }),
     ...kafkaConsumerEnv(topics, groupId, bootstrap),
   };

@@ -4,7 +4,8 @@
  * durable), an idempotent acks=all producer for the DLQ topics, and an admin client for topic checks,
  * lag and readiness. N gateway instances in one group share the partitions (ARCHITECTURE.md §3).
  *
- * eachBatch returns once a batch's records are handed to the pipeline, so kafkajs fetches the next
+ * eachBatch returns once a batch's records are handed to the pipeline (or sent to the prepare
+ * workers, which hand them on; docs/kafka.md#preparation-on-the-prepare-workers), so kafkajs fetches the next
  * batch while they become durable; a partition keeps at most two batches in hand (eachBatch waits for
  * the one before), which bounds memory when the store is slow or down.
  */

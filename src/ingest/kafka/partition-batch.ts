@@ -1,7 +1,9 @@
 /**
  * One kafkajs eachBatch call: the records of one partition, in offset order, taken to durability.
  *
- * For each record: decode (sector decoder) → find the tenant by source prefix → pipeline.submitMany.
+ * For each record: decode (sector decoder) → find the tenant by source prefix → prepare → pipeline.
+ * With a preparer (the prepare workers, the default) the first three happen there and the records
+ * reach the pipeline through submitPrepared; without one, here, through submitMany.
  * A record is durable when it is accepted or a duplicate (in a sealed batch in the outbox), or when it
  * has been rejected and is in the DLQ topic and the store's dead-letter index. The offset committed is
  * the one after the last record of the longest durable prefix (ARCHITECTURE.md invariant 1): a record
@@ -10,7 +12,8 @@
  * the records already accepted, and the pipeline answers those from the store.
  *
  * A batch is handled in two steps. {@link PartitionBatchProcessor.take} hands its records to the
- * pipeline and returns; kafkajs may then fetch on while the records become durable. The batch's `done`
+ * pipeline (with a preparer: sends them to the workers, and hands them on in offset order as the
+ * answers come) and returns; kafkajs may then fetch on while the records become durable. The batch's `done`
  * settles once they are, after dead-lettering and committing. Commits of one partition go in fetch
  * order: a batch commits only after the batch before it (`previous`) has every record durable, so a
  * commit never passes a record that is not. Waiting for durability inside eachBatch instead left the
@@ -36,7 +39,7 @@ import type { Clock, RecordId } from '../../core/types.js';
 import type { AdmissionGate, WaitControl } from './admission-gate.js';
 import type { MessagePreparer } from '../prepare/preparer.js';
 import type { DeadLetterEntry, DeadLetterSink } from './dead-letter-sink.js';
-import type { PreparedMessage } from './prepare-messages.js';
+import { recordIdOf, stringField, type PreparedMessage } from './prepare-messages.js';
 import { tenantForSource } from './tenant-for-source.js';
 
 /** A consumed record as kafkajs hands it over. */
@@ -162,18 +165,6 @@ interface Name {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const defaultChunkRecords = 256;
 
-function stringField(value: unknown, name: string): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const field = (value as Record<string, unknown>)[name];
-  return typeof field === 'string' ? field : undefined;
-}
-
-function recordIdOf(candidate: unknown): RecordId | null {
-  const source = stringField(candidate, 'source');
-  const id = stringField(candidate, 'id');
-  return source !== undefined && id !== undefined ? { source, id } : null;
-}
-
 /** The consumed record as the DLQ keeps it; built only for records that are dead-lettered. */
 function failedRecord(batch: PartitionBatch, message: ConsumedMessage): FailedRecord {
   return {
@@ -191,6 +182,7 @@ export class PartitionBatchProcessor {
     this.#deps = deps;
     this.#sleep = deps.sleep ?? defaultSleep;
     this.#chunkRecords = Math.max(1, deps.chunkRecords ?? defaultChunkRecords);
+    if (deps.preparer !== undefined && deps.pipeline.submitPrepared === undefined) throw new TypeError('a preparer needs a pipeline with submitPrepared');
   }
 
   /** Takes the batch to durability and commits its durable prefix: {@link take}, then its `done`. */
@@ -414,7 +406,6 @@ export class PartitionBatchProcessor {
   async #submitUntilSettled(run: Run, batch: PartitionBatch, settled: (Settled | undefined)[], control: BatchControl): Promise<void> {
     let { inputs, positions, names } = run;
     const submitPrepared = this.#deps.pipeline.submitPrepared;
-    if (names !== undefined && submitPrepared === undefined) throw new TypeError('prepared records need a pipeline with submitPrepared');
     let delay = this.#deps.retry.initialMs;
     for (;;) {
       let outcomes: SubmitOutcome[];

@@ -30,13 +30,15 @@ export type PreparedMessage =
     readonly type: string | null;
   };
 
-function stringField(value: unknown, name: string): string | undefined {
+/** A string member of a candidate envelope, read without trusting its shape. */
+export function stringField(value: unknown, name: string): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const field = (value as Record<string, unknown>)[name];
   return typeof field === 'string' ? field : undefined;
 }
 
-function recordIdOf(candidate: unknown): RecordId | null {
+/** The (source, id) a candidate names, for a DLQ entry, when both are strings. */
+export function recordIdOf(candidate: unknown): RecordId | null {
   const source = stringField(candidate, 'source');
   const id = stringField(candidate, 'id');
   return source !== undefined && id !== undefined ? { source, id } : null;
