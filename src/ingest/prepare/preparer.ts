@@ -12,8 +12,8 @@
  *
  * Bodies waiting for a worker are bounded in bytes (`maxPendingBytes`): past it `hasRoomFor` says no
  * and the batch endpoint answers 503, so an overload queues at the client, not in the gateway's memory.
- * Kafka chunks are not counted there: they are bounded by the consumer's fetch size and by the
- * pipeline's admission, and counting them would let a Kafka backlog turn REST callers away.
+ * Kafka chunks are not counted there: they are bounded by the consumer (two fetches in hand per
+ * partition), and counting them would let a Kafka backlog turn REST callers away.
  */
 import { Worker } from 'node:worker_threads';
 import type { Sector } from '../../../adapters/kafka/topics.js';
