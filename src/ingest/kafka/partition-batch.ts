@@ -27,11 +27,10 @@
  * pipeline's room: its records answered 'overloaded' are submitted again once there is room, so at most
  * one chunk's worth of validation is redone per full pipeline.
  */
-import { decoders, type Sector } from '../../../adapters/kafka/topics.js';
+import type { Sector } from '../../../adapters/kafka/topics.js';
 import type { FailedRecord } from '../../../adapters/kafka/dlq.js';
 import type { KafkaHeaderValue } from '../../../adapters/kafka/kafka-message.js';
-import { parseEnvelope } from '../../core/envelope.js';
-import { ErrorCodes, rejection, type Rejection } from '../../core/errors.js';
+import type { Rejection } from '../../core/errors.js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { PreparedRecord } from '../../core/prepare.js';
 import type { Tenant } from '../../core/tenant.js';
@@ -39,8 +38,7 @@ import type { Clock, RecordId } from '../../core/types.js';
 import type { AdmissionGate, WaitControl } from './admission-gate.js';
 import type { MessagePreparer } from '../prepare/preparer.js';
 import type { DeadLetterEntry, DeadLetterSink } from './dead-letter-sink.js';
-import { recordIdOf, stringField, type PreparedMessage } from './prepare-messages.js';
-import { tenantForSource } from './tenant-for-source.js';
+import { decodeForTenant, recordIdOf, stringField, type PreparedMessage } from './prepare-messages.js';
 
 /** A consumed record as kafkajs hands it over. */
 export interface ConsumedMessage {
@@ -164,6 +162,17 @@ interface Name {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const defaultChunkRecords = 256;
+
+/** The run of `tenant` in `runs` (`current` when it is that one), made if there is none yet. */
+function runFor(runs: Run[], current: Run | undefined, tenant: Tenant, prepared: boolean): Run {
+  if (current?.tenant === tenant) return current;
+  let run = runs.find((r) => r.tenant === tenant);
+  if (run === undefined) {
+    run = prepared ? { tenant, inputs: [], positions: [], names: [] } : { tenant, inputs: [], positions: [] };
+    runs.push(run);
+  }
+  return run;
+}
 
 /** The consumed record as the DLQ keeps it; built only for records that are dead-lettered. */
 function failedRecord(batch: PartitionBatch, message: ConsumedMessage): FailedRecord {
@@ -337,14 +346,7 @@ export class PartitionBatchProcessor {
         settled[at] = this.#dead(batch, batch.messages[at] as ConsumedMessage, item.rejection, item.recordId, item.type);
         continue;
       }
-      const tenant = tenants[item.tenant] as Tenant;
-      if (current?.tenant !== tenant) {
-        current = runs.find((run) => run.tenant === tenant);
-        if (current === undefined) {
-          current = { tenant, inputs: [], positions: [], names: [] };
-          runs.push(current);
-        }
-      }
+      current = runFor(runs, current, tenants[item.tenant] as Tenant, true);
       current.inputs.push(item.record);
       current.positions.push(at);
       current.names?.push({ recordId: item.recordId, type: item.type });
@@ -357,37 +359,18 @@ export class PartitionBatchProcessor {
    * the rest are returned grouped by tenant (usually one run per chunk).
    */
   #prepareChunk(batch: PartitionBatch, from: number, to: number, settled: (Settled | undefined)[]): Run[] {
-    const decode = decoders[batch.sector];
     const tenants = this.#deps.tenants.tenants;
     const runs: Run[] = [];
     let current: Run | undefined;
     for (let at = from; at < to; at++) {
       const message = batch.messages[at] as ConsumedMessage;
-      const decoded = decode({ key: message.key, value: message.value, headers: message.headers ?? {} });
-      if (!decoded.ok) {
-        settled[at] = this.#dead(batch, message, decoded.rejection, null, null);
+      const decoded = decodeForTenant(batch.sector, { key: message.key, value: message.value, headers: message.headers ?? {} }, tenants);
+      if (decoded.kind === 'dead') {
+        settled[at] = this.#dead(batch, message, decoded.rejection, decoded.recordId, decoded.type);
         continue;
       }
-      const candidate = decoded.envelope;
-      const source = stringField(candidate, 'source');
-      const tenant = source === undefined ? undefined : tenantForSource(tenants, source);
-      if (tenant === undefined) {
-        // Without a tenant the pipeline cannot be asked; report an invalid envelope as such first.
-        const parsed = parseEnvelope(candidate);
-        settled[at] = parsed.ok
-          ? this.#dead(batch, message, rejection(ErrorCodes.SourceForbidden, `no tenant may submit records from source ${parsed.envelope.source}`),
-            recordIdOf(candidate), stringField(candidate, 'type') ?? null)
-          : this.#dead(batch, message, parsed.rejection, null, null);
-        continue;
-      }
-      if (current?.tenant !== tenant) {
-        current = runs.find((run) => run.tenant === tenant);
-        if (current === undefined) {
-          current = { tenant, inputs: [], positions: [] };
-          runs.push(current);
-        }
-      }
-      current.inputs.push(candidate);
+      current = runFor(runs, current, tenants[decoded.tenant] as Tenant, false);
+      current.inputs.push(decoded.candidate);
       current.positions.push(at);
     }
     return runs;

@@ -44,26 +44,36 @@ export function recordIdOf(candidate: unknown): RecordId | null {
   return source !== undefined && id !== undefined ? { source, id } : null;
 }
 
-function prepareMessage(
-  sector: Sector, message: KafkaMessage, tenants: readonly Tenant[], registry: RecordSchemaLookup, digestAlg: DigestAlg,
-): PreparedMessage {
+/** A message decoded and given its tenant: an envelope candidate for `tenants[tenant]`, or dead. */
+export type DecodedMessage =
+  | Extract<PreparedMessage, { kind: 'dead' }>
+  | { readonly kind: 'candidate'; readonly tenant: number; readonly candidate: unknown };
+
+/** Decodes one message of `sector` and finds its tenant by source prefix; never throws for bad input. */
+export function decodeForTenant(sector: Sector, message: KafkaMessage, tenants: readonly Tenant[]): DecodedMessage {
   const decoded = decoders[sector](message);
   if (!decoded.ok) return { kind: 'dead', rejection: decoded.rejection, recordId: null, type: null };
   const candidate = decoded.envelope;
   const source = stringField(candidate, 'source');
-  const index = source === undefined ? -1 : tenantIndexForSource(tenants, source);
-  const tenant = tenants[index];
-  if (tenant === undefined) {
-    // Without a tenant the pipeline cannot be asked; report an invalid envelope as such first.
-    const parsed = parseEnvelope(candidate);
-    return parsed.ok
-      ? {
-        kind: 'dead', rejection: rejection(ErrorCodes.SourceForbidden, `no tenant may submit records from source ${parsed.envelope.source}`),
-        recordId: recordIdOf(candidate), type: stringField(candidate, 'type') ?? null,
-      }
-      : { kind: 'dead', rejection: parsed.rejection, recordId: null, type: null };
-  }
-  const record = prepareRecord(candidate, tenant, registry, digestAlg);
+  const tenant = source === undefined ? -1 : tenantIndexForSource(tenants, source);
+  if (tenant >= 0) return { kind: 'candidate', tenant, candidate };
+  // Without a tenant the pipeline cannot be asked; report an invalid envelope as such first.
+  const parsed = parseEnvelope(candidate);
+  return parsed.ok
+    ? {
+      kind: 'dead', rejection: rejection(ErrorCodes.SourceForbidden, `no tenant may submit records from source ${parsed.envelope.source}`),
+      recordId: recordIdOf(candidate), type: stringField(candidate, 'type') ?? null,
+    }
+    : { kind: 'dead', rejection: parsed.rejection, recordId: null, type: null };
+}
+
+function prepareMessage(
+  sector: Sector, message: KafkaMessage, tenants: readonly Tenant[], registry: RecordSchemaLookup, digestAlg: DigestAlg,
+): PreparedMessage {
+  const decoded = decodeForTenant(sector, message, tenants);
+  if (decoded.kind === 'dead') return decoded;
+  const { tenant: index, candidate } = decoded;
+  const record = prepareRecord(candidate, tenants[index] as Tenant, registry, digestAlg);
   return record.ok
     ? { kind: 'record', tenant: index, record, recordId: record.recordId, type: record.type }
     : {

@@ -692,12 +692,17 @@ function preparedProcessor(preparer: MessagePreparer, submitted: string[], optio
 describe('PartitionBatchProcessor with a preparer (the prepare workers)', () => {
   const fetch = () => batch(message(10, event('a')), message(11, event('b')), message(12, event('c')), message(13, event('d')), message(14, event('e')));
 
-  it('takes the whole fetch before the workers answer, hands chunks over in offset order, then commits after the last', async () => {
+  /** A processor over a fake preparer, with `taken` already handed the batch. */
+  async function takeWithPreparer(taking: PartitionBatch = fetch()) {
     const { preparer, requests } = fakePreparer();
     const submitted: string[] = [];
-    const p = preparedProcessor(preparer, submitted);
     const { control, state } = fakeControl();
-    const taken = await p.take(fetch(), control);
+    const taken = await preparedProcessor(preparer, submitted).take(taking, control);
+    return { requests, submitted, state, taken };
+  }
+
+  it('takes the whole fetch before the workers answer, hands chunks over in offset order, then commits after the last', async () => {
+    const { requests, submitted, state, taken } = await takeWithPreparer();
     assert.equal(taken.lastTaken, '14', 'taken before any answer: kafkajs fetches on meanwhile');
     assert.deepEqual(state.resolved, ['14']);
     assert.deepEqual(requests.map((r) => r.ids.join(',')), ['a,b', 'c,d', 'e'], 'one request per chunk, all sent at once');
@@ -712,11 +717,7 @@ describe('PartitionBatchProcessor with a preparer (the prepare workers)', () => 
   });
 
   it('commits nothing past what reached the pipeline when the consumer stops while the workers prepare', async () => {
-    const { preparer, requests } = fakePreparer();
-    const submitted: string[] = [];
-    const p = preparedProcessor(preparer, submitted);
-    const { control, state } = fakeControl();
-    const taken = await p.take(fetch(), control);
+    const { requests, submitted, state, taken } = await takeWithPreparer();
     requests[0]?.answer();
     await new Promise((resolve) => setImmediate(resolve));
     state.running = false;
@@ -729,11 +730,7 @@ describe('PartitionBatchProcessor with a preparer (the prepare workers)', () => 
   });
 
   it('asks again when a worker fails, and decodes a chunk on its own thread after a second failure', async () => {
-    const { preparer, requests } = fakePreparer();
-    const submitted: string[] = [];
-    const p = preparedProcessor(preparer, submitted);
-    const { control } = fakeControl();
-    const taken = await p.take(batch(message(10, event('a')), message(11, event('b')), message(12, event('c'))), control);
+    const { requests, submitted, taken } = await takeWithPreparer(batch(message(10, event('a')), message(11, event('b')), message(12, event('c'))));
     requests[0]?.answer(true);
     requests[1]?.answer();
     await waitFor(() => requests.length === 3, 5_000, () => 'the failed chunk was not asked again');
