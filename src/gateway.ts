@@ -25,7 +25,7 @@ import { startPreparePool } from './ingest/prepare/preparer.js';
 import { createLogger, type Logger } from './logging.js';
 import type { RestDeps } from './ingest/rest/rest.module.js';
 import { registrySchemaCatalog } from './schema-catalog.js';
-import { loadSigningKey } from './signing-key.js';
+import { loadSigningKey } from '../adapters/signers/file-signing-key.js';
 import { registryWithExtras } from './ops/extra-schemas.js';
 import { loggingObserver } from './ops/log-observer.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -79,7 +79,20 @@ function knownSecrets(config: GatewayConfig, devApiKey: string | undefined): str
   }
   const kafkaPassword = config.kafka?.security.sasl?.password;
   if (kafkaPassword !== undefined) secrets.push(kafkaPassword);
+  if (config.signer.kind === 'pkcs11') secrets.push(config.signer.pin);
   return secrets;
+}
+
+/** The gateway's signer, from a key file or a PKCS#11 token, with what the start-up log line says about it. */
+async function openSigner(config: GatewayConfig): Promise<{ signer: Signer; close: () => Promise<void>; logFields: Record<string, unknown> }> {
+  const settings = config.signer;
+  if (settings.kind === 'pkcs11') {
+    const { openPkcs11Signer } = await import('../adapters/signers/pkcs11/pkcs11-signer.js');
+    const signer = await openPkcs11Signer({ ...settings, alg: config.signingAlg });
+    return { signer, close: () => signer.close(), logFields: { signer: 'pkcs11', token: settings.tokenLabel, keyLabel: settings.keyLabel, generatedOnToken: signer.generatedOnToken } };
+  }
+  const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: config.dataDir, alg: config.signingAlg });
+  return { signer: key.signer, close: () => Promise.resolve(), logFields: { signer: 'file', generated: key.generated } };
 }
 
 async function openStore(config: GatewayConfig): Promise<Store> {
@@ -140,8 +153,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: config.dataDir, alg: config.signingAlg });
-    logger.info({ keyId: key.signer.keyId, alg: key.signer.alg, generated: key.generated }, 'signing key loaded');
+    const key = await openSigner(config);
+    cleanups.push(key.close);
+    logger.info({ keyId: key.signer.keyId, alg: key.signer.alg, ...key.logFields }, 'signing key loaded');
 
     const store = await openStore(config);
     cleanups.push(() => store.close());

@@ -10,6 +10,7 @@ import { SIGNATURE_ALGS } from '../core/signature-algs.js';
 import type { SignatureAlg } from '../core/types.js';
 import { parseKafkaSecurity, type KafkaSecurity } from './kafka-security.js';
 import { parseRestTls, type RestTlsConfig } from './rest-tls.js';
+import { parseSignerSettings, type SignerSettings } from './signer-settings.js';
 import type { SettingProblem } from './settings.js';
 
 /** How long a slow client may take over a REST request (CROSSGATE_REST_*_TIMEOUT_MS). */
@@ -134,6 +135,8 @@ export interface GatewayConfig {
   readonly chain: { readonly kind: 'embedded' } | FabricChainConfig;
   readonly signingKeyFile: string | undefined;
   readonly signingAlg: SignatureAlg;
+  /** Where the signing key lives: a file (signingKeyFile or the dev key) or a PKCS#11 token. */
+  readonly signer: SignerSettings;
   readonly limits: {
     readonly maxBatchRecords: number;
     readonly readyBatchRecords: number;
@@ -220,6 +223,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
   }
   const restTls = parseRestTls(env, cwd);
   if (Array.isArray(restTls)) return throwProblems(restTls);
+  const signer = parseSignerSettings(env, cwd, e.CROSSGATE_SIGNING_ALG);
+  if (Array.isArray(signer)) return throwProblems(signer);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -238,6 +243,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       : { kind: 'embedded' },
     signingKeyFile: e.CROSSGATE_SIGNING_KEY_FILE === undefined ? undefined : abs(e.CROSSGATE_SIGNING_KEY_FILE),
     signingAlg: e.CROSSGATE_SIGNING_ALG,
+    signer,
     limits: {
       maxBatchRecords: e.CROSSGATE_BATCH_MAX_RECORDS,
       readyBatchRecords: Math.min(e.CROSSGATE_BATCH_READY_RECORDS, e.CROSSGATE_BATCH_MAX_RECORDS),

@@ -43,6 +43,10 @@ export interface AlgorithmSuite {
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array, options?: VerifyOptions): boolean;
   /** Affine coordinates (x, y; 32 bytes each) of an ECDSA or SM2 public key, for JWKs. */
   coordinates?(publicKey: Uint8Array): { x: Uint8Array; y: Uint8Array };
+  /** The raw public key of a SEC1 point in either encoding (ECDSA); Ed25519 keys pass through. */
+  fromPoint?(point: Uint8Array): Uint8Array;
+  /** ECDSA only: (r, n−s) when s is in the high half, so a signer that does not normalize still gives the one valid form. */
+  lowS?(signature: Uint8Array): Uint8Array;
 }
 
 /** DER prefix of a PKCS#8 Ed25519 private key (RFC 8410 §7): the 32-byte seed follows. */
@@ -84,6 +88,10 @@ const ed25519Suite: AlgorithmSuite = {
   publicKeyOf: (privateKey) => ed25519.getPublicKey(privateKey),
   sign: signEd25519,
   verify: (signature, message, publicKey) => ed25519.verify(signature, message, publicKey, { zip215: false }),
+  fromPoint: (point) => {
+    if (point.length !== 32) throw new TypeError('an Ed25519 public key is 32 bytes');
+    return point;
+  },
 };
 
 type Ecdsa = typeof p256;
@@ -107,6 +115,11 @@ function ecdsaSuite(alg: 'ES256' | 'ES256K', crv: 'P-256' | 'secp256k1', curve: 
     coordinates: (publicKey) => {
       const uncompressed = curve.Point.fromBytes(publicKey).toBytes(false);
       return { x: uncompressed.slice(1, 33), y: uncompressed.slice(33, 65) };
+    },
+    fromPoint: (point) => curve.Point.fromBytes(point).toBytes(true),
+    lowS: (signature) => {
+      const parsed = curve.Signature.fromBytes(signature, 'compact');
+      return parsed.hasHighS() ? new curve.Signature(parsed.r, curve.Point.Fn.ORDER - parsed.s).toBytes('compact') : signature;
     },
   };
 }

@@ -70,6 +70,9 @@ describe('ES256: RFC 6979 A.2.5 known answers (low-S normalized)', () => {
     assert.equal(toHex(publicKeyOf('ES256', sk)), expectedPublic);
     const jwk = publicJwkOf('ES256', fromHex(expectedPublic));
     assert.equal(toHex(fromBase64Url(jwk['y'] as string)), v.es256.publicKeyUy);
+    // A token's CKA_EC_POINT is the uncompressed point: read back as the compressed key.
+    const uncompressed = fromHex('04' + toHex(fromBase64Url(jwk['x'] as string)) + v.es256.publicKeyUy);
+    assert.equal(toHex(suiteOf('ES256').fromPoint?.(uncompressed) ?? new Uint8Array()), expectedPublic);
   });
   for (const t of v.es256.vectors) {
     it(`signs "${t.message}" as r || low-S`, async () => {
@@ -84,6 +87,11 @@ describe('ES256: RFC 6979 A.2.5 known answers (low-S normalized)', () => {
       const highS = fromHex(t.r + (P256_N - BigInt('0x' + t.sLow)).toString(16).padStart(64, '0'));
       assert.equal(opensslVerifies('ES256', fromHex(expectedPublic), message, highS), true);
       assert.equal(verifySignature('ES256', fromHex(expectedPublic), message, highS), false);
+      // What a PKCS#11 token returns is normalized to the one valid form (adapters/signers/pkcs11).
+      const lowS = suiteOf('ES256').lowS;
+      assert.ok(lowS !== undefined);
+      assert.equal(toHex(lowS(highS)), t.r + t.sLow);
+      assert.equal(toHex(lowS(fromHex(t.r + t.sLow))), t.r + t.sLow);
     });
   }
 });

@@ -6,10 +6,10 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Signer } from './core/ports.js';
-import { encodePrivateKeyPem, parseKeyFile } from './core/key-files.js';
-import { generatePrivateKey, newSigner } from './core/signer.js';
-import type { SignatureAlg } from './core/types.js';
+import type { Signer } from '../../src/core/ports.js';
+import { encodePrivateKeyPem, parseKeyFile } from '../../src/core/key-files.js';
+import { generatePrivateKey, newSigner } from '../../src/core/signer.js';
+import type { SignatureAlg } from '../../src/core/types.js';
 
 export const DEV_SIGNING_KEY_FILE = 'gateway-signing-key.pem';
 
