@@ -16,6 +16,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   chaos: async () => (await import('./chaos.js')).runChaosBench,
   overload: async () => (await import('./overload.js')).runOverloadBench,
   fairness: async () => (await import('./fairness.js')).runFairnessBench,
+  hsm: async () => (await import('./hsm.js')).runHsmBench,
 };
 
 const requested = process.argv.slice(2);
