@@ -14,7 +14,7 @@ import { schemaRegistry } from '../schemas/registry.js';
 import type { GatewayConfig } from './config/env.js';
 import { loadDevTenant } from './config/dev-tenant.js';
 import { loadTenantsFile, newTenantDirectory, TenantsFileError, type TenantDirectory } from './config/tenants.js';
-import { newPipeline, type Pipeline, type PipelineObserver } from './core/pipeline.js';
+import { newPipeline, type KeyRotation, type Pipeline, type PipelineObserver } from './core/pipeline.js';
 import type { ChainClient, DeadLetter, Signer, Store } from './core/ports.js';
 import { digestAlgOf } from './core/signature-algs.js';
 import type { Clock } from './core/types.js';
@@ -83,16 +83,39 @@ function knownSecrets(config: GatewayConfig, devApiKey: string | undefined): str
   return secrets;
 }
 
-/** The gateway's signer, from a key file or a PKCS#11 token, with what the start-up log line says about it. */
-async function openSigner(config: GatewayConfig): Promise<{ signer: Signer; close: () => Promise<void>; logFields: Record<string, unknown> }> {
+interface OpenedSigner {
+  readonly signer: Signer;
+  readonly close: () => Promise<void>;
+  readonly logFields: Record<string, unknown>;
+}
+
+/** One gateway key, from a key file (or the dev key) or a PKCS#11 token, with what the start-up log line says about it. */
+async function openOneSigner(config: GatewayConfig, which: { file: string | undefined } | { keyLabel: string }): Promise<OpenedSigner> {
   const settings = config.signer;
   if (settings.kind === 'pkcs11') {
+    const keyLabel = 'keyLabel' in which ? which.keyLabel : settings.keyLabel;
     const { openPkcs11Signer } = await import('../adapters/signers/pkcs11/pkcs11-signer.js');
-    const signer = await openPkcs11Signer({ ...settings, alg: config.signingAlg });
-    return { signer, close: () => signer.close(), logFields: { signer: 'pkcs11', token: settings.tokenLabel, keyLabel: settings.keyLabel, generatedOnToken: signer.generatedOnToken } };
+    const signer = await openPkcs11Signer({ ...settings, keyLabel, alg: config.signingAlg });
+    return { signer, close: () => signer.close(), logFields: { signer: 'pkcs11', token: settings.tokenLabel, keyLabel, generatedOnToken: signer.generatedOnToken } };
   }
-  const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: config.dataDir, alg: config.signingAlg });
+  const file = 'file' in which ? which.file : config.signingKeyFile;
+  const key = await loadSigningKey({ file, dataDir: config.dataDir, alg: config.signingAlg });
   return { signer: key.signer, close: () => Promise.resolve(), logFields: { signer: 'file', generated: key.generated } };
+}
+
+/** The current key, and the next one with its moment when a rotation is configured. */
+async function openSigners(config: GatewayConfig, logger: Logger, cleanups: (() => Promise<void>)[]): Promise<{ signer: Signer; rotation: KeyRotation | undefined }> {
+  const current = await openOneSigner(config, { file: config.signingKeyFile });
+  cleanups.push(current.close);
+  logger.info({ keyId: current.signer.keyId, alg: current.signer.alg, ...current.logFields }, 'signing key loaded');
+  const planned = config.signer.rotation;
+  if (planned === undefined) return { signer: current.signer, rotation: undefined };
+  const next = await openOneSigner(config, 'file' in planned.next ? { file: planned.next.file } : planned.next);
+  cleanups.push(next.close);
+  const at = new Date(planned.atMillis).toISOString();
+  if (next.signer.keyId === current.signer.keyId) throw new Error(`CROSSGATE_SIGNING_ROTATE_AT: the next key is the current key (${current.signer.keyId})`);
+  logger.info({ keyId: next.signer.keyId, alg: next.signer.alg, previousKeyId: current.signer.keyId, rotateAt: at, ...next.logFields }, 'next signing key loaded: it signs the batches sealed from rotateAt on');
+  return { signer: current.signer, rotation: { next: next.signer, atMillis: planned.atMillis } };
 }
 
 async function openStore(config: GatewayConfig): Promise<Store> {
@@ -101,14 +124,16 @@ async function openStore(config: GatewayConfig): Promise<Store> {
     : openEmbeddedStore({ dataDir: join(config.dataDir, 'store') });
 }
 
-async function openChain(config: GatewayConfig, signer: Signer, clock: Clock, logger: Logger): Promise<ChainClient> {
+async function openChain(config: GatewayConfig, keys: { signer: Signer; rotation: KeyRotation | undefined }, clock: Clock, logger: Logger): Promise<ChainClient> {
   if (config.chain.kind === 'fabric') {
-    // Anchors only once the chaincode knows the gateway key (registering it when configured to).
-    const { openGatedFabricChain } = await import('./fabric-key-gate.js');
-    const key = { keyId: signer.keyId, alg: signer.alg, publicKey: toBase64Url(signer.publicKey) };
-    return openGatedFabricChain({ profile: config.chain.profile, key, registerAs: config.chain.registerKeyAs, logger: logger.child({ component: 'fabric' }) });
+    // Anchors a batch only once the chaincode knows the key that signed it (registering the configured ones when told to).
+    const { openGatedFabricChain } = await import('../adapters/chains/fabric/fabric-key-gate.js');
+    const signers = keys.rotation === undefined ? [keys.signer] : [keys.signer, keys.rotation.next];
+    const infos = signers.map((s) => ({ keyId: s.keyId, alg: s.alg, publicKey: toBase64Url(s.publicKey) }));
+    return openGatedFabricChain({ profile: config.chain.profile, keys: infos, registerAs: config.chain.registerKeyAs, logger: logger.child({ component: 'fabric' }) });
   }
-  return openEmbeddedLedger({ dir: join(config.dataDir, 'ledger'), signer, clock });
+  // The ledger signs its blocks with the key it opened with (each block names its key).
+  return openEmbeddedLedger({ dir: join(config.dataDir, 'ledger'), signer: keys.signer, clock });
 }
 
 async function loadTenants(config: GatewayConfig): Promise<{ directory: TenantDirectory; devApiKey: string | undefined }> {
@@ -153,13 +178,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    const key = await openSigner(config);
-    cleanups.push(key.close);
-    logger.info({ keyId: key.signer.keyId, alg: key.signer.alg, ...key.logFields }, 'signing key loaded');
+    const key = await openSigners(config, logger, cleanups);
 
     const store = await openStore(config);
     cleanups.push(() => store.close());
-    const chain = await openChain(config, key.signer, clock, logger);
+    const chain = await openChain(config, key, clock, logger);
     cleanups.push(() => chain.close());
     logger.info({ store: config.store.kind, chain: chain.kind, network: chain.network }, 'store and chain open');
 
@@ -170,6 +193,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const pipeline: Pipeline = await newPipeline({
       registry,
       signer: key.signer,
+      ...(key.rotation === undefined ? {} : { rotation: key.rotation }),
       store,
       chain,
       clock,

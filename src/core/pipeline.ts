@@ -88,9 +88,20 @@ export interface PipelineLimits {
   readonly maxOutboxBatches: number;
 }
 
+/**
+ * A second gateway key that signs every batch sealed at or after `atMillis` (by the pipeline's clock).
+ * The prev chain runs on across the switch: the first batch of the new key names the last of the old.
+ */
+export interface KeyRotation {
+  readonly next: Signer;
+  readonly atMillis: number;
+}
+
 export interface PipelineDeps {
   readonly registry: RecordSchemaLookup;
   readonly signer: Signer;
+  /** Where a scheduled key rotation is configured (docs/operating.md "Rotating the signing key"). */
+  readonly rotation?: KeyRotation;
   readonly store: Store;
   readonly chain: ChainClient;
   readonly clock: Clock;
@@ -212,7 +223,15 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { registry, signer, store, chain, clock, limits, observer } = deps;
   const timers = deps.timers ?? defaultTimers;
   const digestAlg = digestAlgOf(signer.alg);
-  let prev = await store.lastBatchId(signer.keyId);
+  const rotation = deps.rotation;
+  if (rotation !== undefined && digestAlgOf(rotation.next.alg) !== digestAlg) {
+    // Records are digested before they are batched: a key of another suite cannot take over mid-stream.
+    throw new TypeError(`the next signing key (${rotation.next.alg}) hashes with ${digestAlgOf(rotation.next.alg)}, the current one (${signer.alg}) with ${digestAlg}: a rotation keeps the suite`);
+  }
+  const signerAt = (millis: number): Signer => (rotation !== undefined && millis >= rotation.atMillis ? rotation.next : signer);
+  let prev = rotation !== undefined && clock.now() >= rotation.atMillis
+    ? (await store.lastBatchId(rotation.next.keyId)) ?? (await store.lastBatchId(signer.keyId))
+    : await store.lastBatchId(signer.keyId);
   let outboxDepth = await store.outboxDepth();
   let sealedBatches = 0;
   /** First submission of each (source, id) not yet settled: later ones wait for it. */
@@ -251,7 +270,7 @@ export async function newPipeline(deps: PipelineDeps): Promise<Pipeline> {
     try {
       while (remaining.length > 0) {
         const started = clock.now();
-        const batch = await sealBatch(remaining, { signer, prev, sealedAtMillis: started });
+        const batch = await sealBatch(remaining, { signer: signerAt(started), prev, sealedAtMillis: started });
         const saved = await store.saveBatch(batch, clock.now());
         if (saved.ok) {
           prev = batch.header.id;

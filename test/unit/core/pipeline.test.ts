@@ -209,4 +209,48 @@ describe('pipeline', () => {
     await eventually(async () => ((await store.outboxDepth()) === 0 ? true : undefined), 'outbox to drain after restart');
     await second.close();
   });
+
+  it('rotates the signing key at the configured moment, without a restart: the prev chain runs on across the switch and after a restart', async () => {
+    const next = newSigner('Ed25519', generatePrivateKey('Ed25519'));
+    let now = Date.parse('2027-01-01T00:00:00Z');
+    const manual = { now: () => now };
+    const store = new MemoryStore();
+    const chain = await openEmbeddedLedger({ dir: mkdtempSync(join(tmpdir(), 'cg-pipe-')), signer, clock: manual });
+    const rotation = { next, atMillis: Date.parse('2027-01-01T00:01:00Z') };
+    const pipeline = await newPipeline(deps({ store, chain, clock: manual, rotation }));
+    const before = accepted(await pipeline.submit(makeValidRecord(recordTypes[0], 1), tenant));
+    now = rotation.atMillis - 1;
+    const lastBefore = accepted(await pipeline.submit(makeValidRecord(recordTypes[0], 2), tenant));
+    now = rotation.atMillis;
+    const after = accepted(await pipeline.submit(makeValidRecord(recordTypes[0], 3), tenant));
+    const headers = await Promise.all([before, lastBefore, after].map(async (o) => (await store.getBatch(o.batchId))?.header));
+    assert.deepEqual(headers.map((h) => h?.signer.keyId), [signer.keyId, signer.keyId, next.keyId]);
+    assert.equal(headers[1]?.prev, before.batchId);
+    assert.equal(headers[2]?.prev, lastBefore.batchId, 'the first batch of the new key names the last of the old');
+    for (const [i, outcome] of [before, lastBefore, after].entries()) {
+      const receipt = await eventually(() => store.getReceipt(outcome.recordId), 'anchoring');
+      assert.equal(verifyReceipt(receipt, { record: makeValidRecord(recordTypes[0], i + 1) }).ok, true);
+    }
+    await pipeline.close();
+
+    // A restart after the moment starts from the new key's last batch; one without any new-key batch yet, from the old key's.
+    const restarted = await newPipeline(deps({ store, chain, clock: manual, rotation }));
+    const later = accepted(await restarted.submit(makeValidRecord(recordTypes[0], 4), tenant));
+    assert.equal((await store.getBatch(later.batchId))?.header.prev, after.batchId);
+    await restarted.close();
+    const fresh = new MemoryStore();
+    const early = await newPipeline(deps({ store: fresh, chain, clock: { now: () => rotation.atMillis - 10 } }));
+    const old = accepted(await early.submit(makeValidRecord(recordTypes[0], 5), tenant));
+    await early.close();
+    const switched = await newPipeline(deps({ store: fresh, chain, clock: manual, rotation }));
+    const first = accepted(await switched.submit(makeValidRecord(recordTypes[0], 6), tenant));
+    const firstHeader = (await fresh.getBatch(first.batchId))?.header;
+    assert.equal(firstHeader?.signer.keyId, next.keyId);
+    assert.equal(firstHeader?.prev, old.batchId);
+    await switched.close();
+
+    const sm2 = newSigner('SM2', generatePrivateKey('SM2'));
+    await assert.rejects(newPipeline(deps({ store: new MemoryStore(), chain, rotation: { next: sm2, atMillis: 0 } })), /a rotation keeps the suite/);
+  });
 });
+

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FabricKeyAdmin } from '../../adapters/chains/fabric/fabric-admin.js';
-import type { GatewayKeyRecord } from '../../adapters/chains/fabric/chaincode/anchor-records.js';
-import { ChainError, ErrorCodes } from '../../src/core/errors.js';
-import type { AnchorRequest, ChainClient } from '../../src/core/ports.js';
-import type { ChainAnchor, SignerInfo } from '../../src/core/types.js';
-import { FabricKeyGate } from '../../src/fabric-key-gate.js';
-import type { Logger } from '../../src/logging.js';
+import type { FabricKeyAdmin } from '../../../../../adapters/chains/fabric/fabric-admin.js';
+import type { GatewayKeyRecord } from '../../../../../adapters/chains/fabric/chaincode/anchor-records.js';
+import { ChainError, ErrorCodes } from '../../../../../src/core/errors.js';
+import type { AnchorRequest, ChainClient } from '../../../../../src/core/ports.js';
+import type { ChainAnchor, SignerInfo } from '../../../../../src/core/types.js';
+import { FabricKeyGate } from '../../../../../adapters/chains/fabric/fabric-key-gate.js';
+import type { GateLogger } from '../../../../../adapters/chains/fabric/fabric-key-gate.js';
 
 const key: SignerInfo = { keyId: 'kid-1', alg: 'Ed25519', publicKey: 'AAAA' };
 const anchor: ChainAnchor = { kind: 'fabric', network: 'crossgate', txId: 'a'.repeat(64), blockNumber: 7 };
-const request = { header: { id: 'b'.repeat(64) }, signature: 'sig' } as unknown as AnchorRequest;
+const request = { header: { id: 'b'.repeat(64), signer: key }, signature: 'sig' } as unknown as AnchorRequest;
 
 function keyRecord(status: 'active' | 'revoked', publicKey = key.publicKey): GatewayKeyRecord {
   return { keyId: key.keyId, alg: key.alg, publicKey, status, registeredBy: 'admin', registeredTxId: 't1', revokedBy: null, revokedTxId: status === 'revoked' ? 't2' : null };
@@ -52,9 +52,9 @@ function setup(registerAs?: string) {
     info: (_: unknown, message: string) => lines.push({ level: 'info', message }),
     warn: (_: unknown, message: string) => lines.push({ level: 'warn', message }),
     error: (_: unknown, message: string) => lines.push({ level: 'error', message }),
-  } as unknown as Logger;
+  } as unknown as GateLogger;
   const gate = new FabricKeyGate(chain, {
-    key, registerAs, readAs: 'gateway', logger,
+    keys: [key], registerAs, readAs: 'gateway', logger,
     openAdmin: async (identity) => {
       calls.opened.push(identity);
       return admin;
@@ -167,5 +167,49 @@ describe('FabricKeyGate', () => {
     assert.deepEqual(await t.gate.health(), { ok: true, detail: 'up' });
     t.setChainOk(false);
     assert.deepEqual(await t.gate.health(), { ok: false, detail: 'peer down' });
+  });
+
+  it('with a rotation, registers the current and the next key at start, and only looks up an older key whose batches are still in the outbox', async () => {
+    const next: SignerInfo = { keyId: 'kid-2', alg: 'Ed25519', publicKey: 'BBBB' };
+    const older: SignerInfo = { keyId: 'kid-0', alg: 'Ed25519', publicKey: 'CCCC' };
+    const records = new Map<string, GatewayKeyRecord>();
+    const registered: string[] = [];
+    const looked: string[] = [];
+    const record = (k: SignerInfo): GatewayKeyRecord => ({ keyId: k.keyId, alg: k.alg, publicKey: k.publicKey, status: 'active', registeredBy: 'admin', registeredTxId: 't', revokedBy: null, revokedTxId: null });
+    const admin = {
+      getGatewayKey: async (keyId: string) => {
+        looked.push(keyId);
+        return records.get(keyId) ?? null;
+      },
+      registerGatewayKey: async (info: SignerInfo) => {
+        registered.push(info.keyId);
+        records.set(info.keyId, record(info));
+        return record(info);
+      },
+      close: () => undefined,
+    } as unknown as FabricKeyAdmin;
+    let anchors = 0;
+    const chain: ChainClient = {
+      kind: 'fabric', network: 'crossgate',
+      anchor: async () => { anchors += 1; return anchor; },
+      lookup: async () => undefined,
+      health: async () => ({ ok: true, detail: 'up' }),
+      close: async () => undefined,
+    };
+    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const gate = new FabricKeyGate(chain, { keys: [key, next], registerAs: 'admin', readAs: 'gateway', logger: quiet, openAdmin: async () => admin });
+    await gate.ensureKey();
+    assert.deepEqual(registered.sort(), ['kid-1', 'kid-2']);
+    assert.equal(gate.keyActive, true);
+
+    const signedBy = (signer: SignerInfo) => ({ header: { id: 'c'.repeat(64), signer }, signature: 'sig' }) as unknown as AnchorRequest;
+    assert.deepEqual(await gate.anchor(signedBy(next)), anchor);
+    const held = await chainError(gate.anchor(signedBy(older)));
+    assert.equal(held.retryable, true, 'an unregistered older key waits for an admin');
+    assert.deepEqual(looked, ['kid-0']);
+    assert.deepEqual(registered.sort(), ['kid-1', 'kid-2'], 'a key no setting names is never registered by the gateway');
+    records.set(older.keyId, record(older));
+    assert.deepEqual(await gate.anchor(signedBy(older)), anchor);
+    assert.equal(anchors, 2);
   });
 });
