@@ -376,6 +376,45 @@ describe('gateway on Fabric: registering the gateway key', () => {
       await gw.cleanup();
     }
   });
+
+  it('rotating the signing key (issue 16, item 5): the next key is registered at start, before it signs; batches on either side of the moment are anchored and chained', async () => {
+    const current = newKeyFiles(workDir, 'rotate-2026');
+    const next = newKeyFiles(workDir, 'rotate-2027');
+    // Far enough ahead that a loaded machine has started the gateway before the moment.
+    const rotateAt = new Date(Date.now() + 40_000).toISOString();
+    const gw = await startGatewayProcess({
+      env: fabricGatewayEnv(profile, current.keyFile, { CROSSGATE_FABRIC_REGISTER_KEY: 'true', CROSSGATE_SIGNING_NEXT_KEY_FILE: next.keyFile, CROSSGATE_SIGNING_ROTATE_AT: rotateAt }),
+      readyTimeoutMs: 120_000,
+    });
+    try {
+      await waitFor('both keys registered at start', async () =>
+        gw.output.filter((line) => line.includes('fabric gateway key active')).length >= 2 ? true : undefined, 30_000);
+      assert.ok(Date.now() < Date.parse(rotateAt), 'registered before the moment');
+      const shown = runCli(['fabric', 'show-key', '--profile', profile, '--key-id', next.keyId]);
+      assert.equal(shown.status, 0, shown.stderr);
+      assert.equal((JSON.parse(shown.stdout) as { status: string }).status, 'active');
+
+      const receipts: Receipt[] = [];
+      const deadline = Date.parse(rotateAt) + 60_000;
+      while (Date.now() < deadline) {
+        const r = record('rotation');
+        assert.equal((await http(gw.url, 'POST', '/v1/records', { apiKey, body: r })).status, 202);
+        const receipt = await receiptOf(gw, r, 60_000);
+        receipts.push(receipt);
+        if (receipt.batch.signer.keyId === next.keyId) break;
+      }
+      const firstNew = receipts.findIndex((r) => r.batch.signer.keyId === next.keyId);
+      assert.ok(firstNew > 0, `a batch under each key (seen: ${receipts.map((r) => r.batch.signer.keyId).join(', ')})`);
+      const lastOld = receipts[firstNew - 1] as Receipt;
+      const firstOfNew = receipts[firstNew] as Receipt;
+      assert.equal(lastOld.batch.signer.keyId, current.keyId);
+      assert.equal(firstOfNew.batch.prev, lastOld.batch.id, 'the prev chain runs across the rotation');
+      await assertOnLedger(lastOld);
+      await assertOnLedger(firstOfNew);
+    } finally {
+      await gw.cleanup();
+    }
+  });
 });
 
 describe('gateway on Fabric: the SM suite (issue 18)', () => {

@@ -43,4 +43,18 @@ describe('signer settings (CROSSGATE_SIGNER, CROSSGATE_PKCS11_*)', () => {
       assert.equal((error as Error).message.includes('secret-pin-1'), false);
     }
   });
+
+  it('takes a scheduled rotation: the instant with the next key of the signer kind, both or neither', () => {
+    assert.deepEqual(parseConfig({ CROSSGATE_SIGNING_NEXT_KEY_FILE: 'keys/2027.pem', CROSSGATE_SIGNING_ROTATE_AT: '2027-01-01T08:00:00+08:00' }, '/srv').signer,
+      { kind: 'file', rotation: { atMillis: Date.parse('2027-01-01T00:00:00Z'), next: { file: '/srv/keys/2027.pem' } } });
+    const onToken = parseConfig({ ...token, CROSSGATE_PKCS11_PIN: 'x', CROSSGATE_PKCS11_NEXT_KEY_LABEL: 'gateway-2027', CROSSGATE_SIGNING_ROTATE_AT: '2027-01-01T00:00:00Z' }, '/srv').signer;
+    assert.deepEqual(onToken.rotation, { atMillis: Date.parse('2027-01-01T00:00:00Z'), next: { keyLabel: 'gateway-2027' } });
+    assert.deepEqual(problems({ CROSSGATE_SIGNING_NEXT_KEY_FILE: 'k.pem' }), ['CROSSGATE_SIGNING_ROTATE_AT']);
+    assert.deepEqual(problems({ CROSSGATE_SIGNING_ROTATE_AT: '2027-01-01T00:00:00Z' }), ['CROSSGATE_SIGNING_NEXT_KEY_FILE']);
+    assert.deepEqual(problems({ CROSSGATE_SIGNING_NEXT_KEY_FILE: 'k.pem', CROSSGATE_SIGNING_ROTATE_AT: '2027-01-01 00:00' }), ['CROSSGATE_SIGNING_ROTATE_AT']);
+    assert.deepEqual(problems({ CROSSGATE_SIGNING_NEXT_KEY_FILE: 'k.pem', CROSSGATE_SIGNING_ROTATE_AT: '2027-01-01T00:00:00' }), ['CROSSGATE_SIGNING_ROTATE_AT'], 'an instant needs its offset');
+    assert.deepEqual(problems({ ...token, CROSSGATE_PKCS11_PIN: 'x', CROSSGATE_SIGNING_NEXT_KEY_FILE: 'k.pem', CROSSGATE_SIGNING_ROTATE_AT: '2027-01-01T00:00:00Z' }), ['CROSSGATE_SIGNING_NEXT_KEY_FILE', 'CROSSGATE_PKCS11_NEXT_KEY_LABEL']);
+    assert.deepEqual(problems({ CROSSGATE_PKCS11_NEXT_KEY_LABEL: 'k', CROSSGATE_SIGNING_NEXT_KEY_FILE: 'k.pem', CROSSGATE_SIGNING_ROTATE_AT: '2027-01-01T00:00:00Z' }), ['CROSSGATE_PKCS11_NEXT_KEY_LABEL']);
+  });
 });
+
