@@ -16,6 +16,7 @@ import { loadDevTenant } from './config/dev-tenant.js';
 import { loadTenantsFile, newTenantDirectory, TenantsFileError, type TenantDirectory } from './config/tenants.js';
 import { newPipeline, type KeyRotation, type Pipeline, type PipelineObserver } from './core/pipeline.js';
 import type { ChainClient, DeadLetter, Signer, Store } from './core/ports.js';
+import { TenantQuotas } from './core/quota.js';
 import { digestAlgOf } from './core/signature-algs.js';
 import type { Clock } from './core/types.js';
 import { toBase64Url } from './core/encoding.js';
@@ -213,6 +214,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     });
     cleanups.push(() => preparer.close());
 
+    // One bucket per tenant for both doors: a tenant's quota is its rate whichever door it uses.
+    const quotas = new TenantQuotas(clock);
     const kafka = config.kafka === undefined ? undefined : new KafkaIngest({
       ...defaultKafkaIngestOptions,
       brokers: config.kafka.brokers,
@@ -227,7 +230,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       gatewayVersion: gatewayVersion(),
       security: config.kafka.security,
     }, {
-      pipeline, store, tenants, clock,
+      pipeline, store, tenants, clock, quotas,
       ...(config.kafka.prepareOnWorkers ? { preparer } : {}),
       logger: logger.child({ component: 'kafka' }),
       // Decode failures and unknown sources never reach the pipeline; count them with its rejections.
@@ -241,6 +244,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       sectorOf: (type) => registry.sectorOf(type),
       rest: { batchLimit: config.rest.batchLimit },
       preparer,
+      quotas,
       ...(kafka === undefined ? {} : { kafka }),
     };
     const kafkaOps = kafka === undefined ? {} : {

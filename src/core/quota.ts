@@ -1,7 +1,8 @@
 /**
  * Per-tenant quotas: a token bucket per tenant, `recordsPerSecond` refilled continuously up to
- * `burst`. Each tenant has a bucket of its own, so a tenant over its quota is refused (REST 429)
- * while the others go on at their own pace. The clock is injected, so tests drive time.
+ * `burst`. Each tenant has a bucket of its own, so a tenant over its quota is refused (REST 429) or
+ * slowed (Kafka) while the others go on at their own pace. One instance serves both doors: a tenant's
+ * rate is its rate whichever door its records use. The clock is injected, so tests drive time.
  */
 import type { Tenant, TenantQuota } from './tenant.js';
 
@@ -39,6 +40,20 @@ export class TenantQuotas {
     return { ok: false, quota, retryAfterSeconds, ...this.#state(bucket, quota) };
   }
 
+  /**
+   * Takes `records` whatever the bucket holds, going into debt, and answers how many milliseconds to
+   * hold them so the tenant keeps to its rate (0 without a quota or within it): for a door that slows
+   * a tenant instead of refusing it, where the records are already in hand (Kafka). A later take or
+   * reserve of the tenant pays the debt first.
+   */
+  reserve(tenant: Tenant, records: number): number {
+    const quota = tenant.quota;
+    if (quota === undefined) return 0;
+    const bucket = this.#refilled(tenant.id, quota);
+    bucket.tokens -= records;
+    return bucket.tokens >= 0 ? 0 : Math.ceil((-bucket.tokens / quota.recordsPerSecond) * 1000);
+  }
+
   /** Whether at least one record could be taken now (a cheap check before parsing a body). */
   hasAny(tenant: Tenant): boolean {
     const quota = tenant.quota;
@@ -59,6 +74,6 @@ export class TenantQuotas {
   }
 
   #state(bucket: Bucket, quota: TenantQuota): { remaining: number; resetSeconds: number } {
-    return { remaining: Math.floor(bucket.tokens), resetSeconds: (quota.burst - bucket.tokens) / quota.recordsPerSecond };
+    return { remaining: Math.max(0, Math.floor(bucket.tokens)), resetSeconds: (quota.burst - bucket.tokens) / quota.recordsPerSecond };
   }
 }

@@ -11,6 +11,7 @@
  */
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig as KafkajsConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { dlqTopic, sectorOfTopic, sectors, type SectorTopics } from '../../../adapters/kafka/topics.js';
+import type { TenantQuotas } from '../../core/quota.js';
 import type { KafkaSecurity } from '../../config/kafka-security.js';
 import type { Pipeline } from '../../core/pipeline.js';
 import type { DeadLetter, HealthStatus, Store } from '../../core/ports.js';
@@ -76,6 +77,8 @@ export interface KafkaIngestDeps {
   readonly preparer?: MessagePreparer;
   readonly store: Pick<Store, 'addDeadLetter'>;
   readonly tenants: { readonly tenants: readonly Tenant[] };
+  /** The tenants' quota buckets (shared with REST): a tenant over its quota is slowed, partition by partition. */
+  readonly quotas?: Pick<TenantQuotas, 'reserve'>;
   readonly clock: Clock;
   readonly logger?: IngestLogger;
   /** Rejections the pipeline never saw (decode failures, no tenant), for metrics. */
@@ -229,6 +232,7 @@ export class KafkaIngest implements KafkaStatus {
         pipeline: this.#deps.pipeline,
         ...(this.#deps.preparer ? { preparer: this.#deps.preparer } : {}),
         tenants: this.#deps.tenants,
+        ...(this.#deps.quotas ? { quotas: this.#deps.quotas } : {}),
         gate: this.#gate,
         deadLetters: newKafkaDeadLetterSink({
           producer: this.#producer, store: this.#deps.store, gatewayVersion: this.options.gatewayVersion,

@@ -31,6 +31,7 @@ import type { Sector } from '../../../adapters/kafka/topics.js';
 import type { FailedRecord } from '../../../adapters/kafka/dlq.js';
 import type { KafkaHeaderValue } from '../../../adapters/kafka/kafka-message.js';
 import type { Rejection } from '../../core/errors.js';
+import type { TenantQuotas } from '../../core/quota.js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { PreparedRecord } from '../../core/prepare.js';
 import type { Tenant } from '../../core/tenant.js';
@@ -93,6 +94,11 @@ export interface BatchProcessorDeps {
    * durable than the session timeout (2 MiB per partition into a loaded store).
    */
   readonly keepAliveMs?: number;
+  /**
+   * The tenants' quota buckets (shared with REST). A run of a tenant over its quota is held before it
+   * reaches the pipeline for as long as its rate needs: this partition waits, others go on.
+   */
+  readonly quotas?: Pick<TenantQuotas, 'reserve'>;
   /**
    * Most records per submitMany call (default 256). Bigger chunks cost fewer promises; a chunk that
    * overshoots the pipeline's room has its excess validated again when it is resubmitted.
@@ -239,6 +245,9 @@ export class PartitionBatchProcessor {
         const chunkRuns = prepared === null || preparing === undefined
           ? this.#prepareChunk(batch, from, to, settled)
           : this.#preparedRuns(batch, from, preparing.tenants, prepared, settled);
+        // A tenant over its quota holds this partition (and only it) for the time its rate needs.
+        const holdMs = this.#holdFor(chunkRuns);
+        if (holdMs > 0 && !(await this.#backoff(holdMs, waiting))) break;
         taken = to;
         for (const run of chunkRuns) runs.push(this.#submitUntilSettled(run, batch, settled, background));
       }
@@ -473,6 +482,14 @@ export class PartitionBatchProcessor {
   }
 
   /** Waits `ms` in short slices, heartbeating; false as soon as the consumer stops or loses the partition. */
+  #holdFor(runs: readonly Run[]): number {
+    const quotas = this.#deps.quotas;
+    if (quotas === undefined) return 0;
+    let hold = 0;
+    for (const run of runs) hold = Math.max(hold, quotas.reserve(run.tenant, run.inputs.length));
+    return hold;
+  }
+
   async #backoff(ms: number, control: WaitControl): Promise<boolean> {
     let left = ms;
     do {

@@ -6,7 +6,7 @@ import { Controller, Get, Inject, Param, Post, Req, Res, UseGuards } from '@nest
 import type { FastifyReply } from 'fastify';
 import { ErrorCodes } from '../../core/errors.js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
-import { TenantQuotas } from '../../core/quota.js';
+import type { TenantQuotas } from '../../core/quota.js';
 import type { DeadLetter, Store } from '../../core/ports.js';
 import type { Clock, RecordId } from '../../core/types.js';
 import type { RecordStatusBody, SubmitResult } from './api-schemas.js';
@@ -19,7 +19,7 @@ import { PrepareWorkerError, type RecordPreparer } from '../prepare/preparer.js'
 import { arrayElementRanges } from './array-elements.js';
 import { quotaExceeded, rateLimitHeaders } from './rate-limit.js';
 import { recordLinks, recordPath } from './record-paths.js';
-import { CLOCK, PIPELINE, PREPARER, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
+import { CLOCK, PIPELINE, PREPARER, QUOTAS, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
 
 type Accepted = Extract<SubmitOutcome, { status: 'accepted' | 'duplicate' }>;
 
@@ -66,8 +66,6 @@ function batchItemBytes(body: Buffer, count: number): (index: number) => Uint8Ar
 @Controller('v1/records')
 @UseGuards(ApiKeyGuard)
 export class RecordsController {
-  readonly #quotas: TenantQuotas;
-
   constructor(
     @Inject(PIPELINE) private readonly pipeline: Pipeline,
     @Inject(STORE) private readonly store: Store,
@@ -75,13 +73,12 @@ export class RecordsController {
     @Inject(SECTOR_OF) private readonly sectorOf: SectorOf,
     @Inject(REST_OPTIONS) private readonly options: RestOptions,
     @Inject(PREPARER) private readonly preparer: RecordPreparer,
-  ) {
-    this.#quotas = new TenantQuotas(clock);
-  }
+    @Inject(QUOTAS) private readonly quotas: TenantQuotas,
+  ) {}
 
   /** Takes `records` from the tenant's quota (sets the RateLimit fields) or throws its 429. */
   #takeQuota(request: AuthenticatedRequest, reply: FastifyReply, records: number): void {
-    const decision = this.#quotas.take(request.tenant, records);
+    const decision = this.quotas.take(request.tenant, records);
     if (decision === undefined) return;
     if (!decision.ok) throw quotaExceeded(decision, records);
     reply.headers(rateLimitHeaders(decision));
@@ -114,7 +111,7 @@ export class RecordsController {
     // The body arrives unparsed (BATCH_ROUTE is a raw route): a prepare worker parses and checks it.
     const body = rawBodyBytes(request);
     // Refused before parsing when there is no room: an overload must not pile up bodies in memory.
-    if (!this.#quotas.hasAny(request.tenant)) this.#takeQuota(request, reply, 1);
+    if (!this.quotas.hasAny(request.tenant)) this.#takeQuota(request, reply, 1);
     if (this.pipeline.admission() === 'full' || !this.preparer.hasRoomFor(body.byteLength)) throw overloaded(1);
     const batch = await this.preparer.prepareBatch(body, request.tenant, this.options.batchLimit).catch((error: unknown) => {
       // The worker holding this request stopped; it is replaced within a second. Nothing of the

@@ -13,7 +13,8 @@ import type { SectorOf } from './dead-letters.js';
 import { DocsController } from './docs.controller.js';
 import { RecordsController } from './records.controller.js';
 import { type SchemaCatalog, SchemasController } from './schemas.controller.js';
-import { CHAIN, CLOCK, PIPELINE, PREPARER, REST_OPTIONS, type RestOptions, SCHEMA_CATALOG, SECTOR_OF, STORE, TENANTS } from './tokens.js';
+import { TenantQuotas } from '../../core/quota.js';
+import { CHAIN, CLOCK, PIPELINE, PREPARER, QUOTAS, REST_OPTIONS, type RestOptions, SCHEMA_CATALOG, SECTOR_OF, STORE, TENANTS } from './tokens.js';
 
 /** What the REST layer is wired to. */
 export interface RestDeps {
@@ -26,6 +27,8 @@ export interface RestDeps {
   readonly clock: Clock;
   readonly rest: RestOptions;
   readonly preparer: RecordPreparer;
+  /** The tenants' quota buckets, shared with the Kafka door (default: REST's own). */
+  readonly quotas?: TenantQuotas;
 }
 
 @Module({})
@@ -45,6 +48,7 @@ export class RestModule {
         { provide: CLOCK, useValue: deps.clock },
         { provide: REST_OPTIONS, useValue: deps.rest },
         { provide: PREPARER, useValue: deps.preparer },
+        { provide: QUOTAS, useValue: deps.quotas ?? new TenantQuotas(deps.clock) },
       ],
       exports: [PIPELINE, STORE, CHAIN, TENANTS, CLOCK, ApiKeyGuard],
     };

@@ -20,3 +20,4 @@ export interface RestOptions {
   /** Most records in one POST /v1/records/batch. */
   readonly batchLimit: number;
 }
+export const QUOTAS = Symbol('crossgate.TenantQuotas');

@@ -47,4 +47,21 @@ describe('tenant quotas (token bucket)', () => {
     for (let i = 0; i < 100; i++) assert.equal(quotas.take(noisy, 1)?.ok, false);
     assert.equal(quotas.take(quiet, 1)?.ok, true);
   });
+
+  it('reserve (the Kafka door) never refuses: it takes on debt and says how long to hold the records; REST sees the same bucket', () => {
+    const quotas = new TenantQuotas(clock);
+    const start = clock.t;
+    const a = tenant('reserving', { recordsPerSecond: 100, burst: 50 });
+    assert.equal(quotas.reserve(tenant('free'), 1_000_000), 0);
+    assert.equal(quotas.reserve(a, 50), 0, 'within the burst');
+    assert.equal(quotas.reserve(a, 200), 2_000, '200 beyond the bucket at 100/s');
+    const refused = quotas.take(a, 1);
+    assert.equal(refused?.ok, false, 'a REST request of the same tenant pays the debt first');
+    assert.equal(refused?.remaining, 0, 'RateLimit remaining never goes below zero');
+    assert.equal(refused?.ok === false ? refused.retryAfterSeconds : undefined, 2.01);
+    clock.t += 2_000;
+    assert.equal(quotas.reserve(a, 100), 1_000, 'the debt is paid at the rate; the next 100 wait one more second');
+    clock.t = start;
+  });
 });
+

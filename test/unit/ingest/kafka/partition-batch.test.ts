@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCodes, rejection } from '../../../../src/core/errors.js';
 import type { SubmitOutcome } from '../../../../src/core/pipeline.js';
+import { TenantQuotas } from '../../../../src/core/quota.js';
 import type { PreparedRecord } from '../../../../src/core/prepare.js';
 import type { Tenant } from '../../../../src/core/tenant.js';
 import type { WaitControl } from '../../../../src/ingest/kafka/admission-gate.js';
@@ -755,5 +756,56 @@ describe('PartitionBatchProcessor with a preparer (the prepare workers)', () => 
     assert.equal(entry?.type, 'cn.gov.transport.trip');
     assert.equal(entry?.tenant, 'metro');
     assert.equal(entry?.rejection.code, ErrorCodes.SchemaInvalid);
+  });
+});
+
+describe('PartitionBatchProcessor with tenant quotas', () => {
+  it('holds a partition whose tenant is over its quota for the time its rate needs, while another tenant\'s partition goes on', async () => {
+    let now = 1_700_000_000_000;
+    const quotas = new TenantQuotas({ now: () => now });
+    const metro: Tenant = { ...transportTenant, quota: { recordsPerSecond: 10, burst: 10 } };
+    const bank: Tenant = { ...transportTenant, id: 'bank', sourcePrefixes: ['/shanghai/finance'] };
+    const submittedAt: { tenant: string; id: string; at: number }[] = [];
+    const submitMany: SubmitMany = async (inputs, tenant) => {
+      for (const input of inputs) submittedAt.push({ tenant: tenant.id, id: (input as { id: string }).id, at: now });
+      return inputs.map((input, i) => accepted(input, i));
+    };
+    // The flooding tenant's waits pass only when the test lets them; each advances the clock.
+    const holds: number[] = [];
+    let releaseHolds!: () => void;
+    const held = new Promise<void>((resolve) => { releaseHolds = resolve; });
+    const floodSleep = async (ms: number) => {
+      holds.push(ms);
+      await held;
+      now += ms;
+    };
+    const make = (sleep: (ms: number) => Promise<void>) => new PartitionBatchProcessor({
+      pipeline: { submitMany, admission: () => 'open' }, tenants: { tenants: [metro, bank] }, quotas,
+      gate: openGate, deadLetters: fakeSink().sink, clock: { now: () => now }, retry: { initialMs: 10, maxMs: 40 }, sleep, chunkRecords: 10,
+    });
+    const flooded = make(floodSleep);
+    const calm = make(async () => assert.fail('the calm tenant is never held'));
+    const floodControl = fakeControl();
+    const calmControl = fakeControl();
+    const floodBatch = batch(...Array.from({ length: 30 }, (_, i) => message(i, event(`m${i}`))));
+    const calmBatch: PartitionBatch = {
+      topic: 'transport.events', partition: 2, sector: 'transport',
+      messages: Array.from({ length: 30 }, (_, i) => message(i, event(`b${i}`, { source: '/shanghai/finance/bank-1' }))),
+    };
+    const floodDone = flooded.process(floodBatch, floodControl.control);
+    await waitFor(() => holds.length > 0, 5_000, () => 'the flooded partition to be held');
+    const calmResult = await calm.process(calmBatch, calmControl.control);
+    assert.equal(calmResult.accepted, 30, 'the other tenant loses nothing and is not held');
+    assert.deepEqual(calmControl.state.commits, ['30']);
+    assert.equal(submittedAt.filter((s) => s.tenant === 'metro').length, 10, 'only the burst went through before the hold');
+
+    releaseHolds();
+    const floodResult = await floodDone;
+    assert.equal(floodResult.accepted, 30, 'held, not dropped');
+    assert.deepEqual(floodControl.state.commits, ['30']);
+    const metroTimes = submittedAt.filter((s) => s.tenant === 'metro').map((s) => s.at - 1_700_000_000_000);
+    // 10 at once (the burst), then 10 more per second: the rate, not faster.
+    assert.deepEqual([metroTimes[0], metroTimes[10], metroTimes[20]], [0, 1000, 2000]);
+    assert.equal(holds.reduce((a, b) => a + b, 0), 2000);
   });
 });
