@@ -17,6 +17,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   overload: async () => (await import('./overload.js')).runOverloadBench,
   fairness: async () => (await import('./fairness.js')).runFairnessBench,
   hsm: async () => (await import('./hsm.js')).runHsmBench,
+  'fairness-kafka': async () => (await import('./fairness-kafka.js')).runFairnessKafkaBench,
 };
 
 const requested = process.argv.slice(2);

@@ -6,8 +6,8 @@
  *
  * eachBatch returns once a batch's records are handed to the pipeline (or sent to the prepare
  * workers, which hand them on; docs/kafka.md#preparation-on-the-prepare-workers), so kafkajs fetches the next
- * batch while they become durable; a partition keeps at most two batches in hand (eachBatch waits for
- * the one before), which bounds memory when the store is slow or down.
+ * batch while they become durable; a partition keeps at most two batches in hand (it is paused until
+ * the one before is done), which bounds memory when the store is slow or down.
  */
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaConfig as KafkajsConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { dlqTopic, sectorOfTopic, sectors, type SectorTopics } from '../../../adapters/kafka/topics.js';
@@ -22,6 +22,7 @@ import { AdmissionGate } from './admission-gate.js';
 import { CommitOrder } from './commit-order.js';
 import type { MessagePreparer } from '../prepare/preparer.js';
 import { newKafkaDeadLetterSink } from './dead-letter-sink.js';
+import { PartitionPauses } from './partition-pauses.js';
 import { PartitionBatchProcessor, type BatchControl, type BatchResult, type PartitionBatch } from './partition-batch.js';
 import { lostMembership } from './lost-membership.js';
 import { securityRefusal } from './security-refusal.js';
@@ -112,6 +113,7 @@ export class KafkaIngest implements KafkaStatus {
   #stopping: Promise<void> | undefined;
   /** Which batch each batch commits after (reset when the group rebalances). */
   readonly #commitOrder = new CommitOrder();
+  readonly #pauses: PartitionPauses;
   /** eachBatch calls and batches not yet done: stop() lets them finish and commit before leaving the group. */
   readonly #inHand = new Set<Promise<unknown>>();
 
@@ -152,13 +154,13 @@ export class KafkaIngest implements KafkaStatus {
       this.#commitOrder.clear();
       this.#deps.logger?.info({ component: 'kafka', groupId: event.payload.groupId, assignment: event.payload.memberAssignment }, 'joined the consumer group');
     });
-    const consumed = this.consumedTopics().map((topic) => ({ topic }));
+    this.#pauses = new PartitionPauses(this.#consumer, this.consumedTopics());
     this.#gate = new AdmissionGate({
       admission: () => deps.pipeline.admission(),
-      pause: () => this.#consumer.pause(consumed),
+      pause: () => this.#pauses.pauseAll(),
       // Once stopping, fetching stays paused (stop() paused it for good).
       resume: () => {
-        if (this.#state === 'running') this.#consumer.resume(consumed);
+        if (this.#state === 'running') this.#pauses.resumeAll();
       },
       onChange: (state) => deps.logger?.info({ component: 'kafka' }, state === 'paused'
         ? 'pipeline full: Kafka fetching paused'
@@ -274,8 +276,9 @@ export class KafkaIngest implements KafkaStatus {
   }
 
   /**
-   * Hands one batch to the pipeline and returns once the partition's batch before it is done, so a
-   * partition has at most two batches in hand.
+   * Hands one batch to the pipeline. A partition has at most two batches in hand: while the one before
+   * is not done, the partition is paused (not awaited here, which would hold up every partition of
+   * the broker; partition-pauses.ts) and resumed once it is.
    */
   async #take(processor: PartitionBatchProcessor, batch: PartitionBatch, control: BatchControl): Promise<void> {
     const previous = this.#commitOrder.previousOf(batch);
@@ -286,7 +289,12 @@ export class KafkaIngest implements KafkaStatus {
       (err: unknown) => this.#deps.logger?.error({ component: 'kafka', topic: batch.topic, partition: batch.partition, err },
         'a batch failed before its commit; its records are read again after a restart or rebalance'),
     ));
-    await previous?.catch(() => undefined);
+    if (previous === undefined) return;
+    const { topic, partition } = batch;
+    this.#pauses.pausePartition(topic, partition);
+    void previous.catch(() => undefined).then(() => {
+      if (this.#state === 'running') this.#pauses.resumePartition(topic, partition);
+    });
   }
 
   /** Never throws: a commit not made is covered by the partition's next one, or by a re-read. */
@@ -331,10 +339,9 @@ export class KafkaIngest implements KafkaStatus {
         return;
       }
       this.#state = 'stopping';
-      const consumed = this.consumedTopics().map((topic) => ({ topic }));
       while (this.#inHand.size > 0) {
         try {
-          this.#consumer.pause(consumed);
+          this.#pauses.pauseAll();
         } catch {
           // Not running yet (stopped while starting): nothing is fetched.
         }
