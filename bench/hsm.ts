@@ -8,7 +8,10 @@
  *   - token: the gateway's PKCS#11 signer (async binding call, queue, low-S), one signature at a time,
  *     as the pipeline seals;
  *   - bare binding: C_SignInit + synchronous C_Sign in a loop, no adapter: the token's own floor, so
- *     the adapter's overhead is the gap between the last two.
+ *     the adapter's overhead is the gap between the last two;
+ *   - graphene-pk11 (ES256 only), the other maintained Node PKCS#11 library, when it is installed
+ *     (`npm install --no-save graphene-pk11@2.3.6`; not a dependency: it would make pkcs11js, an
+ *     optional dependency, required for `npm ci`): the same synchronous signature through its API.
  * Ratio: token ÷ file signatures/s for Ed25519. What it means for records/s: one signature per
  * sealed batch, so at 1,000 records per batch the token's figure × 1,000 is the signing ceiling.
  */
@@ -72,6 +75,47 @@ function bareBinding(token: SoftHsmToken, alg: SignatureAlg, label: string): { s
   };
 }
 
+interface Graphene {
+  Module: { load(path: string, name: string): GrapheneModule };
+  SessionFlag: { SERIAL_SESSION: number };
+  ObjectClass: { PRIVATE_KEY: number };
+}
+interface GrapheneModule {
+  initialize(): void;
+  finalize(): void;
+  getSlots(present: boolean): { length: number; items(i: number): { getToken(): { label: string }; open(flags: number): GrapheneSession } };
+}
+interface GrapheneSession {
+  login(pin: string): void;
+  find(template: object): { items(i: number): { toType(): unknown } };
+  createSign(mechanism: string, key: unknown): { once(data: Buffer): Buffer };
+  close(): void;
+}
+
+/** graphene-pk11's synchronous ECDSA signature on the same token key, or undefined when it is not installed. */
+function grapheneSigner(token: SoftHsmToken, label: string): { sign: () => void; close: () => void } | undefined {
+  let graphene: Graphene;
+  try {
+    graphene = createRequire(import.meta.url)('graphene-pk11') as Graphene;
+  } catch {
+    return undefined;
+  }
+  const module = graphene.Module.load(token.module, 'token');
+  try { module.initialize(); } catch { /* already initialized in this process */ }
+  const slots = module.getSlots(true);
+  let session: GrapheneSession | undefined;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots.items(i);
+    if (slot.getToken().label.trimEnd() === token.tokenLabel) session = slot.open(graphene.SessionFlag.SERIAL_SESSION);
+  }
+  if (session === undefined) throw new Error('token not found through graphene-pk11');
+  const opened = session;
+  try { opened.login(token.pin); } catch { /* logged in already by the signer's session */ }
+  const key = opened.find({ class: graphene.ObjectClass.PRIVATE_KEY, label }).items(0).toType();
+  const digest = Buffer.from(randomBytes(32));
+  return { sign: () => { opened.createSign('ECDSA', key).once(digest); }, close: () => opened.close() };
+}
+
 export async function runHsmBench(): Promise<BenchResult> {
   const metrics: Record<string, Figure> = {};
   const baseline: Record<string, Figure> = {};
@@ -84,15 +128,26 @@ export async function runHsmBench(): Promise<BenchResult> {
     const tokenSigner = await openPkcs11Signer({ module: token.module, tokenLabel: token.tokenLabel, pin: token.pin, keyLabel: label, alg });
     const fileSigner: Signer = newSigner(alg, generatePrivateKey(alg));
     const bare = bareBinding(token, alg, label);
-    const series = { file: [] as number[], token: [] as number[], bare: [] as number[] };
+    const graphene = alg === 'ES256' ? grapheneSigner(token, label) : undefined;
+    const series = { file: [] as number[], token: [] as number[], bare: [] as number[], graphene: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? (['file', 'token', 'bare'] as const) : (['bare', 'token', 'file'] as const);
+      const kinds = graphene === undefined ? (['file', 'token', 'bare'] as const) : (['file', 'token', 'bare', 'graphene'] as const);
+      const order = round % 2 === 0 ? kinds : [...kinds].reverse();
       for (const which of order) {
-        const sign = which === 'file' ? (m: Uint8Array) => fileSigner.sign(m) : which === 'token' ? (m: Uint8Array) => tokenSigner.sign(m) : bare.sign;
+        const sign = which === 'file' ? (m: Uint8Array) => fileSigner.sign(m)
+          : which === 'token' ? (m: Uint8Array) => tokenSigner.sign(m)
+            : which === 'bare' ? bare.sign : (graphene as { sign: () => void }).sign;
         series[which].push(await rate(sign));
       }
     }
     bare.close();
+    graphene?.close();
+    if (graphene !== undefined) {
+      baseline[`${alg} graphene-pk11 signatures/s`] = { value: Math.round(median(series.graphene)), unit: 'signatures/s' };
+      notes.push(`${alg} graphene-pk11 rounds (signatures/s): ${series.graphene.map(Math.round).join(', ')}`);
+    } else if (alg === 'ES256') {
+      notes.push('graphene-pk11 not installed: no comparison this run (npm install --no-save graphene-pk11@2.3.6)');
+    }
     await tokenSigner.close();
     const file = median(series.file);
     const onToken = median(series.token);
