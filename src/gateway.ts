@@ -259,7 +259,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       ...(config.rest.tls === undefined ? {} : { tls: config.rest.tls }),
       logRequests: config.logRequests,
       modules: [
-        OpsModule.forRoot({ ...context, ...kafkaOps }),
+        OpsModule.forRoot({ ...context, ...kafkaOps, signers: key.rotation === undefined ? [key.signer] : [key.signer, key.rotation.next] }),
         ...(kafka === undefined ? [] : [KafkaIngestModule.forRoot(kafka)]),
         ...(options.modules?.(context) ?? []),
       ],

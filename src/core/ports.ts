@@ -18,6 +18,8 @@ export interface Signer {
   /** Raw public key: Ed25519 32 bytes, ECDSA 33-byte SEC1 compressed. */
   readonly publicKey: Uint8Array;
   sign(message: Uint8Array): Promise<Uint8Array>;
+  /** Whether the key can sign now (an HSM signer: the token answers); absent for in-process keys. */
+  health?(): Promise<HealthStatus>;
 }
 
 export interface HealthStatus {

@@ -4,11 +4,11 @@
  */
 import { Controller, Get, Header, Inject, Optional, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { ChainClient, Store } from '../core/ports.js';
+import type { ChainClient, Signer, Store } from '../core/ports.js';
 import { CHAIN, STORE } from '../ingest/rest/tokens.js';
 import { type HealthCheck, type Readiness, readiness } from './health.js';
 import type { KafkaStatus } from './kafka-status.js';
-import { KAFKA_STATUS, OPS_OPTIONS } from './ops-tokens.js';
+import { KAFKA_STATUS, OPS_OPTIONS, SIGNER } from './ops-tokens.js';
 import type { OpsOptions } from './ops-options.js';
 
 @Controller('health')
@@ -17,6 +17,7 @@ export class HealthController {
     @Inject(STORE) private readonly store: Store,
     @Inject(CHAIN) private readonly chain: ChainClient,
     @Inject(OPS_OPTIONS) private readonly options: OpsOptions,
+    @Inject(SIGNER) private readonly signers: readonly Signer[],
     @Optional() @Inject(KAFKA_STATUS) private readonly kafka?: KafkaStatus,
   ) {}
 
@@ -27,12 +28,17 @@ export class HealthController {
     return { status: 'live' };
   }
 
-  /** 200 when store, chain and (when configured) Kafka are reachable; 503 with the details otherwise. */
+  /** 200 when store, chain, (when configured) Kafka and an HSM signer are reachable; 503 with the details otherwise. */
   @Get('ready')
   @Header('cache-control', 'no-store')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
     const checks: Record<string, HealthCheck> = { store: this.store, chain: this.chain };
     if (this.kafka !== undefined) checks.kafka = this.kafka;
+    // A key on a token is a dependency too: no signature, no sealed batch.
+    this.signers.forEach((signer, i) => {
+      const health = signer.health?.bind(signer);
+      if (health !== undefined) checks[i === 0 ? 'signer' : `signer-${i + 1}`] = { health };
+    });
     const result = await readiness(checks, this.options.healthTimeoutMs);
     reply.status(result.status === 'ready' ? 200 : 503);
     return result;

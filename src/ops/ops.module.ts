@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { SectorTopics } from '../../adapters/kafka/topics.js';
 import type { TenantDirectory } from '../config/tenants.js';
 import type { Pipeline } from '../core/pipeline.js';
-import type { ChainClient, DeadLetter, Store } from '../core/ports.js';
+import type { ChainClient, DeadLetter, Signer, Store } from '../core/ports.js';
 import type { Tenant } from '../core/tenant.js';
 import type { Clock } from '../core/types.js';
 import { ApiKeyGuard } from '../ingest/rest/auth.guard.js';
@@ -23,7 +23,7 @@ import { MetricsController } from './metrics.controller.js';
 import type { RecordPreparer } from '../ingest/prepare/preparer.js';
 import type { Metrics } from './metrics.js';
 import { defaultOpsOptions, type OpsOptions } from './ops-options.js';
-import { DLQ_SERVICE, KAFKA_STATUS, METRICS, OPS_LOGGER, OPS_OPTIONS } from './ops-tokens.js';
+import { DLQ_SERVICE, KAFKA_STATUS, METRICS, OPS_LOGGER, OPS_OPTIONS, SIGNER } from './ops-tokens.js';
 
 /** What the ops module is wired to. */
 export interface OpsDeps {
@@ -37,6 +37,8 @@ export interface OpsDeps {
   readonly metrics: Metrics;
   /** The Kafka consumer's status, when Kafka ingestion is configured (lag, readiness). */
   readonly kafka?: KafkaStatus;
+  /** The signing key(s); one with a health check (a PKCS#11 token) is part of readiness. */
+  readonly signers?: readonly Signer[];
   /** The consumer's sector topics (to decode Kafka dead letters on replay, and label DLQ depth). */
   readonly sectorTopics?: SectorTopics;
   /** Tenant a Kafka dead letter without one is replayed as. */
@@ -78,6 +80,7 @@ export class OpsModule {
       { provide: OPS_OPTIONS, useValue: { ...defaultOpsOptions, ...deps.options } },
     ];
     if (deps.kafka) providers.push({ provide: KAFKA_STATUS, useValue: deps.kafka });
+    providers.push({ provide: SIGNER, useValue: deps.signers ?? [] });
     return {
       module: OpsModule,
       controllers: [MetricsController, HealthController, DlqController, DashboardController],

@@ -58,6 +58,11 @@ describe('gateway with its signing key on a PKCS#11 token', () => {
           assert.match(verified.stdout, /receipt verified/);
         }
         assert.equal(gw.output.some((l) => l.includes(token.pin)), false, 'the PIN is in no log line');
+        const ready = await http(gw.url, 'GET', '/health/ready');
+        assert.equal(ready.status, 200, ready.text);
+        const signerCheck = (ready.body as { checks: Record<string, { ok: boolean; detail: string }> }).checks['signer'];
+        assert.equal(signerCheck?.ok, true);
+        assert.match(signerCheck?.detail ?? '', new RegExp(`token "${token.tokenLabel}", key "gateway-2026"`));
       } finally {
         await gw.cleanup();
       }

@@ -141,6 +141,29 @@ describe('PKCS#11 signer on SoftHSM2', () => {
     }
   });
 
+  it('health: ok while the token answers (also after it dropped the session), not ok once the key is gone', async () => {
+    const token = newSoftHsmToken();
+    await generateTokenKey(options(token, 'Ed25519', 'k'));
+    const signer = await openPkcs11Signer(options(token, 'Ed25519', 'k'));
+    try {
+      const healthy = await signer.health();
+      assert.equal(healthy.ok, true, healthy.detail);
+      assert.match(healthy.detail, new RegExp(`token "${token.tokenLabel}", key "k" \\(${signer.keyId}\\)`));
+      const { lib, slot } = inspectToken(token);
+      lib.C_CloseAllSessions(slot);
+      assert.equal((await signer.health()).ok, true, 'the session is reopened');
+      // The signer's new session holds the login for the process: a new session of ours shares it.
+      const raw = lib.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+      lib.C_DestroyObject(raw, privateKeyHandle(lib, raw, 'k'));
+      const gone = await signer.health();
+      assert.equal(gone.ok, false);
+      assert.match(gone.detail, /has a public key labelled "k" but not its other half/);
+      assert.equal(gone.detail.includes(token.pin), false);
+    } finally {
+      await signer.close();
+    }
+  });
+
   it('refuses, with a clear message and never the PIN: wrong PIN, unknown token, missing key, other curve, extractable key, SM2, a second key under one label', async () => {
     const token = newSoftHsmToken();
     await generateTokenKey(options(token, 'ES256', 'p256'));

@@ -8,7 +8,7 @@
  * nonces, so an ES256 signature differs from the file signer's for the same key; both verify.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Signer } from '../../../src/core/ports.js';
+import type { HealthStatus, Signer } from '../../../src/core/ports.js';
 import { keyIdFor, verifySignature } from '../../../src/core/signer.js';
 import { suiteOf } from '../../../src/core/signature-algs.js';
 import type { SignatureAlg } from '../../../src/core/types.js';
@@ -26,6 +26,7 @@ export interface Pkcs11SignerOptions extends TokenOptions {
 export interface Pkcs11Signer extends Signer {
   /** CKA_LOCAL of the private key: it was generated on the token. */
   readonly generatedOnToken: boolean;
+  health(): Promise<HealthStatus>;
   close(): Promise<void>;
 }
 
@@ -94,6 +95,27 @@ class TokenSigner implements Pkcs11Signer {
     const raw = await this.#token.sign(this.alg, this.#keys.privateKey, input);
     const signature = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
     return suiteOf(this.alg).lowS?.(signature) ?? signature;
+  }
+
+  /** The token answers for this key: a session (reopened once if the token dropped it) that still finds the pair. */
+  health(): Promise<HealthStatus> {
+    const run = this.#queue.then((): HealthStatus => {
+      const what = `token ${JSON.stringify(this.#options.tokenLabel)}, key ${JSON.stringify(this.#options.keyLabel)} (${this.keyId})`;
+      try {
+        try {
+          this.#keys = findUsableKeyPair(this.#token, this.#options);
+        } catch (error) {
+          if (!(error instanceof Pkcs11Error) || error.code === undefined || !SESSION_LOST_CODES.has(error.code)) throw error;
+          this.#token.reopen();
+          this.#keys = findUsableKeyPair(this.#token, this.#options);
+        }
+        return { ok: true, detail: what };
+      } catch (error) {
+        return { ok: false, detail: `${what}: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    });
+    this.#queue = run;
+    return run;
   }
 
   async close(): Promise<void> {
