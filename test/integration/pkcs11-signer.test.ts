@@ -159,6 +159,18 @@ describe('PKCS#11 signer on SoftHSM2', () => {
       assert.equal(gone.ok, false);
       assert.match(gone.detail, /has a public key labelled "k" but not its other half/);
       assert.equal(gone.detail.includes(token.pin), false);
+
+      // Another pair put under the label is not this key: not ready, and no signature with it.
+      lib.C_FindObjectsInit(raw, [{ type: pkcs11.CKA_CLASS, value: pkcs11.CKO_PUBLIC_KEY }, { type: pkcs11.CKA_LABEL, value: 'k' }]);
+      const [publicHalf] = lib.C_FindObjects(raw, 1);
+      lib.C_FindObjectsFinal(raw);
+      lib.C_DestroyObject(raw, publicHalf as Buffer);
+      await generateTokenKey(options(token, 'Ed25519', 'k'));
+      const replaced = await signer.health();
+      assert.equal(replaced.ok, false);
+      assert.match(replaced.detail, new RegExp(`is no longer ${signer.keyId}`));
+      lib.C_CloseAllSessions(slot);
+      await assert.rejects(signer.sign(randomBytes(8)), /is no longer/);
     } finally {
       await signer.close();
     }

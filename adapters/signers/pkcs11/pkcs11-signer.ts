@@ -85,9 +85,22 @@ class TokenSigner implements Pkcs11Signer {
       if (!(error instanceof Pkcs11Error) || error.code === undefined || !SESSION_LOST_CODES.has(error.code)) throw error;
       // The token dropped the session (restart, failover, idle timeout): log in again, once.
       this.#token.reopen();
-      this.#keys = findUsableKeyPair(this.#token, this.#options);
+      this.#refindKeys();
       return await this.#signOnce(message);
     }
+  }
+
+  /**
+   * Finds the key pair again (handles are per session) and insists it is the same key: a pair put
+   * under the label meanwhile would sign headers that name the old public key.
+   */
+  #refindKeys(): void {
+    const keys = findUsableKeyPair(this.#token, this.#options);
+    const publicKey = publicKeyOfEcPoint(this.alg, this.#token.ecPoint(keys.publicKey));
+    if (!Buffer.from(publicKey).equals(Buffer.from(this.publicKey))) {
+      throw new Pkcs11Error(`key ${JSON.stringify(this.#options.keyLabel)} on token ${JSON.stringify(this.#options.tokenLabel)} is no longer ${this.keyId}; restart the gateway to sign with the new key`, undefined);
+    }
+    this.#keys = keys;
   }
 
   async #signOnce(message: Uint8Array): Promise<Uint8Array> {
@@ -103,11 +116,11 @@ class TokenSigner implements Pkcs11Signer {
       const what = `token ${JSON.stringify(this.#options.tokenLabel)}, key ${JSON.stringify(this.#options.keyLabel)} (${this.keyId})`;
       try {
         try {
-          this.#keys = findUsableKeyPair(this.#token, this.#options);
+          this.#refindKeys();
         } catch (error) {
           if (!(error instanceof Pkcs11Error) || error.code === undefined || !SESSION_LOST_CODES.has(error.code)) throw error;
           this.#token.reopen();
-          this.#keys = findUsableKeyPair(this.#token, this.#options);
+          this.#refindKeys();
         }
         return { ok: true, detail: what };
       } catch (error) {

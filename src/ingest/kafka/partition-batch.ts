@@ -481,7 +481,7 @@ export class PartitionBatchProcessor {
     }
   }
 
-  /** Waits `ms` in short slices, heartbeating; false as soon as the consumer stops or loses the partition. */
+  /** How long the chunk's runs must wait for their tenants' quotas (the longest of them); each run's records are reserved. */
   #holdFor(runs: readonly Run[]): number {
     const quotas = this.#deps.quotas;
     if (quotas === undefined) return 0;
@@ -490,6 +490,7 @@ export class PartitionBatchProcessor {
     return hold;
   }
 
+  /** Waits `ms` in short slices, heartbeating; false as soon as the consumer stops or loses the partition. */
   async #backoff(ms: number, control: WaitControl): Promise<boolean> {
     let left = ms;
     do {
