@@ -12,7 +12,7 @@ import type { HealthStatus, Signer } from '../../../src/core/ports.js';
 import { keyIdFor, verifySignature } from '../../../src/core/signer.js';
 import { suiteOf } from '../../../src/core/signature-algs.js';
 import type { SignatureAlg } from '../../../src/core/types.js';
-import { Pkcs11Error, SESSION_LOST_CODES, TOKEN_ALGS, TokenSession, type TokenKeyPair, type TokenOptions } from './pkcs11-token.js';
+import { checkTokenAlg, Pkcs11Error, SESSION_LOST_CODES, TokenSession, type PrivateKeyFacts, type TokenKeyPair, type TokenOptions } from './pkcs11-token.js';
 
 export { Pkcs11Error, TOKEN_ALGS } from './pkcs11-token.js';
 
@@ -142,7 +142,8 @@ class TokenSigner implements Pkcs11Signer {
   }
 }
 
-function findUsableKeyPair(token: TokenSession, options: Pkcs11SignerOptions): TokenKeyPair {
+/** The pair labelled `keyLabel`, checked (curve, may sign, cannot leave the token), with what the token says of its private half. */
+function findUsableKeyPair(token: TokenSession, options: Pkcs11SignerOptions): TokenKeyPair & { readonly facts: PrivateKeyFacts } {
   const { keyLabel, alg, tokenLabel } = options;
   const keys = token.findKeyPair(keyLabel);
   if (keys === undefined) {
@@ -155,7 +156,7 @@ function findUsableKeyPair(token: TokenSession, options: Pkcs11SignerOptions): T
   if (!facts.sensitive || facts.extractable) {
     throw new Pkcs11Error(`key ${JSON.stringify(keyLabel)} on token ${JSON.stringify(tokenLabel)} can leave the token (CKA_SENSITIVE false or CKA_EXTRACTABLE true); generate a non-extractable one`, undefined);
   }
-  return keys;
+  return { ...keys, facts };
 }
 
 /**
@@ -165,12 +166,12 @@ function findUsableKeyPair(token: TokenSession, options: Pkcs11SignerOptions): T
  * @throws Pkcs11Error naming the token and key, never the PIN.
  */
 export async function openPkcs11Signer(options: Pkcs11SignerOptions): Promise<Pkcs11Signer> {
-  if (!TOKEN_ALGS.includes(options.alg)) throw new Pkcs11Error(`${options.alg} keys cannot live on a PKCS#11 token here; use ${TOKEN_ALGS.join(', ')}`, undefined);
+  checkTokenAlg(options.alg);
   const token = TokenSession.open(options);
   try {
     const keys = findUsableKeyPair(token, options);
     const publicKey = publicKeyOfEcPoint(options.alg, token.ecPoint(keys.publicKey));
-    const signer = new TokenSigner(token, options, keys, publicKey, token.describePrivateKey(keys.privateKey).local);
+    const signer = new TokenSigner(token, options, keys, publicKey, keys.facts.local);
     const probe = randomBytes(32);
     if (!verifySignature(options.alg, publicKey, probe, await signer.sign(probe))) {
       throw new Pkcs11Error(`the private and public keys labelled ${JSON.stringify(options.keyLabel)} on token ${JSON.stringify(options.tokenLabel)} are not one pair`, undefined);

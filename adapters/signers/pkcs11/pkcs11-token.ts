@@ -46,7 +46,8 @@ const CURVE_PARAMS: Readonly<Partial<Record<SignatureAlg, readonly Buffer[]>>> =
 /** The algorithms a token key can serve (SM2 has no PKCS#11 standard mechanism). */
 export const TOKEN_ALGS: readonly SignatureAlg[] = ['Ed25519', 'ES256', 'ES256K'];
 
-function checkTokenAlg(alg: SignatureAlg): void {
+/** @throws Pkcs11Error for an algorithm no token key can serve. */
+export function checkTokenAlg(alg: SignatureAlg): void {
   if (!TOKEN_ALGS.includes(alg)) throw new Pkcs11Error(`${alg} keys cannot live on a PKCS#11 token here; use ${TOKEN_ALGS.join(', ')}`, undefined);
 }
 
