@@ -33,6 +33,7 @@ import { createMetrics, type Metrics } from './ops/metrics.js';
 import { OpsModule } from './ops/ops.module.js';
 import { defaultKafkaIngestOptions, KafkaIngest } from './ingest/kafka/kafka-ingest.js';
 import { KafkaIngestModule } from './ingest/kafka/kafka-ingest.module.js';
+import { GrpcModule, grpcServerOptions } from './ingest/grpc/grpc.module.js';
 import { gatewayVersion } from './ingest/kafka/gateway-version.js';
 
 /** Everything a running gateway is made of, for modules mounted next to the REST API. */
@@ -261,10 +262,19 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       modules: [
         OpsModule.forRoot({ ...context, ...kafkaOps, signers: key.rotation === undefined ? [key.signer] : [key.signer, key.rotation.next] }),
         ...(kafka === undefined ? [] : [KafkaIngestModule.forRoot(kafka)]),
+        ...(config.grpc === undefined ? [] : [GrpcModule.forRoot({
+          pipeline, store, tenants, quotas, clock, sectorOf: context.sectorOf, batchLimit: config.rest.batchLimit,
+        })]),
         ...(options.modules?.(context) ?? []),
       ],
     });
     cleanups.push(() => app.close());
+    if (config.grpc !== undefined) {
+      const grpcHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+      app.connectMicroservice(grpcServerOptions(`${grpcHost}:${config.grpc.port}`, { maxMessageBytes: config.rest.bodyLimitBytes }));
+      await app.startAllMicroservices();
+      logger.info({ url: `${grpcHost}:${config.grpc.port}` }, 'gRPC listening');
+    }
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;

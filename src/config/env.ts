@@ -69,6 +69,8 @@ export const envSchema = z.object({
   CROSSGATE_RETRY_INITIAL_MS: intSetting(1, 3_600_000).default(500),
   CROSSGATE_RETRY_MAX_MS: intSetting(1, 3_600_000).default(30_000),
   CROSSGATE_REST_BATCH_LIMIT: intSetting(1, 100_000).default(1_000),
+  /** The gRPC door's port on HOST (docs/grpc.md); unset: no gRPC door. */
+  CROSSGATE_GRPC_PORT: z.preprocess(emptyAsUndefined, intSetting(0, 65535).optional()),
   CROSSGATE_REST_BODY_LIMIT_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
   /** Slow clients (docs/service.md "Timeouts"): all of a request's headers within this. */
   CROSSGATE_REST_HEADERS_TIMEOUT_MS: intSetting(100, 600_000).default(defaultRestTimeouts.headersMs),
@@ -146,6 +148,8 @@ export interface GatewayConfig {
     readonly maxOutboxBatches: number;
   };
   readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
+  /** The gRPC door (CROSSGATE_GRPC_PORT), or undefined when it is off. */
+  readonly grpc: { readonly port: number } | undefined;
   readonly rest: {
     readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number; readonly prepareMaxPendingBytes: number;
     readonly timeouts: RestTimeouts;
@@ -253,6 +257,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       maxOutboxBatches: e.CROSSGATE_OUTBOX_MAX_BATCHES,
     },
     retry: { initialBackoffMs: e.CROSSGATE_RETRY_INITIAL_MS, maxBackoffMs: e.CROSSGATE_RETRY_MAX_MS },
+    grpc: e.CROSSGATE_GRPC_PORT === undefined ? undefined : { port: e.CROSSGATE_GRPC_PORT },
     rest: {
       batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES, prepareWorkers: e.CROSSGATE_PREPARE_WORKERS, prepareMaxPendingBytes: e.CROSSGATE_PREPARE_MAX_PENDING_BYTES,
       timeouts: {

@@ -19,12 +19,15 @@ export interface RejectedItem {
 }
 
 /** Writes one dead letter per rejected item. */
-export async function recordRejections(store: Store, clock: Clock, sectorOf: SectorOf, tenant: Tenant, items: readonly RejectedItem[], headers: Readonly<Record<string, string>>): Promise<void> {
+export async function recordRejections(
+  store: Store, clock: Clock, sectorOf: SectorOf, tenant: Tenant, items: readonly RejectedItem[], headers: Readonly<Record<string, string>>,
+  origin: 'rest' | 'grpc' = 'rest',
+): Promise<void> {
   if (items.length === 0) return;
   const at = clock.now();
   await Promise.all(items.map((item) => {
     const entry: DeadLetterInput = {
-      origin: 'rest',
+      origin,
       tenant: tenant.id,
       recordId: item.recordId,
       type: item.type,

@@ -1,0 +1,20 @@
+/** What the gRPC door shares with the rest of the gateway (one injection token: it has no runtime class). */
+import type { TenantDirectory } from '../../config/tenants.js';
+import type { Pipeline } from '../../core/pipeline.js';
+import type { Store } from '../../core/ports.js';
+import type { TenantQuotas } from '../../core/quota.js';
+import type { Clock } from '../../core/types.js';
+import type { SectorOf } from '../rest/dead-letters.js';
+
+export interface GrpcDeps {
+  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'>;
+  readonly store: Store;
+  readonly tenants: TenantDirectory;
+  readonly quotas: TenantQuotas;
+  readonly clock: Clock;
+  readonly sectorOf: SectorOf;
+  /** Most events per SubmitBatch (CROSSGATE_REST_BATCH_LIMIT, as for POST /v1/records/batch). */
+  readonly batchLimit: number;
+}
+
+export const GRPC_DEPS = Symbol('crossgate.grpc.Deps');
