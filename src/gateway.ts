@@ -34,6 +34,8 @@ import { OpsModule } from './ops/ops.module.js';
 import { defaultKafkaIngestOptions, KafkaIngest } from './ingest/kafka/kafka-ingest.js';
 import { KafkaIngestModule } from './ingest/kafka/kafka-ingest.module.js';
 import { GrpcModule, grpcServerOptions } from './ingest/grpc/grpc.module.js';
+import { AnchorSignal } from './ingest/grpc/anchor-signal.js';
+import { createGrpcMetrics } from './ingest/grpc/grpc-metrics.js';
 import { gatewayVersion } from './ingest/kafka/gateway-version.js';
 
 /** Everything a running gateway is made of, for modules mounted next to the REST API. */
@@ -191,7 +193,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const registry = await registryWithExtras(schemaRegistry, config.extraSchemas);
     if (config.extraSchemas.length > 0) logger.info({ modules: config.extraSchemas, schemas: registry.list().length }, 'extra schema versions loaded');
     const metrics = createMetrics(undefined, { sectorOf: (type) => registry.sectorOf(type) });
-    const observer = combineObservers(metrics.observer, loggingObserver(logger), options.observer);
+    const anchors = new AnchorSignal();
+    const observer = combineObservers(metrics.observer, loggingObserver(logger), options.observer, { batchAnchored: () => anchors.notify() });
     const pipeline: Pipeline = await newPipeline({
       registry,
       signer: key.signer,
@@ -264,6 +267,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         ...(kafka === undefined ? [] : [KafkaIngestModule.forRoot(kafka)]),
         ...(config.grpc === undefined ? [] : [GrpcModule.forRoot({
           pipeline, store, tenants, quotas, clock, sectorOf: context.sectorOf, batchLimit: config.rest.batchLimit,
+          metrics: createGrpcMetrics(metrics.registry), anchors,
         })]),
         ...(options.modules?.(context) ?? []),
       ],
@@ -271,7 +275,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     cleanups.push(() => app.close());
     if (config.grpc !== undefined) {
       const grpcHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-      app.connectMicroservice(grpcServerOptions(`${grpcHost}:${config.grpc.port}`, { maxMessageBytes: config.rest.bodyLimitBytes }));
+      app.connectMicroservice(grpcServerOptions(`${grpcHost}:${config.grpc.port}`, config.grpc, { maxMessageBytes: config.rest.bodyLimitBytes }, config.rest.tls));
       await app.startAllMicroservices();
       logger.info({ url: `${grpcHost}:${config.grpc.port}` }, 'gRPC listening');
     }

@@ -7,8 +7,8 @@ import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
 import { buildReceipt } from '../../src/core/receipt.js';
 import { storableAudit, storableDeadLetter, storableReason, storableRecordId, storableText } from '../../src/core/storable-text.js';
 import type {
-  DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterState, HealthStatus,
-  OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
+  CursoredReceipt, DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterState, HealthStatus,
+  OutboxEntry, Page, ReceiptCursor, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
 import type { ChainAnchor, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
 
@@ -17,6 +17,9 @@ interface BatchRow {
   seq: number;
   /** The Merkle leaves, kept as the SQL stores keep them: receipts compute audit paths from them. */
   leaves: Uint8Array;
+  records: readonly SealedRecord[];
+  /** Its place in the anchoring order, once anchored (as the SQL stores' anchor_seq). */
+  anchorSeq: number | null;
 }
 
 const keyOf = (id: RecordId): string => `${id.source}\u0000${id.id}`;
@@ -28,6 +31,7 @@ export class MemoryStore implements Store {
   readonly #audit: DeadLetterAuditEntry[] = [];
   readonly #trees = new BatchTrees();
   #seq = 0;
+  #anchorSeq = 0;
   /** Set to make every call fail, as a database outage would. */
   failing = false;
 
@@ -60,6 +64,8 @@ export class MemoryStore implements Store {
     this.#batches.set(batch.header.id, {
       seq: this.#seq,
       leaves: batch.leaves,
+      records: batch.records,
+      anchorSeq: null,
       entry: { header: batch.header, signature: batch.signature, state: 'sealed', attempts: 0, nextAttemptAt: at, lastError: null, anchor: null, anchoredAt: null },
     });
     return { ok: true };
@@ -98,7 +104,9 @@ export class MemoryStore implements Store {
   async markAnchored(batchId: string, anchor: ChainAnchor, at: number): Promise<void> {
     this.#check();
     const row = this.#batches.get(batchId);
-    if (row) row.entry = { ...row.entry, state: 'anchored', anchor, anchoredAt: at, lastError: null };
+    if (row === undefined || row.entry.state === 'anchored') return;
+    row.entry = { ...row.entry, state: 'anchored', anchor, anchoredAt: at, lastError: null };
+    row.anchorSeq = ++this.#anchorSeq;
   }
 
   async markAttemptFailed(batchId: string, error: string, nextAttemptAt: number, terminal: boolean): Promise<void> {
@@ -130,6 +138,27 @@ export class MemoryStore implements Store {
     const tree = this.#trees.cached(row.batchId) ?? this.#trees.add(batch.header, stored.leaves);
     const proof = auditPathOf(tree, row.record.leafIndex, row.record.digest, row.batchId);
     return buildReceipt({ ...row.record, proof }, batch.header, batch.signature, batch.anchor);
+  }
+
+  async anchoredReceipts(tenant: string, after: ReceiptCursor | null, limit: number): Promise<CursoredReceipt[]> {
+    this.#check();
+    const from = after ?? { anchorSeq: 0, leafIndex: -1 };
+    const batches = [...this.#batches.values()]
+      .filter((row): row is BatchRow & { anchorSeq: number } => row.anchorSeq !== null && row.anchorSeq >= from.anchorSeq)
+      .sort((a, b) => a.anchorSeq - b.anchorSeq);
+    const found: CursoredReceipt[] = [];
+    for (const row of batches) {
+      const { header, signature, anchor } = row.entry;
+      if (anchor === null) continue;
+      for (const record of row.records) {
+        if (found.length >= limit) return found;
+        if (record.tenant !== tenant || (row.anchorSeq === from.anchorSeq && record.leafIndex <= from.leafIndex)) continue;
+        const tree = this.#trees.cached(header.id) ?? this.#trees.add(header, row.leaves);
+        const proof = auditPathOf(tree, record.leafIndex, record.digest, header.id);
+        found.push({ receipt: buildReceipt({ ...record, proof }, header, signature, anchor), cursor: { anchorSeq: row.anchorSeq, leafIndex: record.leafIndex } });
+      }
+    }
+    return found;
   }
 
   async recentBatches(limit: number): Promise<OutboxEntry[]> {

@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreError, type ErrorCode, type Issue } from '../../src/core/errors.js';
 import type {
   DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterOrigin, DeadLetterState,
-  HealthStatus, OutboxEntry, Page, SaveBatchResult, Store, StoredRecord,
+  CursoredReceipt, HealthStatus, OutboxEntry, Page, ReceiptCursor, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
 import { auditPathOf, BatchTrees } from '../../src/core/batch-trees.js';
 import { hasNul, storableAudit, storableDeadLetter, storableReason, storableText } from '../../src/core/storable-text.js';
@@ -79,6 +79,9 @@ const saveAttempts = 3;
 class ConflictRollback {
   constructor(readonly conflicts: readonly RecordId[]) {}
 }
+
+/** pg_advisory_xact_lock key that serializes anchor_seq numbering (any constant the schema owns). */
+const anchorOrderLock = 0x63_67_61_6e; // 'cgan'
 
 const recordKey = (source: string, id: string): string => `${source}\u0000${id}`;
 
@@ -187,12 +190,18 @@ export class SqlStore implements Store {
 
   markAnchored(batchId: string, anchor: ChainAnchor, at: number): Promise<void> {
     return this.run('markAnchored', async () => {
-      const { rows } = await this.db.query(
-        `UPDATE batches SET state = 'anchored', anchor = $2::text::jsonb, anchored_at = $3, last_error = NULL
-         WHERE id = $1 AND state <> 'anchored' RETURNING id`,
-        [batchId, JSON.stringify(anchor), at],
-      );
-      if (rows.length === 0) await this.requireBatch(batchId);
+      // The advisory lock, held to commit, makes anchor_seq numbers commit in order (migration 004).
+      const updated = await this.db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [anchorOrderLock]);
+        const { rows } = await tx.query(
+          `UPDATE batches SET state = 'anchored', anchor = $2::text::jsonb, anchored_at = $3, last_error = NULL,
+             anchor_seq = nextval('batches_anchor_seq')
+           WHERE id = $1 AND state <> 'anchored' RETURNING id`,
+          [batchId, JSON.stringify(anchor), at],
+        );
+        return rows.length > 0;
+      });
+      if (!updated) await this.requireBatch(batchId);
     });
   }
 
@@ -260,6 +269,33 @@ export class SqlStore implements Store {
         signature: row.signature,
         chain: json(row.anchor),
       };
+    });
+  }
+
+  anchoredReceipts(tenant: string, after: ReceiptCursor | null, limit: number): Promise<CursoredReceipt[]> {
+    return this.run('anchoredReceipts', async () => {
+      if (hasNul(tenant)) return [];
+      const { rows } = await this.db.query<{ anchor_seq: unknown; source: string; id: string; digest: string; leaf_index: unknown; proof: unknown; batch_id: string; header: unknown; signature: string; anchor: unknown }>(
+        `SELECT b.anchor_seq, r.source, r.id, r.digest, r.leaf_index, r.proof, r.batch_id, b.header, b.signature, b.anchor
+         FROM batches b JOIN records r ON r.accepted_at = b.sealed_at AND r.batch_id = b.id AND r.tenant = $1
+         WHERE b.anchor_seq IS NOT NULL AND (b.anchor_seq > $2 OR (b.anchor_seq = $2 AND r.leaf_index > $3))
+         ORDER BY b.anchor_seq, r.leaf_index
+         LIMIT $4`,
+        [tenant, after?.anchorSeq ?? 0, after?.leafIndex ?? -1, Math.max(0, Math.floor(limit))],
+      );
+      const receipts: CursoredReceipt[] = [];
+      for (const row of rows) {
+        const header = json<BatchHeader>(row.header);
+        const leafIndex = num(row.leaf_index);
+        const proof = row.proof !== null
+          ? proofNodes(bytes(row.proof))
+          : auditPathOf(await this.trees.treeOf(header, () => this.leavesOf(row.batch_id)), leafIndex, row.digest, row.batch_id);
+        receipts.push({
+          receipt: { recordId: { source: row.source, id: row.id }, digest: row.digest, leafIndex, proof, batch: header, signature: row.signature, chain: json(row.anchor) },
+          cursor: { anchorSeq: num(row.anchor_seq), leafIndex },
+        });
+      }
+      return receipts;
     });
   }
 

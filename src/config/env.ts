@@ -71,6 +71,13 @@ export const envSchema = z.object({
   CROSSGATE_REST_BATCH_LIMIT: intSetting(1, 100_000).default(1_000),
   /** The gRPC door's port on HOST (docs/grpc.md); unset: no gRPC door. */
   CROSSGATE_GRPC_PORT: z.preprocess(emptyAsUndefined, intSetting(0, 65535).optional()),
+  /** gRPC keepalive (docs/grpc.md): the server pings a connection idle this long, and drops it if no answer comes within the timeout. */
+  CROSSGATE_GRPC_KEEPALIVE_MS: intSetting(1_000, 86_400_000).default(60_000),
+  CROSSGATE_GRPC_KEEPALIVE_TIMEOUT_MS: intSetting(100, 600_000).default(20_000),
+  /** A connection with no call for this long is closed (GOAWAY); the client reconnects when it needs to. */
+  CROSSGATE_GRPC_IDLE_TIMEOUT_MS: intSetting(100, 86_400_000).default(300_000),
+  /** Concurrent calls (HTTP/2 streams) per connection. */
+  CROSSGATE_GRPC_MAX_STREAMS: intSetting(1, 10_000).default(100),
   CROSSGATE_REST_BODY_LIMIT_BYTES: intSetting(1024, 1 << 30).default(16 * 1024 * 1024),
   /** Slow clients (docs/service.md "Timeouts"): all of a request's headers within this. */
   CROSSGATE_REST_HEADERS_TIMEOUT_MS: intSetting(100, 600_000).default(defaultRestTimeouts.headersMs),
@@ -126,6 +133,15 @@ export const envSchema = z.object({
 });
 
 /** The gateway's configuration, in the shape the code uses. */
+/** The gRPC door's connection settings (docs/grpc.md); TLS is the REST door's. */
+export interface GrpcSettings {
+  readonly port: number;
+  readonly keepaliveMs: number;
+  readonly keepaliveTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConcurrentStreams: number;
+}
+
 export interface GatewayConfig {
   readonly port: number;
   readonly host: string;
@@ -149,7 +165,7 @@ export interface GatewayConfig {
   };
   readonly retry: { readonly initialBackoffMs: number; readonly maxBackoffMs: number };
   /** The gRPC door (CROSSGATE_GRPC_PORT), or undefined when it is off. */
-  readonly grpc: { readonly port: number } | undefined;
+  readonly grpc: GrpcSettings | undefined;
   readonly rest: {
     readonly batchLimit: number; readonly bodyLimitBytes: number; readonly prepareWorkers: number; readonly prepareMaxPendingBytes: number;
     readonly timeouts: RestTimeouts;
@@ -257,7 +273,13 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
       maxOutboxBatches: e.CROSSGATE_OUTBOX_MAX_BATCHES,
     },
     retry: { initialBackoffMs: e.CROSSGATE_RETRY_INITIAL_MS, maxBackoffMs: e.CROSSGATE_RETRY_MAX_MS },
-    grpc: e.CROSSGATE_GRPC_PORT === undefined ? undefined : { port: e.CROSSGATE_GRPC_PORT },
+    grpc: e.CROSSGATE_GRPC_PORT === undefined ? undefined : {
+      port: e.CROSSGATE_GRPC_PORT,
+      keepaliveMs: e.CROSSGATE_GRPC_KEEPALIVE_MS,
+      keepaliveTimeoutMs: e.CROSSGATE_GRPC_KEEPALIVE_TIMEOUT_MS,
+      idleTimeoutMs: e.CROSSGATE_GRPC_IDLE_TIMEOUT_MS,
+      maxConcurrentStreams: e.CROSSGATE_GRPC_MAX_STREAMS,
+    },
     rest: {
       batchLimit: e.CROSSGATE_REST_BATCH_LIMIT, bodyLimitBytes: e.CROSSGATE_REST_BODY_LIMIT_BYTES, prepareWorkers: e.CROSSGATE_PREPARE_WORKERS, prepareMaxPendingBytes: e.CROSSGATE_PREPARE_MAX_PENDING_BYTES,
       timeouts: {

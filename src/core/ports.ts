@@ -140,6 +140,17 @@ export interface DeadLetterAuditEntry {
   readonly at: number;
 }
 
+/** A place in the anchored order: the batch's anchoring number and a leaf index in it. */
+export interface ReceiptCursor {
+  readonly anchorSeq: number;
+  readonly leafIndex: number;
+}
+
+export interface CursoredReceipt {
+  readonly receipt: Receipt;
+  readonly cursor: ReceiptCursor;
+}
+
 /**
  * Durable state: the idempotency index, the batch outbox, receipts and dead letters.
  * Two implementations share one set of SQL migrations: PostgreSQL and an embedded PGlite.
@@ -163,6 +174,12 @@ export interface Store {
   getReceipt(id: RecordId): Promise<Receipt | undefined>;
   /** Recently anchored batches, newest first (ops dashboard). */
   recentBatches(limit: number): Promise<OutboxEntry[]>;
+  /**
+   * The receipts of `tenant`'s records, in the order their batches were anchored (then leaf order),
+   * after `after` (null: from the first), at most `limit`. A position once passed never gains an entry,
+   * so a reader that resumes from its last cursor sees every receipt once (WatchReceipts).
+   */
+  anchoredReceipts(tenant: string, after: ReceiptCursor | null, limit: number): Promise<CursoredReceipt[]>;
 
   addDeadLetter(entry: DeadLetterInput): Promise<string>;
   getDeadLetter(id: string): Promise<DeadLetter | undefined>;

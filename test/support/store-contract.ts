@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCodes, StoreError } from '../../src/core/errors.js';
-import type { DeadLetterInput, Store } from '../../src/core/ports.js';
+import type { DeadLetterInput, ReceiptCursor, Store } from '../../src/core/ports.js';
 import { fromHex, toHex } from '../../src/core/encoding.js';
 import { MerkleTree, verifyInclusion } from '../../src/core/merkle-tree.js';
 import type { BatchHeader, ChainAnchor, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
@@ -343,6 +343,45 @@ export function runStoreContract(name: string, openStore: () => Promise<Store>):
         const recent = await store.recentBatches(2);
         assert.deepEqual(recent.map((e) => e.header.id), [a.header.id, b.header.id]);
         assert.ok((await store.recentBatches(1_000)).every((e) => e.state === 'anchored'));
+      });
+
+      it('lists a tenant\'s receipts in anchoring order, then leaf order, resumable from any cursor', async () => {
+        const mine = unique('tenant'), theirs = unique('tenant');
+        // Leaves alternate between the two tenants; the tree does not depend on who owns a leaf.
+        const mixed = (n: number): SealedBatch => {
+          const batch = makeBatch(freshIds(n));
+          return { ...batch, records: batch.records.map((r, i) => ({ ...r, tenant: i % 2 === 0 ? mine : theirs })) };
+        };
+        const first = mixed(5), second = mixed(3), late = mixed(4);
+        for (const x of [first, second, late]) await store.saveBatch(x, 1);
+        assert.deepEqual(await store.anchoredReceipts(mine, null, 100), [], 'nothing before anchoring');
+        // Anchored in another order than sealed: the stream follows anchoring.
+        await store.markAnchored(second.header.id, anchorOf(), 10);
+        await store.markAnchored(first.header.id, anchorOf(), 11);
+        await store.markAnchored(second.header.id, anchorOf(), 12); // a second report changes nothing
+        const all = await store.anchoredReceipts(mine, null, 100);
+        const expected = [...[second, first].flatMap((b) => b.records.filter((r) => r.tenant === mine))];
+        assert.deepEqual(all.map((c) => c.receipt.recordId), expected.map((r) => r.recordId));
+        for (const { receipt } of all) assert.deepEqual(receipt, await store.getReceipt(receipt.recordId));
+        assert.ok(all[0]!.cursor.anchorSeq < all.at(-1)!.cursor.anchorSeq);
+
+        // Page by page, each page resuming from the last cursor: the same list, nothing twice.
+        const paged: RecordId[] = [];
+        let cursor: ReceiptCursor | null = null;
+        for (;;) {
+          const page = await store.anchoredReceipts(mine, cursor, 2);
+          if (page.length === 0) break;
+          assert.ok(page.length <= 2);
+          paged.push(...page.map((c) => c.receipt.recordId));
+          cursor = page.at(-1)!.cursor;
+        }
+        assert.deepEqual(paged, expected.map((r) => r.recordId));
+        // A batch anchored after the cursor is what comes next; the other tenant's records never do.
+        await store.markAnchored(late.header.id, anchorOf(), 13);
+        const next = await store.anchoredReceipts(mine, cursor, 100);
+        assert.deepEqual(next.map((c) => c.receipt.recordId), late.records.filter((r) => r.tenant === mine).map((r) => r.recordId));
+        assert.equal((await store.anchoredReceipts(theirs, null, 100)).length, 1 + 2 + 2);
+        assert.deepEqual(await store.anchoredReceipts(unique('nobody'), null, 100), []);
       });
     });
 

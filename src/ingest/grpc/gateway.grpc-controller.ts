@@ -1,25 +1,32 @@
 /**
  * crossgate.v1.Gateway (proto/crossgate/v1/gateway.proto) on the @nestjs/microservices gRPC transport:
  * the same pipeline, tenants, quotas and dead-letter index as REST, so a record is judged the same
- * whichever door it takes. Errors are gRPC status codes whose message starts with the CG_* code
- * (docs/grpc.md has the mapping).
+ * whichever door it takes. Errors are gRPC status codes with rich details (grpc-errors.ts); docs/grpc.md
+ * has the mapping.
  */
 import { Controller, Inject } from '@nestjs/common';
-import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { Metadata, status } from '@grpc/grpc-js';
+import { GrpcMethod, GrpcStreamCall, RpcException } from '@nestjs/microservices';
+import { type Metadata, type ServerDuplexStream, type ServerWritableStream, status } from '@grpc/grpc-js';
+import { Observable } from 'rxjs';
 import { ErrorCodes, type Rejection } from '../../core/errors.js';
 import type { SubmitOutcome } from '../../core/pipeline.js';
 import type { Tenant } from '../../core/tenant.js';
 import type { RecordId } from '../../core/types.js';
 import { mayRead } from '../rest/auth.guard.js';
 import { recordRejections } from '../rest/dead-letters.js';
+import { authenticateCall, type CallIdentity } from './grpc-auth.js';
 import { GRPC_DEPS, type GrpcDeps } from './grpc-deps.js';
+import { grpcFailure, type FieldViolation } from './grpc-errors.js';
 import { envelopeOfCloudEvent, grpcReceipt, rejectionMessage, submitResponse, type GrpcCloudEvent } from './grpc-records.js';
+import { decodeCursor, encodeCursor } from './receipt-cursor.js';
+import { SubmitStreamSession, type SubmitStreamRequest } from './submit-stream.js';
 
-const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
+/** How many receipts WatchReceipts reads per store query, and how often it looks for other processes' anchors. */
+const WATCH_PAGE = 256;
+const WATCH_POLL_MS = 500;
 
-function failure(code: status, message: string): RpcException {
-  return new RpcException({ code, message });
+function failure(code: status, reason: string, message: string, extra: Omit<Parameters<typeof grpcFailure>[2], 'reason'> = {}): RpcException {
+  return new RpcException(grpcFailure(code, `${reason}: ${message}`, { reason, ...extra }));
 }
 
 /** The status code of a rejected record: who may not, what is malformed, what conflicts. */
@@ -35,6 +42,13 @@ function statusOf(rejection: Rejection): status {
   }
 }
 
+/** google.rpc.BadRequest field violations of a rejection: one per schema issue, else one for the record. */
+export function fieldViolations(rejection: Rejection, prefix = 'event'): FieldViolation[] {
+  const issues = rejectionMessage(rejection)['issues'] as { path: string; code: string; message: string }[];
+  if (issues.length === 0) return [{ field: prefix, description: rejection.message, reason: rejection.code }];
+  return issues.map((i) => ({ field: `${prefix}${i.path}`, description: i.message, reason: i.code }));
+}
+
 function recordIdOf(value: unknown): RecordId | null {
   const v = value as { source?: unknown; id?: unknown } | null | undefined;
   return typeof v?.source === 'string' && typeof v.id === 'string' ? { source: v.source, id: v.id } : null;
@@ -45,37 +59,51 @@ function payloadOf(event: GrpcCloudEvent | undefined, envelope: Record<string, u
   return Buffer.from(JSON.stringify(envelope ?? event ?? null, (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)));
 }
 
+/** Resolves when the stream can take more (or is gone), so a slow reader is never buffered for. */
+function writable(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>): Promise<void> {
+  if (!call.writableNeedDrain || call.cancelled || call.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const event of ['drain', 'cancelled', 'close', 'error'] as const) call.off(event, done);
+      resolve();
+    };
+    for (const event of ['drain', 'cancelled', 'close', 'error'] as const) call.on(event, done);
+  });
+}
+
 @Controller()
 export class GatewayGrpcController {
   constructor(@Inject(GRPC_DEPS) private readonly deps: GrpcDeps) {}
 
-  #authenticate(metadata: Metadata): Tenant {
-    const header = metadata.get('authorization')[0];
-    const key = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
-    const tenant = key === undefined ? undefined : this.deps.tenants.authenticate(key);
-    if (tenant === undefined) throw failure(status.UNAUTHENTICATED, header === undefined ? 'send authorization: Bearer <api key> metadata' : 'the API key is not valid');
-    return tenant;
+  #tenant(metadata: Metadata, call: CallIdentity): Tenant {
+    const result = authenticateCall(this.deps.tenants, metadata, call);
+    if (!result.ok) throw failure(status.UNAUTHENTICATED, 'CG_UNAUTHENTICATED', result.message);
+    return result.tenant;
   }
 
   #admit(tenant: Tenant, records: number): void {
     const decision = this.deps.quotas.take(tenant, records);
     if (decision !== undefined && !decision.ok) {
-      const after = decision.retryAfterSeconds === null ? 'send fewer records per call' : `retry after ${Math.max(1, Math.ceil(decision.retryAfterSeconds))} s`;
-      throw failure(status.RESOURCE_EXHAUSTED, `CG_QUOTA_EXCEEDED: tenant ${tenant.id} is over its quota of ${decision.quota.recordsPerSecond} records/s; ${after}`);
+      const wait = decision.retryAfterSeconds === null ? undefined : Math.max(1, Math.ceil(decision.retryAfterSeconds));
+      throw failure(status.RESOURCE_EXHAUSTED, 'CG_QUOTA_EXCEEDED',
+        `tenant ${tenant.id} is over its quota of ${decision.quota.recordsPerSecond} records/s; ${wait === undefined ? 'send fewer records per call' : `retry after ${wait} s`}`,
+        { ...(wait === undefined ? {} : { retryAfterSeconds: wait }), quotaViolation: { subject: `tenant:${tenant.id}`, description: `${decision.quota.recordsPerSecond} records/s, burst ${decision.quota.burst}` } });
     }
-    if (this.deps.pipeline.admission() === 'full') throw failure(status.UNAVAILABLE, `${ErrorCodes.Overloaded}: the gateway is at its bound; retry after 1 s`);
+    if (this.deps.pipeline.admission() === 'full') throw failure(status.UNAVAILABLE, ErrorCodes.Overloaded, 'the gateway is at its bound; retry after 1 s', { retryAfterSeconds: 1 });
   }
 
   /** The outcomes of the events, in order; rejected ones are indexed as dead letters (origin grpc). */
-  async #submit(events: readonly (GrpcCloudEvent | undefined)[], tenant: Tenant, metadata: Metadata): Promise<SubmitOutcome[]> {
+  async submitEvents(events: readonly (GrpcCloudEvent | undefined)[], tenant: Tenant, metadata: Metadata): Promise<SubmitOutcome[]> {
     const outcomes = new Array<SubmitOutcome>(events.length);
     const envelopes: Record<string, unknown>[] = [];
     const positions: number[] = [];
+    const envelopeAt = new Map<number, Record<string, unknown>>();
     events.forEach((event, i) => {
       const decoded = envelopeOfCloudEvent(event);
       if (decoded.ok) {
         envelopes.push(decoded.envelope);
         positions.push(i);
+        envelopeAt.set(i, decoded.envelope);
       } else {
         outcomes[i] = { status: 'rejected', recordId: recordIdOf(event), type: typeof event?.type === 'string' ? event.type : null, rejection: decoded.rejection };
       }
@@ -83,51 +111,116 @@ export class GatewayGrpcController {
     const submitted = envelopes.length === 0 ? [] : await this.deps.pipeline.submitMany(envelopes, tenant);
     submitted.forEach((outcome, j) => { outcomes[positions[j] as number] = outcome; });
     const rejected = outcomes.flatMap((o, i) => o.status !== 'rejected' ? [] : [{
-      recordId: o.recordId, type: o.type, rejection: o.rejection,
-      payload: payloadOf(events[i], positions.includes(i) ? envelopes[positions.indexOf(i)] : undefined),
+      recordId: o.recordId, type: o.type, rejection: o.rejection, payload: payloadOf(events[i], envelopeAt.get(i)),
     }]);
-    const userAgent = metadata.get('user-agent')[0];
-    await recordRejections(this.deps.store, this.deps.clock, this.deps.sectorOf, tenant, rejected, typeof userAgent === 'string' ? { 'user-agent': userAgent } : {}, 'grpc');
+    if (rejected.length > 0) {
+      const userAgent = metadata.get('user-agent')[0];
+      await recordRejections(this.deps.store, this.deps.clock, this.deps.sectorOf, tenant, rejected, typeof userAgent === 'string' ? { 'user-agent': userAgent } : {}, 'grpc');
+    }
     return outcomes;
   }
 
   @GrpcMethod('Gateway', 'Submit')
-  async submitOne(request: { event?: GrpcCloudEvent }, metadata: Metadata): Promise<Record<string, unknown>> {
-    const tenant = this.#authenticate(metadata);
-    this.#admit(tenant, 1);
-    const [outcome] = await this.#submit([request.event], tenant, metadata);
-    if (outcome === undefined) throw failure(status.INTERNAL, 'no outcome');
-    if (outcome.status === 'rejected') throw failure(statusOf(outcome.rejection), `${outcome.rejection.code}: ${outcome.rejection.message}${issueText(outcome.rejection)}`);
-    if (outcome.status === 'overloaded') throw failure(status.UNAVAILABLE, `${ErrorCodes.Overloaded}: retry after ${Math.max(1, Math.ceil(outcome.retryAfterSeconds))} s`);
-    return submitResponse(outcome);
+  submitOne(request: { event?: GrpcCloudEvent }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
+    return this.deps.metrics.unary('Submit', async () => {
+      const tenant = this.#tenant(metadata, call);
+      this.#admit(tenant, 1);
+      const [outcome] = await this.submitEvents([request.event], tenant, metadata);
+      if (outcome === undefined) throw failure(status.INTERNAL, 'CG_INTERNAL', 'no outcome');
+      if (outcome.status === 'rejected') {
+        throw failure(statusOf(outcome.rejection), outcome.rejection.code, outcome.rejection.message, { fieldViolations: fieldViolations(outcome.rejection) });
+      }
+      if (outcome.status === 'overloaded') {
+        const wait = Math.max(1, Math.ceil(outcome.retryAfterSeconds));
+        throw failure(status.UNAVAILABLE, ErrorCodes.Overloaded, `retry after ${wait} s`, { retryAfterSeconds: wait });
+      }
+      return submitResponse(outcome);
+    });
   }
 
   @GrpcMethod('Gateway', 'SubmitBatch')
-  async submitBatch(request: { events?: GrpcCloudEvent[] }, metadata: Metadata): Promise<Record<string, unknown>> {
-    const tenant = this.#authenticate(metadata);
-    const events = request.events ?? [];
-    if (events.length === 0) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID: a batch needs at least one event');
-    if (events.length > this.deps.batchLimit) throw failure(status.INVALID_ARGUMENT, `CG_BATCH_TOO_LARGE: a batch holds at most ${this.deps.batchLimit} events; got ${events.length}`);
-    this.#admit(tenant, events.length);
-    const outcomes = await this.#submit(events, tenant, metadata);
-    return { results: outcomes.map(submitResponse) };
+  submitBatch(request: { events?: GrpcCloudEvent[] }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
+    return this.deps.metrics.unary('SubmitBatch', async () => {
+      const tenant = this.#tenant(metadata, call);
+      const events = request.events ?? [];
+      if (events.length === 0) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'a batch needs at least one event', { fieldViolations: [{ field: 'events', description: 'empty', reason: 'too_small' }] });
+      if (events.length > this.deps.batchLimit) {
+        throw failure(status.INVALID_ARGUMENT, 'CG_BATCH_TOO_LARGE', `a batch holds at most ${this.deps.batchLimit} events; got ${events.length}`, { fieldViolations: [{ field: 'events', description: `at most ${this.deps.batchLimit}`, reason: 'too_big' }] });
+      }
+      this.#admit(tenant, events.length);
+      const outcomes = await this.submitEvents(events, tenant, metadata);
+      return { results: outcomes.map(submitResponse) };
+    });
   }
 
   @GrpcMethod('Gateway', 'GetReceipt')
-  async getReceipt(request: { recordId?: { source?: string; id?: string } }, metadata: Metadata): Promise<Record<string, unknown>> {
-    const tenant = this.#authenticate(metadata);
-    const recordId = recordIdOf(request.recordId);
-    if (recordId === null) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID: record_id with source and id is required');
-    const [stored] = await this.deps.store.findRecords([recordId]);
-    // Another tenant's record is answered as unknown, as on REST: its existence is not revealed.
-    if (stored === undefined || !mayRead(tenant, stored.tenant)) throw failure(status.NOT_FOUND, 'CG_NOT_FOUND: no such record for this tenant');
-    const receipt = await this.deps.store.getReceipt(recordId);
-    if (receipt === undefined) throw failure(status.UNAVAILABLE, `CG_RECEIPT_PENDING: the record is ${stored.status}; its batch is not anchored yet, retry after 1 s`);
-    return grpcReceipt(receipt);
+  getReceipt(request: { recordId?: { source?: string; id?: string } }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
+    return this.deps.metrics.unary('GetReceipt', async () => {
+      const tenant = this.#tenant(metadata, call);
+      const recordId = recordIdOf(request.recordId);
+      if (recordId === null) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'record_id with source and id is required', { fieldViolations: [{ field: 'record_id', description: 'required', reason: 'required' }] });
+      const [stored] = await this.deps.store.findRecords([recordId]);
+      // Another tenant's record is answered as unknown, as on REST: its existence is not revealed.
+      if (stored === undefined || !mayRead(tenant, stored.tenant)) throw failure(status.NOT_FOUND, 'CG_NOT_FOUND', 'no such record for this tenant');
+      const receipt = await this.deps.store.getReceipt(recordId);
+      if (receipt === undefined) throw failure(status.UNAVAILABLE, 'CG_RECEIPT_PENDING', `the record is ${stored.status}; its batch is not anchored yet, retry after 1 s`, { retryAfterSeconds: 1 });
+      return grpcReceipt(receipt);
+    });
   }
-}
 
-function issueText(rejection: Rejection): string {
-  const issues = rejectionMessage(rejection)['issues'] as { path: string; message: string }[];
-  return issues.length === 0 ? '' : ` (${issues.slice(0, 5).map((i) => `${i.path || '/'}: ${i.message}`).join('; ')})`;
+  @GrpcStreamCall('Gateway', 'SubmitStream')
+  async submitStream(call: ServerDuplexStream<SubmitStreamRequest, unknown>): Promise<void> {
+    const done = this.deps.metrics.streamOpened('SubmitStream');
+    let code: status = status.OK;
+    try {
+      const auth = authenticateCall(this.deps.tenants, call.metadata, call);
+      if (!auth.ok) {
+        code = status.UNAUTHENTICATED;
+        call.emit('error', grpcFailure(code, `CG_UNAUTHENTICATED: ${auth.message}`, { reason: 'CG_UNAUTHENTICATED' }));
+        return;
+      }
+      code = await new SubmitStreamSession(call, auth.tenant, {
+        pipeline: this.deps.pipeline, quotas: this.deps.quotas, batchLimit: this.deps.batchLimit,
+        submit: (events, tenant) => this.submitEvents(events, tenant, call.metadata),
+        waitWritable: () => writable(call),
+        counted: (direction, n) => this.deps.metrics.streamMessages('SubmitStream', direction, n),
+      }).run();
+    } finally {
+      done(code);
+    }
+  }
+
+  @GrpcMethod('Gateway', 'WatchReceipts')
+  watchReceipts(request: { cursor?: string }, metadata: Metadata, call: ServerWritableStream<unknown, unknown>): Observable<Record<string, unknown>> {
+    const tenant = this.#tenant(metadata, call);
+    const start = decodeCursor(request.cursor ?? '');
+    if (start === undefined) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'cursor is not one this gateway handed out', { fieldViolations: [{ field: 'cursor', description: 'send the cursor of the last receipt received, or none', reason: 'invalid' }] });
+    return new Observable((subscriber) => {
+      const stop = new AbortController();
+      const done = this.deps.metrics.streamOpened('WatchReceipts');
+      call.once('cancelled', () => stop.abort());
+      void (async () => {
+        let cursor = start;
+        while (!stop.signal.aborted) {
+          const page = await this.deps.store.anchoredReceipts(tenant.id, cursor, WATCH_PAGE);
+          for (const { receipt, cursor: at } of page) {
+            // Nest writes what we emit; emitting only when the stream can take it bounds the buffer.
+            await writable(call);
+            if (stop.signal.aborted) return;
+            subscriber.next({ receipt: grpcReceipt(receipt), cursor: encodeCursor(at) });
+            cursor = at;
+          }
+          this.deps.metrics.streamMessages('WatchReceipts', 'sent', page.length);
+          if (page.length < WATCH_PAGE) await this.deps.anchors.wait(WATCH_POLL_MS, stop.signal);
+        }
+      })().then(
+        () => { done(status.CANCELLED); subscriber.complete(); },
+        (error: unknown) => {
+          done(status.UNAVAILABLE);
+          subscriber.error(grpcFailure(status.UNAVAILABLE, `CG_STORE_UNAVAILABLE: ${(error as Error).message}; resume from the last cursor`, { reason: 'CG_STORE_UNAVAILABLE', retryAfterSeconds: 1 }));
+        },
+      );
+      return () => stop.abort();
+    });
+  }
 }

@@ -5,6 +5,8 @@ import type { Store } from '../../core/ports.js';
 import type { TenantQuotas } from '../../core/quota.js';
 import type { Clock } from '../../core/types.js';
 import type { SectorOf } from '../rest/dead-letters.js';
+import type { AnchorSignal } from './anchor-signal.js';
+import type { GrpcMetrics } from './grpc-metrics.js';
 
 export interface GrpcDeps {
   readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'>;
@@ -13,8 +15,11 @@ export interface GrpcDeps {
   readonly quotas: TenantQuotas;
   readonly clock: Clock;
   readonly sectorOf: SectorOf;
-  /** Most events per SubmitBatch (CROSSGATE_REST_BATCH_LIMIT, as for POST /v1/records/batch). */
+  /** Most events per SubmitBatch and per SubmitStream request (CROSSGATE_REST_BATCH_LIMIT, as for POST /v1/records/batch). */
   readonly batchLimit: number;
+  readonly metrics: GrpcMetrics;
+  /** Wakes WatchReceipts streams when this process anchors a batch. */
+  readonly anchors: AnchorSignal;
 }
 
 export const GRPC_DEPS = Symbol('crossgate.grpc.Deps');

@@ -4,18 +4,19 @@
  * carries the standard health service (grpc.health.v1) and server reflection (grpc.reflection.v1 and
  * v1alpha), so `grpcurl list` and `describe` work without the .proto files.
  */
-import { fileURLToPath } from 'node:url';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
+import { ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { loadSync } from '@grpc/proto-loader';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { GrpcSettings } from '../../config/env.js';
+import { readRestTls, type RestTlsConfig } from '../../config/rest-tls.js';
 import { GatewayGrpcController } from './gateway.grpc-controller.js';
 import { GRPC_DEPS, type GrpcDeps } from './grpc-deps.js';
+import { ERROR_DETAILS_PROTO, GATEWAY_PROTO, PROTO_DIR } from './proto-files.js';
 
-/** The repository's proto/ folder (this file compiles to dist/src/ingest/grpc/). */
-export const PROTO_DIR = fileURLToPath(new URL('../../../../proto/', import.meta.url));
-export const GATEWAY_PROTO = 'crossgate/v1/gateway.proto';
+export { GATEWAY_PROTO, PROTO_DIR } from './proto-files.js';
 
 /** How proto-loader reads the messages: camelCase fields, enums by name, 64-bit integers as strings, oneof names. */
 export const protoLoaderOptions = { keepCase: false, longs: String, enums: String, defaults: false, oneofs: true, includeDirs: [PROTO_DIR] };
@@ -27,7 +28,23 @@ export class GrpcModule {
   }
 }
 
-export function grpcServerOptions(url: string, limits: { maxMessageBytes: number }): GrpcOptions {
+/**
+ * TLS as the REST door has it. grpc-js can ask for a client certificate only by requiring one, so
+ * client certificates are asked for when CROSSGATE_REST_TLS_CLIENT_AUTH is `required`; with `optional`,
+ * gRPC callers authenticate with API keys.
+ */
+export function grpcCredentials(tls: RestTlsConfig | undefined): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  const material = readRestTls(tls);
+  const requireClientCert = material.ca !== undefined && tls.clientAuth === 'required';
+  return ServerCredentials.createSsl(
+    requireClientCert ? Buffer.from(material.ca!) : null,
+    [{ cert_chain: Buffer.from(material.cert), private_key: Buffer.from(material.key) }],
+    requireClientCert,
+  );
+}
+
+export function grpcServerOptions(url: string, settings: GrpcSettings, limits: { maxMessageBytes: number }, tls: RestTlsConfig | undefined): GrpcOptions {
   return {
     transport: Transport.GRPC,
     options: {
@@ -35,11 +52,20 @@ export function grpcServerOptions(url: string, limits: { maxMessageBytes: number
       protoPath: GATEWAY_PROTO,
       url,
       loader: protoLoaderOptions,
+      credentials: grpcCredentials(tls),
       maxReceiveMessageLength: limits.maxMessageBytes,
       maxSendMessageLength: limits.maxMessageBytes,
+      channelOptions: {
+        'grpc.keepalive_time_ms': settings.keepaliveMs,
+        'grpc.keepalive_timeout_ms': settings.keepaliveTimeoutMs,
+        'grpc.max_connection_idle_ms': settings.idleTimeoutMs,
+        'grpc.max_concurrent_streams': settings.maxConcurrentStreams,
+      },
       onLoadPackageDefinition: (definition, server) => {
-        // Reflection describes the health service too, so `grpcurl list` shows everything served.
-        new ReflectionService({ ...definition, ...loadSync(healthProtoPath) }).addToServer(server);
+        // Reflection describes the health service and the error details too, so `grpcurl list` shows
+        // everything served and grpcurl prints an error's details by name.
+        const extra = { ...loadSync(healthProtoPath), ...loadSync(ERROR_DETAILS_PROTO, { includeDirs: [PROTO_DIR] }), ...loadSync('google/rpc/status.proto', { includeDirs: [PROTO_DIR] }) };
+        new ReflectionService({ ...definition, ...extra }).addToServer(server);
         new HealthImplementation({ '': 'SERVING', 'crossgate.v1.Gateway': 'SERVING' }).addToServer(server);
       },
     },

@@ -4,6 +4,7 @@
  * alone. The authenticated tenant is attached to the request for the handlers; the key itself is
  * never stored or logged.
  */
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
@@ -51,7 +52,11 @@ function verifiedPeer(request: FastifyRequest): PeerCertificate | undefined {
   const socket = request.raw.socket as Partial<TLSSocket>;
   if (socket.authorized !== true || typeof socket.getPeerX509Certificate !== 'function') return undefined;
   const cert = socket.getPeerX509Certificate();
-  if (cert === undefined) return undefined;
+  return cert === undefined ? undefined : peerCertificateOf(cert);
+}
+
+/** What tenant rules match in a verified client certificate (REST and gRPC). */
+export function peerCertificateOf(cert: X509Certificate): PeerCertificate {
   return { subject: rfc2253Subject(cert), uris: uriNames(cert.subjectAltName ?? '') };
 }
 
