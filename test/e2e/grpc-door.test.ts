@@ -6,8 +6,7 @@
  * the status codes docs/grpc.md lists; SubmitBatch answers per record; health and reflection answer.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,9 +14,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { hashApiKey } from '../../src/config/tenants.js';
 import { receiptOfGrpc, type GrpcReceipt } from '../../src/ingest/grpc/grpc-records.js';
-import { GATEWAY_PROTO, protoLoaderOptions } from '../../src/ingest/grpc/grpc.module.js';
 import { decodeStatusDetails, STATUS_DETAILS_KEY } from '../../src/ingest/grpc/grpc-errors.js';
 import { http, REPO_ROOT, startGatewayProcess, waitFor, type GatewayProcess } from '../support/gateway.js';
+import { cloudEvent, examples, freePort, gatewayClient } from '../support/grpc.js';
 import { runCli } from '../support/run-cli.js';
 
 const KEY_ALL = 'cg_grpc-e2e-all-tenant-key-0001';
@@ -55,17 +54,6 @@ function watch(client: GatewayClient, apiKey: string, cursor: string, count: num
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
 function call(client: GatewayClient, method: 'Submit' | 'SubmitBatch' | 'GetReceipt', request: unknown, apiKey?: string): Promise<unknown> {
   const metadata = new grpc.Metadata();
   if (apiKey !== undefined) metadata.set('authorization', `Bearer ${apiKey}`);
@@ -95,20 +83,6 @@ function richDetails(error: grpc.ServiceError): Record<string, Record<string, un
   return Object.fromEntries(decoded.details.map((d) => [d.type.replace('type.googleapis.com/google.rpc.', ''), d.value]));
 }
 
-/** A structured CloudEvent as the protobuf format carries it: attributes as strings, data as JSON text. */
-function cloudEvent(record: Record<string, unknown>): Record<string, unknown> {
-  const { specversion, id, source, type, data, ...attributes } = record;
-  return {
-    specVersion: specversion, id, source, type,
-    attributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { ceString: String(value) }])),
-    textData: JSON.stringify(data),
-  };
-}
-
-const examples = readdirSync(join(REPO_ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((file) => ({
-  file, record: JSON.parse(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8')) as Record<string, unknown> & { source: string; id: string; type: string },
-}));
-
 describe('gRPC door (crossgate.v1.Gateway)', () => {
   let gateway: GatewayProcess;
   let client: GatewayClient;
@@ -127,9 +101,7 @@ describe('gRPC door (crossgate.v1.Gateway)', () => {
     const port = await freePort();
     gateway = await startGatewayProcess({ env: { CROSSGATE_TENANTS_FILE: tenantsFile, CROSSGATE_GRPC_PORT: String(port), CROSSGATE_BATCH_LINGER_MS: '20' }, readyTimeoutMs: 120_000 });
     address = `127.0.0.1:${port}`;
-    const definition = protoLoader.loadSync(GATEWAY_PROTO, protoLoaderOptions);
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as { crossgate: { v1: { Gateway: new (address: string, credentials: grpc.ChannelCredentials) => GatewayClient } } };
-    client = new loaded.crossgate.v1.Gateway(address, grpc.credentials.createInsecure());
+    client = gatewayClient<GatewayClient>(address, grpc.credentials.createInsecure());
   });
   after(async () => {
     client?.close();
