@@ -37,13 +37,18 @@ for name in postgres kafka fabric; do
     pids[$name]=$!
   fi
 done
+# grpcurl, the third-party client of the gRPC door's tests, is built from its Go module meanwhile (cached).
+( bash scripts/grpcurl.sh >"$CROSSGATE_STATE_DIR/grpcurl-build.log" 2>&1 ) &
+pids[grpcurl]=$!
 failed=0
 for name in "${!pids[@]}"; do
   if wait "${pids[$name]}"; then
     echo "   $name: started"
   else
-    echo "!! $name could not be started; its log ($CROSSGATE_STATE_DIR/$name-start.log) ends with:" >&2
-    tail -n 40 "$CROSSGATE_STATE_DIR/$name-start.log" >&2 || true
+    log="$CROSSGATE_STATE_DIR/$name-start.log"
+    [ "$name" = grpcurl ] && log="$CROSSGATE_STATE_DIR/grpcurl-build.log"
+    echo "!! $name could not be started; its log ($log) ends with:" >&2
+    tail -n 40 "$log" >&2 || true
     failed=1
   fi
 done
@@ -54,6 +59,7 @@ export CROSSGATE_TEST_PG_CA="$(bash scripts/postgres.sh ca)"
 export CROSSGATE_TEST_KAFKA_BROKERS="$(bash scripts/kafka.sh brokers)"
 export CROSSGATE_TEST_KAFKA_SECURE="$(bash scripts/kafka.sh secure)"
 export CROSSGATE_TEST_FABRIC_PROFILE="$(bash scripts/fabric/network.sh profile)"
+export CROSSGATE_TEST_GRPCURL="$(tail -n 1 "$CROSSGATE_STATE_DIR/grpcurl-build.log")"
 echo "   postgres=$CROSSGATE_TEST_PG_URL kafka=$CROSSGATE_TEST_KAFKA_BROKERS fabric=$CROSSGATE_TEST_FABRIC_PROFILE"
 
 echo "== tests"

@@ -14,6 +14,7 @@ import type { GrpcSettings } from '../../config/env.js';
 import { readRestTls, type RestTlsConfig } from '../../config/rest-tls.js';
 import { GatewayGrpcController } from './gateway.grpc-controller.js';
 import { GRPC_DEPS, type GrpcDeps } from './grpc-deps.js';
+import { withResolvedImports } from './reflection-descriptors.js';
 import { ERROR_DETAILS_PROTO, GATEWAY_PROTO, PROTO_DIR } from './proto-files.js';
 
 export { GATEWAY_PROTO, PROTO_DIR } from './proto-files.js';
@@ -61,11 +62,12 @@ export function grpcServerOptions(url: string, settings: GrpcSettings, limits: {
         'grpc.max_connection_idle_ms': settings.idleTimeoutMs,
         'grpc.max_concurrent_streams': settings.maxConcurrentStreams,
       },
-      onLoadPackageDefinition: (definition, server) => {
-        // Reflection describes the health service and the error details too, so `grpcurl list` shows
-        // everything served and grpcurl prints an error's details by name.
-        const extra = { ...loadSync(healthProtoPath), ...loadSync(ERROR_DETAILS_PROTO, { includeDirs: [PROTO_DIR] }), ...loadSync('google/rpc/status.proto', { includeDirs: [PROTO_DIR] }) };
-        new ReflectionService({ ...definition, ...extra }).addToServer(server);
+      onLoadPackageDefinition: (_definition, server) => {
+        // Reflection reads the files with their own field names (spec_version, not specVersion), and
+        // describes the health service and the error details too, so `grpcurl list` shows everything
+        // served and grpcurl prints an error's details by name.
+        const files = loadSync([GATEWAY_PROTO, ERROR_DETAILS_PROTO, 'google/rpc/status.proto'], { keepCase: true, includeDirs: [PROTO_DIR] });
+        new ReflectionService(withResolvedImports({ ...files, ...loadSync(healthProtoPath, { keepCase: true }) })).addToServer(server);
         new HealthImplementation({ '': 'SERVING', 'crossgate.v1.Gateway': 'SERVING' }).addToServer(server);
       },
     },
