@@ -73,7 +73,7 @@ export function bodyFactory(size: number): () => Buffer {
   };
 }
 
-async function load(url: string, path: string, apiKey: string, size: number, connections: number, seconds: number): Promise<Result> {
+export async function load(url: string, path: string, apiKey: string, size: number, connections: number, seconds: number): Promise<Result> {
   const next = bodyFactory(size);
   return autocannon({
     url,
@@ -89,9 +89,9 @@ async function load(url: string, path: string, apiKey: string, size: number, con
   });
 }
 
-interface Measured { readonly recordsPerSecond: number; readonly p50: number; readonly p99: number; readonly failed: number }
+export interface Measured { readonly recordsPerSecond: number; readonly p50: number; readonly p99: number; readonly failed: number }
 
-function measured(result: Result, size: number): Measured {
+export function measured(result: Result, size: number): Measured {
   return {
     recordsPerSecond: (result['2xx'] * size) / result.duration,
     p50: result.latency.p50,
@@ -141,7 +141,7 @@ export function pgAdminUrl(): string {
   return execFileSync('bash', [script, 'url'], { encoding: 'utf8' }).trim();
 }
 
-async function withGateway<T>(env: Record<string, string>, fn: (gw: GatewayProcess, apiKey: string) => Promise<T>): Promise<T> {
+export async function withGateway<T>(env: Record<string, string>, fn: (gw: GatewayProcess, apiKey: string) => Promise<T>): Promise<T> {
   const apiKey = `cg_bench_${randomBytes(24).toString('base64url')}`;
   const gw = await startGatewayProcess({
     env: { ...env, CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn', CROSSGATE_QUEUE_MAX_RECORDS: '200000' },

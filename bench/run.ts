@@ -18,6 +18,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   fairness: async () => (await import('./fairness.js')).runFairnessBench,
   hsm: async () => (await import('./hsm.js')).runHsmBench,
   'fairness-kafka': async () => (await import('./fairness-kafka.js')).runFairnessKafkaBench,
+  grpc: async () => (await import('./grpc.js')).runGrpcBench,
 };
 
 const requested = process.argv.slice(2);

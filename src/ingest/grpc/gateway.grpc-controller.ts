@@ -18,6 +18,8 @@ import { authenticateCall, type CallIdentity } from './grpc-auth.js';
 import { GRPC_DEPS, type GrpcDeps } from './grpc-deps.js';
 import { grpcFailure, type FieldViolation } from './grpc-errors.js';
 import { envelopeOfCloudEvent, grpcReceipt, rejectionMessage, submitResponse, type GrpcCloudEvent } from './grpc-records.js';
+import { countEvents, decodeEvents, payloadOf } from './cloud-event-batch.js';
+import { PrepareWorkerError } from '../prepare/preparer.js';
 import { decodeCursor, encodeCursor } from './receipt-cursor.js';
 import { SubmitStreamSession, type SubmitStreamRequest } from './submit-stream.js';
 
@@ -52,11 +54,6 @@ export function fieldViolations(rejection: Rejection, prefix = 'event'): FieldVi
 function recordIdOf(value: unknown): RecordId | null {
   const v = value as { source?: unknown; id?: unknown } | null | undefined;
   return typeof v?.source === 'string' && typeof v.id === 'string' ? { source: v.source, id: v.id } : null;
-}
-
-/** What the dead-letter index keeps of a gRPC record: its JSON form (bytes as base64), replayable like REST's. */
-function payloadOf(event: GrpcCloudEvent | undefined, envelope: Record<string, unknown> | undefined): Uint8Array {
-  return Buffer.from(JSON.stringify(envelope ?? event ?? null, (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)));
 }
 
 /** Resolves when the stream can take more (or is gone), so a slow reader is never buffered for. */
@@ -120,6 +117,32 @@ export class GatewayGrpcController {
     return outcomes;
   }
 
+  /**
+   * The outcomes of the events of a SubmitBatch or SubmitStream request's bytes, prepared on a worker;
+   * rejected ones are indexed as dead letters (origin grpc).
+   */
+  async submitBytes(bytes: Buffer, tenant: Tenant, metadata: Metadata): Promise<SubmitOutcome[]> {
+    const prepared = await this.deps.preparer.prepareCloudEvents(bytes, tenant, this.deps.batchLimit).catch((error: unknown) => {
+      if (!(error instanceof PrepareWorkerError)) throw error;
+      // Nothing of the request reached the pipeline, so a retry is safe ((source, id) is idempotent too).
+      throw failure(status.UNAVAILABLE, ErrorCodes.Overloaded, 'a record-preparation worker stopped while handling this request; nothing of it was submitted, retry after 1 s', { retryAfterSeconds: 1 });
+    });
+    if (prepared.kind === 'malformed') throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', prepared.message);
+    if (prepared.kind === 'too-many') throw failure(status.INVALID_ARGUMENT, 'CG_BATCH_TOO_LARGE', `at most ${this.deps.batchLimit} events per call; got ${prepared.count}`);
+    const outcomes = await this.deps.pipeline.submitPrepared(prepared.records, tenant);
+    let events: GrpcCloudEvent[] | undefined;
+    const rejected = outcomes.flatMap((o, i) => o.status !== 'rejected' ? [] : [{
+      recordId: o.recordId, type: o.type, rejection: o.rejection,
+      // Refused by the pipeline after preparing (a conflicting duplicate): its JSON form is made here.
+      payload: prepared.payloads[i] ?? payloadOf((events ??= decodeEvents(bytes))?.[i], undefined),
+    }]);
+    if (rejected.length > 0) {
+      const userAgent = metadata.get('user-agent')[0];
+      await recordRejections(this.deps.store, this.deps.clock, this.deps.sectorOf, tenant, rejected, typeof userAgent === 'string' ? { 'user-agent': userAgent } : {}, 'grpc');
+    }
+    return outcomes;
+  }
+
   @GrpcMethod('Gateway', 'Submit')
   submitOne(request: { event?: GrpcCloudEvent }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
     return this.deps.metrics.unary('Submit', async () => {
@@ -139,16 +162,18 @@ export class GatewayGrpcController {
   }
 
   @GrpcMethod('Gateway', 'SubmitBatch')
-  submitBatch(request: { events?: GrpcCloudEvent[] }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
+  submitBatch(request: Buffer, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
     return this.deps.metrics.unary('SubmitBatch', async () => {
       const tenant = this.#tenant(metadata, call);
-      const events = request.events ?? [];
-      if (events.length === 0) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'a batch needs at least one event', { fieldViolations: [{ field: 'events', description: 'empty', reason: 'too_small' }] });
-      if (events.length > this.deps.batchLimit) {
-        throw failure(status.INVALID_ARGUMENT, 'CG_BATCH_TOO_LARGE', `a batch holds at most ${this.deps.batchLimit} events; got ${events.length}`, { fieldViolations: [{ field: 'events', description: `at most ${this.deps.batchLimit}`, reason: 'too_big' }] });
+      // The request arrives undecoded (grpc.module.ts): its events are counted, then prepared on a worker.
+      const count = countEvents(request);
+      if (count === undefined) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'the request is not a crossgate.v1.SubmitBatchRequest');
+      if (count === 0) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'a batch needs at least one event', { fieldViolations: [{ field: 'events', description: 'empty', reason: 'too_small' }] });
+      if (count > this.deps.batchLimit) {
+        throw failure(status.INVALID_ARGUMENT, 'CG_BATCH_TOO_LARGE', `a batch holds at most ${this.deps.batchLimit} events; got ${count}`, { fieldViolations: [{ field: 'events', description: `at most ${this.deps.batchLimit}`, reason: 'too_big' }] });
       }
-      this.#admit(tenant, events.length);
-      const outcomes = await this.submitEvents(events, tenant, metadata);
+      this.#admit(tenant, count);
+      const outcomes = await this.submitBytes(request, tenant, metadata);
       return { results: outcomes.map(submitResponse) };
     });
   }
@@ -181,7 +206,7 @@ export class GatewayGrpcController {
       }
       code = await new SubmitStreamSession(call, auth.tenant, {
         pipeline: this.deps.pipeline, quotas: this.deps.quotas, batchLimit: this.deps.batchLimit,
-        submit: (events, tenant) => this.submitEvents(events, tenant, call.metadata),
+        submit: (bytes, _events, tenant) => this.submitBytes(bytes, tenant, call.metadata),
         waitWritable: () => writable(call),
         counted: (direction, n) => this.deps.metrics.streamMessages('SubmitStream', direction, n),
       }).run();

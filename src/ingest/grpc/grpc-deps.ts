@@ -5,11 +5,14 @@ import type { Store } from '../../core/ports.js';
 import type { TenantQuotas } from '../../core/quota.js';
 import type { Clock } from '../../core/types.js';
 import type { SectorOf } from '../rest/dead-letters.js';
+import type { CloudEventPreparer } from '../prepare/preparer.js';
 import type { AnchorSignal } from './anchor-signal.js';
 import type { GrpcMetrics } from './grpc-metrics.js';
 
 export interface GrpcDeps {
-  readonly pipeline: Pick<Pipeline, 'submitMany' | 'admission'>;
+  readonly pipeline: Pick<Pipeline, 'submitMany' | 'submitPrepared' | 'admission'>;
+  /** Prepares SubmitBatch and SubmitStream requests on the prepare workers REST and Kafka share. */
+  readonly preparer: CloudEventPreparer;
   readonly store: Store;
   readonly tenants: TenantDirectory;
   readonly quotas: TenantQuotas;

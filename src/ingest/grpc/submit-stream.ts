@@ -5,19 +5,25 @@
  * so HTTP/2 flow control stops the client's writes instead of the gateway buffering them. It also waits,
  * holding what it has read, while the pipeline is full (admission), while the tenant is over its quota
  * (the quota bucket's debt, as on Kafka), and while the client is not reading its answers.
- * Requests that arrive together are submitted together (up to the batch limit of events), which is
- * where the stream's speed comes from.
+ * Requests that arrive together are prepared and submitted together (up to the batch limit of events),
+ * on a prepare worker, which is where the stream's speed comes from.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { TenantQuotas } from '../../core/quota.js';
 import type { Tenant } from '../../core/tenant.js';
+import { countEvents } from './cloud-event-batch.js';
 import { grpcFailure } from './grpc-errors.js';
-import { submitResponse, type GrpcCloudEvent } from './grpc-records.js';
+import { submitResponse } from './grpc-records.js';
 
-export interface SubmitStreamRequest {
-  readonly events?: readonly GrpcCloudEvent[];
+/** A SubmitStreamRequest as it arrives: its protobuf bytes (grpc.module.ts leaves them undecoded). */
+export type SubmitStreamRequest = Buffer;
+
+interface Pending {
+  readonly sequence: number;
+  readonly bytes: Buffer;
+  readonly events: number;
 }
 
 export interface SubmitStreamDeps {
@@ -25,7 +31,8 @@ export interface SubmitStreamDeps {
   readonly quotas: TenantQuotas;
   /** Most events in one request, and per submission. */
   readonly batchLimit: number;
-  readonly submit: (events: readonly GrpcCloudEvent[], tenant: Tenant) => Promise<SubmitOutcome[]>;
+  /** Prepares and submits the events of `bytes` (one or more requests joined), outcomes in order. */
+  readonly submit: (bytes: Buffer, events: number, tenant: Tenant) => Promise<SubmitOutcome[]>;
   /** Resolves once the call can take more answers (or is gone). */
   readonly waitWritable: () => Promise<void>;
   readonly counted: (direction: 'received' | 'sent', messages: number) => void;
@@ -35,7 +42,7 @@ export interface SubmitStreamDeps {
 const ADMISSION_RECHECK_MS = 20;
 
 export class SubmitStreamSession {
-  readonly #queue: { sequence: number; events: readonly GrpcCloudEvent[] }[] = [];
+  readonly #queue: Pending[] = [];
   readonly #window: number;
   #unanswered = 0;
   #received = 0;
@@ -57,7 +64,7 @@ export class SubmitStreamSession {
   /** Serves the call to its end; resolves with the status it ended with. */
   async run(): Promise<status> {
     const call = this.call;
-    call.on('data', (request: SubmitStreamRequest) => this.#take(request));
+    call.on('data', (bytes: SubmitStreamRequest) => this.#take(bytes));
     call.on('end', () => { this.#ended = true; this.#poke(); });
     call.on('cancelled', () => { this.#gone = true; this.#poke(); });
     call.on('error', () => { this.#gone = true; this.#poke(); });
@@ -73,18 +80,18 @@ export class SubmitStreamSession {
           await new Promise<void>((resolve) => { this.#wake = resolve; });
           continue;
         }
-        await this.#admitted(next.events.length);
+        await this.#admitted(next.events);
         if (this.#gone) return status.CANCELLED;
-        const outcomes = next.events.length === 0 ? [] : await this.deps.submit(next.events, this.tenant);
+        const outcomes = next.events === 0 ? [] : await this.deps.submit(next.bytes, next.events, this.tenant);
         let offset = 0;
         for (const { sequence, events } of next.requests) {
           await this.deps.waitWritable();
           if (this.#gone) return status.CANCELLED;
-          call.write({ sequence: String(sequence), results: outcomes.slice(offset, offset + events.length).map(submitResponse) });
-          offset += events.length;
+          call.write({ sequence: String(sequence), results: outcomes.slice(offset, offset + events).map(submitResponse) });
+          offset += events;
         }
         this.deps.counted('sent', next.requests.length);
-        this.#unanswered -= next.events.length;
+        this.#unanswered -= next.events;
         if (call.isPaused() && this.#unanswered < this.#window) call.resume();
       }
     } catch (error) {
@@ -93,35 +100,42 @@ export class SubmitStreamSession {
     }
   }
 
-  #take(request: SubmitStreamRequest): void {
-    const events = request.events ?? [];
+  #take(bytes: SubmitStreamRequest): void {
     const sequence = this.#received++;
     this.deps.counted('received', 1);
-    if (events.length > this.deps.batchLimit) {
-      this.#gone = true;
-      this.#failed = status.INVALID_ARGUMENT;
-      this.call.emit('error', grpcFailure(status.INVALID_ARGUMENT, `CG_BATCH_TOO_LARGE: request ${sequence} holds ${events.length} events; at most ${this.deps.batchLimit} per request`, {
-        reason: 'CG_BATCH_TOO_LARGE', fieldViolations: [{ field: 'events', description: `at most ${this.deps.batchLimit}`, reason: 'too_big' }],
-      }));
-      this.#poke();
+    const events = countEvents(bytes);
+    if (events === undefined || events > this.deps.batchLimit) {
+      const [reason, message] = events === undefined
+        ? ['CG_REQUEST_INVALID', `request ${sequence} is not a crossgate.v1.SubmitStreamRequest`]
+        : ['CG_BATCH_TOO_LARGE', `request ${sequence} holds ${events} events; at most ${this.deps.batchLimit} per request`];
+      this.#fail(status.INVALID_ARGUMENT, reason, message);
       return;
     }
-    this.#queue.push({ sequence, events });
-    this.#unanswered += events.length;
+    this.#queue.push({ sequence, bytes, events });
+    this.#unanswered += events;
     if (this.#unanswered >= this.#window) this.call.pause();
     this.#poke();
   }
 
-  /** The requests at the head of the queue whose events fit one submission (at least one request). */
-  #nextChunk(): { requests: { sequence: number; events: readonly GrpcCloudEvent[] }[]; events: GrpcCloudEvent[] } {
+  #fail(code: status, reason: string, message: string): void {
+    this.#gone = true;
+    this.#failed = code;
+    this.call.emit('error', grpcFailure(code, `${reason}: ${message}`, {
+      reason, fieldViolations: [{ field: 'events', description: message, reason: reason === 'CG_BATCH_TOO_LARGE' ? 'too_big' : 'invalid' }],
+    }));
+    this.#poke();
+  }
+
+  /** The requests at the head of the queue whose events fit one submission (at least one request), their bytes joined. */
+  #nextChunk(): { requests: Pending[]; bytes: Buffer; events: number } {
     const requests = [this.#queue.shift()!];
-    let events = requests[0]!.events.length;
-    while (this.#queue.length > 0 && events + this.#queue[0]!.events.length <= this.deps.batchLimit) {
+    let events = requests[0]!.events;
+    while (this.#queue.length > 0 && events + this.#queue[0]!.events <= this.deps.batchLimit) {
       const request = this.#queue.shift()!;
-      events += request.events.length;
+      events += request.events;
       requests.push(request);
     }
-    return { requests, events: requests.flatMap((r) => r.events) };
+    return { requests, events, bytes: requests.length === 1 ? requests[0]!.bytes : Buffer.concat(requests.map((r) => r.bytes)) };
   }
 
   /** Waits while the pipeline is full, then for the tenant's quota (its debt, as the Kafka door does). */

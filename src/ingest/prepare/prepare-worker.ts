@@ -1,5 +1,5 @@
 /**
- * A prepare worker (worker_threads): prepares REST batch bodies and consumed Kafka messages for the
+ * A prepare worker (worker_threads): prepares REST batch bodies, gRPC event requests and consumed Kafka messages for the
  * gateway's thread (preparer.ts). It builds its own schema registry, the same one the gateway builds
  * (base schemas plus CROSSGATE_EXTRA_SCHEMAS modules), says `ready`, then answers one message per request.
  */
@@ -11,6 +11,7 @@ import { registryWithExtras } from '../../ops/extra-schemas.js';
 import { unpackMessages } from '../kafka/packed-messages.js';
 import { prepareMessages } from '../kafka/prepare-messages.js';
 import { encodePrepared } from '../kafka/prepared-wire.js';
+import { prepareCloudEvents } from '../grpc/cloud-event-batch.js';
 import { prepareJsonBatch } from './json-batch.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './protocol.js';
 
@@ -23,6 +24,7 @@ let tenants: { version: number; tenants: readonly Tenant[] } = { version: -1, te
 
 function answer(request: PrepareRequest, registry: RecordSchemaLookup): unknown {
   if (request.kind === 'batch') return prepareJsonBatch(request.body, request.tenant, registry, request.limit, digestAlg);
+  if (request.kind === 'cloudevents') return prepareCloudEvents(request.body, request.tenant, registry, request.limit, digestAlg);
   if (request.tenants !== undefined) tenants = { version: request.tenantsVersion, tenants: request.tenants };
   if (tenants.version !== request.tenantsVersion) throw new Error(`tenants version ${request.tenantsVersion} was never sent (holding ${tenants.version})`);
   return encodePrepared(prepareMessages(request.sector, unpackMessages(request.packed), tenants.tenants, registry, digestAlg), digestAlg);

@@ -1,5 +1,5 @@
 /**
- * Where REST batch bodies and consumed Kafka messages are prepared: in worker threads, so the gateway's
+ * Where REST batch bodies, gRPC event requests and consumed Kafka messages are prepared: in worker threads, so the gateway's
  * thread keeps to HTTP, the consumer, batching and the store, and a machine's other cores take the
  * per-record work (JSON parse, decoding, envelope, authorization, schema, RFC 8785, digest), which is
  * most of a record's CPU. One pool serves both doors.
@@ -24,6 +24,7 @@ import type { RecordSchemaLookup } from '../../core/validate-record.js';
 import { packMessages, transferList } from '../kafka/packed-messages.js';
 import { prepareMessages, type PreparedMessage } from '../kafka/prepare-messages.js';
 import { decodePrepared } from '../kafka/prepared-wire.js';
+import { prepareCloudEvents, type PreparedEvents } from '../grpc/cloud-event-batch.js';
 import { prepareJsonBatch, type PreparedBatch } from './json-batch.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData, ReadyMessage } from './protocol.js';
 
@@ -39,6 +40,11 @@ export interface RecordPreparer {
   close(): Promise<void>;
 }
 
+/** gRPC SubmitBatch and SubmitStream requests, as protobuf bytes (src/ingest/grpc/cloud-event-batch.ts). */
+export interface CloudEventPreparer {
+  prepareCloudEvents(body: Uint8Array, tenant: Tenant, limit: number): Promise<PreparedEvents>;
+}
+
 export interface WorkerHeap {
   readonly usedBytes: number;
   readonly totalBytes: number;
@@ -50,7 +56,7 @@ export interface MessagePreparer {
 }
 
 /** The pool as startPreparePool makes it: a preparer, plus its threads for health checks and tests. */
-export interface PreparePool extends RecordPreparer, MessagePreparer {
+export interface PreparePool extends RecordPreparer, MessagePreparer, CloudEventPreparer {
   threads(): readonly Worker[];
   workerHeaps(): Promise<readonly WorkerHeap[]>;
 }
@@ -212,6 +218,11 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
       pendingBytes += body.byteLength;
       const release = () => { pendingBytes -= body.byteLength; };
       return send<PreparedBatch>(worker, { kind: 'batch', id, body, tenant, limit }, []).finally(release);
+    },
+    prepareCloudEvents(body, tenant, limit) {
+      const worker = leastBusy();
+      if (worker === undefined) return Promise.resolve(prepareCloudEvents(body, tenant, options.registry, limit, options.digestAlg));
+      return send<PreparedEvents>(worker, { kind: 'cloudevents', id: nextId++, body, tenant, limit }, []);
     },
     prepareMessages(sector, messages, tenants) {
       const worker = leastBusy();

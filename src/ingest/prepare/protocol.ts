@@ -20,6 +20,15 @@ export interface BatchRequest {
   readonly limit: number;
 }
 
+/** A gRPC SubmitBatch or SubmitStream request's protobuf bytes (several stream requests joined), for `tenant`. */
+export interface CloudEventsRequest {
+  readonly kind: 'cloudevents';
+  readonly id: number;
+  readonly body: Uint8Array;
+  readonly tenant: Tenant;
+  readonly limit: number;
+}
+
 /**
  * Consumed Kafka messages of one sector. The tenant directory is sent once per worker and version
  * (`tenants` absent: the worker holds version `tenantsVersion` already), not with every chunk.
@@ -33,9 +42,9 @@ export interface KafkaRequest {
   readonly tenants?: readonly Tenant[];
 }
 
-export type PrepareRequest = BatchRequest | KafkaRequest;
+export type PrepareRequest = BatchRequest | CloudEventsRequest | KafkaRequest;
 
-/** `result`: a PreparedBatch for a batch request, for a Kafka one PreparedMessage[] as encodePrepared writes it. */
+/** `result`: a PreparedBatch for a batch request, PreparedEvents for a cloudevents one, for a Kafka one PreparedMessage[] as encodePrepared writes it. */
 export type PrepareReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly message: string };

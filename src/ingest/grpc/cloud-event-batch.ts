@@ -1,0 +1,101 @@
+/**
+ * SubmitBatch and SubmitStream requests from their protobuf bytes to prepared records, so the work
+ * per record (protobuf decoding, the envelope, RFC 7493 checks, authorization, schema, RFC 8785, digest)
+ * runs on a prepare worker as for REST batches and Kafka messages, not on the gRPC thread. Both requests
+ * are `repeated CloudEvent events = 1`, and concatenated protobuf messages of one type decode as one
+ * message with the repeated fields joined: several stream requests are prepared in one go.
+ * Pure: runs in a worker and, without workers, in the gateway's thread.
+ */
+import protobuf from 'protobufjs';
+import type { DigestAlg } from '../../core/digest.js';
+import type { Rejection } from '../../core/errors.js';
+import { prepareRecord, type PreparedRecord } from '../../core/prepare.js';
+import type { Tenant } from '../../core/tenant.js';
+import type { RecordId } from '../../core/types.js';
+import type { RecordSchemaLookup } from '../../core/validate-record.js';
+import { envelopeOfCloudEvent, type GrpcCloudEvent } from './grpc-records.js';
+import { PROTO_DIR } from './proto-files.js';
+
+const root = new protobuf.Root();
+root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : `${PROTO_DIR}${target}`);
+root.loadSync(['crossgate/v1/gateway.proto']);
+const EventsMessage = root.lookupType('crossgate.v1.SubmitBatchRequest');
+
+export type PreparedEvents =
+  | { readonly kind: 'malformed'; readonly message: string }
+  | { readonly kind: 'too-many'; readonly count: number }
+  | {
+    readonly kind: 'prepared';
+    readonly records: readonly PreparedRecord[];
+    /** For each record refused here, what the dead-letter index keeps (JSON); null for prepared ones. */
+    readonly payloads: readonly (Uint8Array | null)[];
+  };
+
+/**
+ * The events of a request's bytes; undefined when they are not protobuf. The decoded messages are used
+ * as they are (no toObject copy): their fields have the names proto-loader gives, unset ones read as
+ * the proto3 defaults, and oneofs (`data`, `attr`) are virtual properties naming the field set.
+ */
+export function decodeEvents(bytes: Uint8Array): GrpcCloudEvent[] | undefined {
+  try {
+    return (EventsMessage.decode(bytes) as unknown as { events: GrpcCloudEvent[] }).events;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How many events a request holds, from its top-level fields alone (no decoding): what flow control
+ * counts as a request arrives. Undefined when the bytes are not a well-formed message of this shape.
+ */
+export function countEvents(bytes: Uint8Array): number | undefined {
+  let at = 0;
+  let count = 0;
+  const varint = (): number | undefined => {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (at >= bytes.length) return undefined;
+      const byte = bytes[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+    return undefined;
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    if (key !== 0x0a) return undefined; // only field 1, length-delimited
+    const length = varint();
+    if (length === undefined || at + length > bytes.length) return undefined;
+    at += length;
+    count++;
+  }
+  return count;
+}
+
+function recordIdOf(event: GrpcCloudEvent | undefined): RecordId | null {
+  return typeof event?.source === 'string' && typeof event.id === 'string' ? { source: event.source, id: event.id } : null;
+}
+
+/** What the dead-letter index keeps of a gRPC record: its JSON form (bytes as base64), replayable like REST's. */
+export function payloadOf(event: GrpcCloudEvent | undefined, envelope: Record<string, unknown> | undefined): Uint8Array {
+  return Buffer.from(JSON.stringify(envelope ?? event ?? null, (_, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)));
+}
+
+function refused(event: GrpcCloudEvent | undefined, rejection: Rejection): PreparedRecord {
+  return { ok: false, recordId: recordIdOf(event), type: typeof event?.type === 'string' ? event.type : null, sector: null, rejection };
+}
+
+export function prepareCloudEvents(bytes: Uint8Array, tenant: Tenant, registry: RecordSchemaLookup, limit: number, digestAlg: DigestAlg): PreparedEvents {
+  const events = decodeEvents(bytes);
+  if (events === undefined) return { kind: 'malformed', message: 'the request is not a protobuf crossgate.v1 events message' };
+  if (events.length > limit) return { kind: 'too-many', count: events.length };
+  const records = new Array<PreparedRecord>(events.length);
+  const payloads = new Array<Uint8Array | null>(events.length);
+  events.forEach((event, i) => {
+    const decoded = envelopeOfCloudEvent(event);
+    const record = decoded.ok ? prepareRecord(decoded.envelope, tenant, registry, digestAlg) : refused(event, decoded.rejection);
+    records[i] = record;
+    payloads[i] = record.ok ? null : payloadOf(event, decoded.ok ? decoded.envelope : undefined);
+  });
+  return { kind: 'prepared', records, payloads };
+}
