@@ -14,7 +14,7 @@ root.loadSync(['crossgate/v1/gateway.proto']);
 const SubmitStreamRequest = root.lookupType('crossgate.v1.SubmitStreamRequest');
 const SubmitStreamResponse = root.lookupType('crossgate.v1.SubmitStreamResponse');
 
-const ID_LENGTH = 24;
+const ID_LENGTH = 20;
 const PLACEHOLDER = '#'.repeat(ID_LENGTH);
 
 /** A factory of encoded requests of `size` events each, every event with an id never sent before. */
@@ -36,7 +36,8 @@ export function streamRequestFactory(size: number): () => Buffer {
   return () => {
     seq += 1;
     const message = Buffer.from(template);
-    const prefix = `${run}-${seq.toString(16).padStart(10, '0')}-`;
+    const prefix = `${run}-${seq.toString(16).padStart(6, '0')}-`;
+    if (prefix.length + String(size - 1).length > ID_LENGTH) throw new Error(`request ${seq}: ids no longer fit ${ID_LENGTH} characters`);
     offsets.forEach((at, i) => message.write(`${prefix}${String(i).padStart(ID_LENGTH - prefix.length, '0')}`, at, 'latin1'));
     return message;
   };

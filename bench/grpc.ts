@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { freePort } from '../test/support/grpc.js';
 import { streamRequestFactory } from './grpc-messages.js';
-import { processCpuMs } from './process-cpu.js';
+import { mainThreadCpuMs, processCpuMs } from './process-cpu.js';
 import { load, measured, withGateway } from './rest.js';
 import type { BenchResult, Figure } from './result.js';
 
@@ -25,7 +25,21 @@ const STREAMS = 8;
 const IN_FLIGHT_RECORDS = 6_400;
 const raw = (b: Buffer) => b;
 
-interface Rate { readonly recordsPerSecond: number; readonly cpuMicrosPerRecord: number; readonly failed: number }
+interface Rate {
+  readonly recordsPerSecond: number;
+  readonly cpuMicrosPerRecord: number;
+  readonly mainThreadMicrosPerRecord: number;
+  /** The load generator's own CPU (this process): it shares the 2 cores with the gateway. */
+  readonly clientMicrosPerRecord: number;
+  readonly failed: number;
+}
+
+const clientCpuMs = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
+const perRecord = (cpuMs: number, records: number): number => (records === 0 ? 0 : (cpuMs * 1000) / records);
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -43,6 +57,8 @@ async function streamLoad(address: string, apiKey: string | undefined, size: num
   let failed = 0;
   let open = true;
   const cpuBefore = processCpuMs(pid);
+  const mainBefore = mainThreadCpuMs(pid);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   const streams = Array.from({ length: STREAMS }, () => new Promise<void>((resolve) => {
     const call = client.makeBidiStreamRequest('/crossgate.v1.Gateway/SubmitStream', raw, raw, metadata);
@@ -67,18 +83,24 @@ async function streamLoad(address: string, apiKey: string | undefined, size: num
   open = false;
   const elapsed = (performance.now() - started) / 1000;
   const cpu = processCpuMs(pid) - cpuBefore;
+  const main = mainThreadCpuMs(pid) - mainBefore;
+  const own = clientCpuMs(clientBefore);
   const records = answered * size;
   await Promise.all(streams);
   client.close();
-  return { recordsPerSecond: records / elapsed, cpuMicrosPerRecord: records === 0 ? 0 : (cpu * 1000) / records, failed };
+  return { recordsPerSecond: records / elapsed, cpuMicrosPerRecord: perRecord(cpu, records), mainThreadMicrosPerRecord: perRecord(main, records), clientMicrosPerRecord: perRecord(own, records), failed };
 }
 
 async function restLoad(url: string, apiKey: string, seconds: number, pid: number): Promise<Rate> {
   const cpuBefore = processCpuMs(pid);
+  const mainBefore = mainThreadCpuMs(pid);
+  const clientBefore = process.cpuUsage();
   const result = measured(await load(url, '/v1/records/batch', apiKey, 100, 64, seconds), 100);
   const cpu = processCpuMs(pid) - cpuBefore;
+  const main = mainThreadCpuMs(pid) - mainBefore;
+  const own = clientCpuMs(clientBefore);
   const records = result.recordsPerSecond * seconds;
-  return { recordsPerSecond: result.recordsPerSecond, cpuMicrosPerRecord: records === 0 ? 0 : (cpu * 1000) / records, failed: result.failed };
+  return { recordsPerSecond: result.recordsPerSecond, cpuMicrosPerRecord: perRecord(cpu, records), mainThreadMicrosPerRecord: perRecord(main, records), clientMicrosPerRecord: perRecord(own, records), failed: result.failed };
 }
 
 async function withEchoServer<T>(size: number, fn: (address: string, pid: number) => Promise<T>): Promise<T> {
@@ -99,6 +121,8 @@ function figures(prefix: string, rounds: readonly Rate[]): Record<string, Figure
   return {
     [`${prefix} records/s`]: { value: Math.round(median(rounds.map((r) => r.recordsPerSecond))), unit: 'records/s' },
     [`${prefix} CPU per record`]: { value: Math.round(median(rounds.map((r) => r.cpuMicrosPerRecord)) * 10) / 10, unit: 'µs/record' },
+    [`${prefix} main-thread CPU per record`]: { value: Math.round(median(rounds.map((r) => r.mainThreadMicrosPerRecord)) * 10) / 10, unit: 'µs/record' },
+    [`${prefix} load generator CPU per record`]: { value: Math.round(median(rounds.map((r) => r.clientMicrosPerRecord)) * 10) / 10, unit: 'µs/record' },
     [`${prefix} failures`]: { value: rounds.reduce((n, r) => n + r.failed, 0), unit: 'requests or streams' },
   };
 }

@@ -38,7 +38,10 @@ export type PreparedEvents =
  */
 export function decodeEvents(bytes: Uint8Array): GrpcCloudEvent[] | undefined {
   try {
-    return (EventsMessage.decode(bytes) as unknown as { events: GrpcCloudEvent[] }).events;
+    // As a Buffer (no copy): protobufjs then reads strings with Node's UTF-8 decoder, not its own JS
+    // one. A worker receives a plain Uint8Array, and the JS decoder cost it ~6 µs per record.
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return (EventsMessage.decode(buffer) as unknown as { events: GrpcCloudEvent[] }).events;
   } catch {
     return undefined;
   }

@@ -222,7 +222,10 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
     prepareCloudEvents(body, tenant, limit) {
       const worker = leastBusy();
       if (worker === undefined) return Promise.resolve(prepareCloudEvents(body, tenant, options.registry, limit, options.digestAlg));
-      return send<PreparedEvents>(worker, { kind: 'cloudevents', id: nextId++, body, tenant, limit }, []);
+      // A copy of its own, moved to the worker: grpc-js hands messages over as views of larger receive
+      // buffers, and cloning a view would copy all of the buffer behind it.
+      const own = new Uint8Array(body);
+      return send<PreparedEvents>(worker, { kind: 'cloudevents', id: nextId++, body: own, tenant, limit }, [own.buffer]);
     },
     prepareMessages(sector, messages, tenants) {
       const worker = leastBusy();
