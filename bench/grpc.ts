@@ -51,8 +51,10 @@ async function streamLoad(address: string, apiKey: string | undefined, size: num
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 << 20 });
   const metadata = new grpc.Metadata();
   if (apiKey !== undefined) metadata.set('authorization', `Bearer ${apiKey}`);
-  const next = streamRequestFactory(size);
   const perStream = Math.max(1, Math.floor(IN_FLIGHT_RECORDS / STREAMS / size));
+  // A request's buffer is taken again only after twice the stream's window of later requests: by then
+  // it has been answered, so sent.
+  const factories = Array.from({ length: STREAMS }, () => streamRequestFactory(size, 2 * perStream + 1));
   let answered = 0;
   let failed = 0;
   let open = true;
@@ -60,7 +62,7 @@ async function streamLoad(address: string, apiKey: string | undefined, size: num
   const mainBefore = mainThreadCpuMs(pid);
   const clientBefore = process.cpuUsage();
   const started = performance.now();
-  const streams = Array.from({ length: STREAMS }, () => new Promise<void>((resolve) => {
+  const streams = factories.map((next) => new Promise<void>((resolve) => {
     const call = client.makeBidiStreamRequest('/crossgate.v1.Gateway/SubmitStream', raw, raw, metadata);
     let inFlight = 0;
     const pump = () => {

@@ -65,8 +65,10 @@ export function grpcServerOptions(url: string, settings: GrpcSettings, limits: {
       onLoadPackageDefinition: (definition, server) => {
         // SubmitBatch and SubmitStream requests reach their handlers undecoded: a prepare worker decodes
         // them with the rest of the per-record work (cloud-event-batch.ts), off the gRPC thread.
-        const gateway = definition['crossgate.v1.Gateway'] as unknown as Record<string, { requestDeserialize: (bytes: Buffer) => unknown }>;
+        // SubmitStream's answers come encoded (stream-answer.ts).
+        const gateway = definition['crossgate.v1.Gateway'] as unknown as Record<string, { requestDeserialize: (bytes: Buffer) => unknown; responseSerialize: (value: Buffer) => Buffer }>;
         for (const method of ['SubmitBatch', 'SubmitStream']) gateway[method]!.requestDeserialize = (bytes) => bytes;
+        gateway['SubmitStream']!.responseSerialize = (bytes) => bytes;
         // Reflection reads the files with their own field names (spec_version, not specVersion), and
         // describes the health service and the error details too, so `grpcurl list` shows everything
         // served and grpcurl prints an error's details by name.

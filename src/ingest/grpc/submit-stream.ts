@@ -15,9 +15,9 @@ import type { TenantQuotas } from '../../core/quota.js';
 import type { Tenant } from '../../core/tenant.js';
 import { countEvents } from './cloud-event-batch.js';
 import { grpcFailure } from './grpc-errors.js';
-import { submitResponse } from './grpc-records.js';
+import { encodeStreamAnswer } from './stream-answer.js';
 
-/** A SubmitStreamRequest as it arrives: its protobuf bytes (grpc.module.ts leaves them undecoded). */
+/** A SubmitStreamRequest as it arrives: its protobuf bytes (grpc.module.ts leaves them undecoded; answers are bytes too). */
 export type SubmitStreamRequest = Buffer;
 
 interface Pending {
@@ -87,7 +87,7 @@ export class SubmitStreamSession {
         for (const { sequence, events } of next.requests) {
           await this.deps.waitWritable();
           if (this.#gone) return status.CANCELLED;
-          call.write({ sequence: String(sequence), results: outcomes.slice(offset, offset + events).map(submitResponse) });
+          call.write(encodeStreamAnswer(sequence, outcomes.slice(offset, offset + events)));
           offset += events;
         }
         this.deps.counted('sent', next.requests.length);
