@@ -165,7 +165,7 @@ export async function runGrpcBench(): Promise<BenchResult> {
     },
     ratio: Math.round(median(ratios) * 1000) / 1000,
     notes: [
-      `one gateway process (embedded store and ledger, defaults), ${ROUNDS} rounds of ${SECONDS} s alternating REST batch, SubmitStream x100 and SubmitStream x1; figures are medians of rounds; load generator on the same 2-core machine`,
+      `one gateway process (embedded store and ledger, defaults), ${ROUNDS} rounds of ${SECONDS} s: REST batch and SubmitStream x100, in turns first, then SubmitStream x1; figures are medians of rounds; load generator on the same 2-core machine`,
       `rounds, records/s: REST batch ${show(rounds.rest)}; SubmitStream x100 ${show(rounds.stream100)}; SubmitStream x1 ${show(rounds.stream1)}`,
       `gRPC load: ${STREAMS} streams, ${IN_FLIGHT_RECORDS} records in flight; REST load: autocannon, 64 connections x 100 records; CPU per record is the gateway process's (all threads) over the records answered`,
       'baseline: a bare @grpc/grpc-js server answering each request with a pre-encoded answer of the gateway\'s size, no decoding: the transport\'s floor for the same client',
