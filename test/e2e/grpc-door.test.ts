@@ -264,6 +264,10 @@ describe('gRPC door (crossgate.v1.Gateway)', () => {
     const error = await new Promise<grpc.ServiceError>((resolve) => { bogus.on('error', resolve); bogus.on('data', () => assert.fail('no receipt for a bad cursor')); });
     assert.equal(error.code, grpc.status.INVALID_ARGUMENT);
     assert.deepEqual(richDetails(error)['BadRequest'], { fieldViolations: [{ field: 'cursor', description: 'send the cursor of the last receipt received, or none', reason: 'invalid' }] });
+    // The gRPC metrics count the calls by method and status, the refused watch included.
+    const metrics = (await http(gateway.url, 'GET', '/metrics')).text;
+    assert.match(metrics, /^crossgate_grpc_calls_total\{method="WatchReceipts",code="INVALID_ARGUMENT"\} 1$/m);
+    assert.match(metrics, /^crossgate_grpc_calls_total\{method="SubmitBatch",code="OK"\} [1-9]/m);
   });
 
   it('serves grpc.health.v1 and server reflection', async () => {

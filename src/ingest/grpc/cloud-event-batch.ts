@@ -75,8 +75,10 @@ export function countEvents(bytes: Uint8Array): number | undefined {
   return count;
 }
 
-function recordIdOf(event: GrpcCloudEvent | undefined): RecordId | null {
-  return typeof event?.source === 'string' && typeof event.id === 'string' ? { source: event.source, id: event.id } : null;
+/** The (source, id) of an event or a RecordId message, when both are strings. */
+export function recordIdOf(value: unknown): RecordId | null {
+  const v = value as { source?: unknown; id?: unknown } | null | undefined;
+  return typeof v?.source === 'string' && typeof v.id === 'string' ? { source: v.source, id: v.id } : null;
 }
 
 /** What the dead-letter index keeps of a gRPC record: its JSON form (bytes as base64), replayable like REST's. */

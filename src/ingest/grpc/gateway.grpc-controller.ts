@@ -10,15 +10,15 @@ import { type Metadata, type ServerDuplexStream, type ServerWritableStream, stat
 import { Observable } from 'rxjs';
 import { ErrorCodes, type Rejection } from '../../core/errors.js';
 import type { SubmitOutcome } from '../../core/pipeline.js';
+import type { ReceiptCursor } from '../../core/ports.js';
 import type { Tenant } from '../../core/tenant.js';
-import type { RecordId } from '../../core/types.js';
 import { mayRead } from '../rest/auth.guard.js';
 import { recordRejections } from '../rest/dead-letters.js';
 import { authenticateCall, type CallIdentity } from './grpc-auth.js';
 import { GRPC_DEPS, type GrpcDeps } from './grpc-deps.js';
 import { grpcFailure, type FieldViolation } from './grpc-errors.js';
 import { envelopeOfCloudEvent, grpcReceipt, rejectionMessage, submitResponse, type GrpcCloudEvent } from './grpc-records.js';
-import { countEvents, decodeEvents, payloadOf } from './cloud-event-batch.js';
+import { countEvents, decodeEvents, payloadOf, recordIdOf } from './cloud-event-batch.js';
 import { PrepareWorkerError } from '../prepare/preparer.js';
 import { decodeCursor, encodeCursor } from './receipt-cursor.js';
 import { SubmitStreamSession, type SubmitStreamRequest } from './submit-stream.js';
@@ -49,11 +49,6 @@ export function fieldViolations(rejection: Rejection, prefix = 'event'): FieldVi
   const issues = rejectionMessage(rejection)['issues'] as { path: string; code: string; message: string }[];
   if (issues.length === 0) return [{ field: prefix, description: rejection.message, reason: rejection.code }];
   return issues.map((i) => ({ field: `${prefix}${i.path}`, description: i.message, reason: i.code }));
-}
-
-function recordIdOf(value: unknown): RecordId | null {
-  const v = value as { source?: unknown; id?: unknown } | null | undefined;
-  return typeof v?.source === 'string' && typeof v.id === 'string' ? { source: v.source, id: v.id } : null;
 }
 
 /** Resolves when the stream can take more (or is gone), so a slow reader is never buffered for. */
@@ -217,15 +212,23 @@ export class GatewayGrpcController {
 
   @GrpcMethod('Gateway', 'WatchReceipts')
   watchReceipts(request: { cursor?: string }, metadata: Metadata, call: ServerWritableStream<unknown, unknown>): Observable<Record<string, unknown>> {
-    const tenant = this.#tenant(metadata, call);
-    const start = decodeCursor(request.cursor ?? '');
-    if (start === undefined) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'cursor is not one this gateway handed out', { fieldViolations: [{ field: 'cursor', description: 'send the cursor of the last receipt received, or none', reason: 'invalid' }] });
+    const done = this.deps.metrics.streamOpened('WatchReceipts');
+    let tenant: Tenant;
+    let start: ReceiptCursor | null | undefined;
+    try {
+      tenant = this.#tenant(metadata, call);
+      start = decodeCursor(request.cursor ?? '');
+      if (start === undefined) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'cursor is not one this gateway handed out', { fieldViolations: [{ field: 'cursor', description: 'send the cursor of the last receipt received, or none', reason: 'invalid' }] });
+    } catch (error) {
+      done(error instanceof RpcException ? (error.getError() as { code: status }).code : status.UNKNOWN);
+      throw error;
+    }
+    const from = start;
     return new Observable((subscriber) => {
       const stop = new AbortController();
-      const done = this.deps.metrics.streamOpened('WatchReceipts');
       call.once('cancelled', () => stop.abort());
       void (async () => {
-        let cursor = start;
+        let cursor = from;
         while (!stop.signal.aborted) {
           const page = await this.deps.store.anchoredReceipts(tenant.id, cursor, WATCH_PAGE);
           for (const { receipt, cursor: at } of page) {

@@ -51,6 +51,8 @@ export class SubmitStreamSession {
   /** The status the call ends with when the session ends it early. */
   #failed: status | undefined;
   #wake: (() => void) | undefined;
+  /** Aborted when the call ends, so a wait for admission or a quota hold ends with it. */
+  readonly #left = new AbortController();
 
   constructor(
     private readonly call: ServerDuplexStream<SubmitStreamRequest, unknown>,
@@ -66,8 +68,8 @@ export class SubmitStreamSession {
     const call = this.call;
     call.on('data', (bytes: SubmitStreamRequest) => this.#take(bytes));
     call.on('end', () => { this.#ended = true; this.#poke(); });
-    call.on('cancelled', () => { this.#gone = true; this.#poke(); });
-    call.on('error', () => { this.#gone = true; this.#poke(); });
+    call.on('cancelled', () => this.#leave());
+    call.on('error', () => this.#leave());
     try {
       for (;;) {
         if (this.#gone) return this.#failed ?? status.CANCELLED;
@@ -140,9 +142,17 @@ export class SubmitStreamSession {
 
   /** Waits while the pipeline is full, then for the tenant's quota (its debt, as the Kafka door does). */
   async #admitted(records: number): Promise<void> {
-    while (!this.#gone && this.deps.pipeline.admission() === 'full') await delay(ADMISSION_RECHECK_MS);
+    const signal = this.#left.signal;
+    const pause = (ms: number) => delay(ms, undefined, { signal }).catch(() => undefined);
+    while (!this.#gone && this.deps.pipeline.admission() === 'full') await pause(ADMISSION_RECHECK_MS);
     const hold = records === 0 ? 0 : this.deps.quotas.reserve(this.tenant, records);
-    if (hold > 0 && !this.#gone) await delay(hold);
+    if (hold > 0 && !this.#gone) await pause(hold);
+  }
+
+  #leave(): void {
+    this.#gone = true;
+    this.#left.abort();
+    this.#poke();
   }
 
   #poke(): void {
