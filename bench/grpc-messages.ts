@@ -4,13 +4,10 @@
  * answers are counted, not decoded.
  */
 import { randomBytes } from 'node:crypto';
-import protobuf from 'protobufjs';
-import { PROTO_DIR } from '../src/ingest/grpc/proto-files.js';
+import { loadProtoRoot } from '../src/ingest/grpc/proto-files.js';
 import { makeValidRecord, RECORD_TYPES, type RecordType } from '../test/support/record-factory.js';
 
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : `${PROTO_DIR}${target}`);
-root.loadSync(['crossgate/v1/gateway.proto']);
+const root = loadProtoRoot(['crossgate/v1/gateway.proto']);
 const SubmitStreamRequest = root.lookupType('crossgate.v1.SubmitStreamRequest');
 const SubmitStreamResponse = root.lookupType('crossgate.v1.SubmitStreamResponse');
 

@@ -273,16 +273,16 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       ],
     });
     cleanups.push(() => app.close());
+    // An IPv6 address in a URL or gRPC target is bracketed.
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     if (config.grpc !== undefined) {
-      const grpcHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-      app.connectMicroservice(grpcServerOptions(`${grpcHost}:${config.grpc.port}`, config.grpc, { maxMessageBytes: config.rest.bodyLimitBytes }, config.rest.tls));
+      app.connectMicroservice(grpcServerOptions(`${host}:${config.grpc.port}`, config.grpc, { maxMessageBytes: config.rest.bodyLimitBytes }, config.rest.tls));
       await app.startAllMicroservices();
-      logger.info({ url: `${grpcHost}:${config.grpc.port}` }, 'gRPC listening');
+      logger.info({ url: `${host}:${config.grpc.port}` }, 'gRPC listening');
     }
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `${config.rest.tls === undefined ? 'http' : 'https'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     logger.info({ url }, 'gateway listening');
 

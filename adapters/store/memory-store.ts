@@ -10,7 +10,7 @@ import type {
   CursoredReceipt, DeadLetter, DeadLetterAuditEntry, DeadLetterFilter, DeadLetterInput, DeadLetterState, HealthStatus,
   OutboxEntry, Page, ReceiptCursor, SaveBatchResult, Store, StoredRecord,
 } from '../../src/core/ports.js';
-import type { ChainAnchor, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
+import type { ChainAnchor, Receipt, RecordId, SealedBatch, SealedRecord } from '../../src/core/types.js';
 
 interface BatchRow {
   entry: OutboxEntry;
@@ -135,9 +135,14 @@ export class MemoryStore implements Store {
     const stored = row && this.#batches.get(row.batchId);
     const batch = stored?.entry;
     if (!row || !stored || !batch || batch.anchor === null) return undefined;
-    const tree = this.#trees.cached(row.batchId) ?? this.#trees.add(batch.header, stored.leaves);
-    const proof = auditPathOf(tree, row.record.leafIndex, row.record.digest, row.batchId);
-    return buildReceipt({ ...row.record, proof }, batch.header, batch.signature, batch.anchor);
+    return this.#receiptOf(row.record, stored, batch.anchor);
+  }
+
+  #receiptOf(record: SealedRecord, batch: BatchRow, anchor: ChainAnchor): Receipt {
+    const { header, signature } = batch.entry;
+    const tree = this.#trees.cached(header.id) ?? this.#trees.add(header, batch.leaves);
+    const proof = auditPathOf(tree, record.leafIndex, record.digest, header.id);
+    return buildReceipt({ ...record, proof }, header, signature, anchor);
   }
 
   async anchoredReceipts(tenant: string, after: ReceiptCursor | null, limit: number): Promise<CursoredReceipt[]> {
@@ -148,14 +153,12 @@ export class MemoryStore implements Store {
       .sort((a, b) => a.anchorSeq - b.anchorSeq);
     const found: CursoredReceipt[] = [];
     for (const row of batches) {
-      const { header, signature, anchor } = row.entry;
+      const anchor = row.entry.anchor;
       if (anchor === null) continue;
       for (const record of row.records) {
         if (found.length >= limit) return found;
         if (record.tenant !== tenant || (row.anchorSeq === from.anchorSeq && record.leafIndex <= from.leafIndex)) continue;
-        const tree = this.#trees.cached(header.id) ?? this.#trees.add(header, row.leaves);
-        const proof = auditPathOf(tree, record.leafIndex, record.digest, header.id);
-        found.push({ receipt: buildReceipt({ ...record, proof }, header, signature, anchor), cursor: { anchorSeq: row.anchorSeq, leafIndex: record.leafIndex } });
+        found.push({ receipt: this.#receiptOf(record, row, anchor), cursor: { anchorSeq: row.anchorSeq, leafIndex: record.leafIndex } });
       }
     }
     return found;

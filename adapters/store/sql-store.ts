@@ -83,6 +83,9 @@ class ConflictRollback {
 /** pg_advisory_xact_lock key that serializes anchor_seq numbering (any constant the schema owns). */
 const anchorOrderLock = 0x63_67_61_6e; // 'cgan'
 
+/** What a receipt is read from: a record row joined with its batch row. */
+interface ReceiptRow { digest: string; leaf_index: unknown; proof: unknown; batch_id: string; header: unknown; signature: string; anchor: unknown }
+
 const recordKey = (source: string, id: string): string => `${source}\u0000${id}`;
 
 /** Merkle nodes and leaves are SHA-256 hashes (RFC 6962 over SHA-256), stored as raw bytes. */
@@ -243,39 +246,21 @@ export class SqlStore implements Store {
   getReceipt(id: RecordId): Promise<Receipt | undefined> {
     return this.run('getReceipt', async () => {
       if (hasNul(id.source) || hasNul(id.id)) return undefined;
-      const { rows } = await this.db.query<{ digest: string; leaf_index: unknown; proof: unknown; batch_id: string; header: unknown; signature: string; anchor: unknown }>(
+      const { rows } = await this.db.query<ReceiptRow>(
         `SELECT r.digest, r.leaf_index, r.proof, r.batch_id, b.header, b.signature, b.anchor
          FROM records r JOIN batches b ON b.id = r.batch_id
          WHERE r.source = $1 AND r.id = $2 AND b.state = 'anchored'`,
         [id.source, id.id],
       );
       const row = rows[0];
-      if (row === undefined) return undefined;
-      const header = json<BatchHeader>(row.header);
-      const leafIndex = num(row.leaf_index);
-      let proof: string[];
-      if (row.proof !== null) {
-        proof = proofNodes(bytes(row.proof)); // written before migration 003
-      } else {
-        const tree = await this.trees.treeOf(header, () => this.leavesOf(row.batch_id));
-        proof = auditPathOf(tree, leafIndex, row.digest, row.batch_id);
-      }
-      return {
-        recordId: { source: id.source, id: id.id },
-        digest: row.digest,
-        leafIndex,
-        proof,
-        batch: header,
-        signature: row.signature,
-        chain: json(row.anchor),
-      };
+      return row === undefined ? undefined : this.receiptOf({ source: id.source, id: id.id }, row);
     });
   }
 
   anchoredReceipts(tenant: string, after: ReceiptCursor | null, limit: number): Promise<CursoredReceipt[]> {
     return this.run('anchoredReceipts', async () => {
       if (hasNul(tenant)) return [];
-      const { rows } = await this.db.query<{ anchor_seq: unknown; source: string; id: string; digest: string; leaf_index: unknown; proof: unknown; batch_id: string; header: unknown; signature: string; anchor: unknown }>(
+      const { rows } = await this.db.query<ReceiptRow & { anchor_seq: unknown; source: string; id: string }>(
         `SELECT b.anchor_seq, r.source, r.id, r.digest, r.leaf_index, r.proof, r.batch_id, b.header, b.signature, b.anchor
          FROM batches b JOIN records r ON r.accepted_at = b.sealed_at AND r.batch_id = b.id AND r.tenant = $1
          WHERE b.anchor_seq IS NOT NULL AND (b.anchor_seq > $2 OR (b.anchor_seq = $2 AND r.leaf_index > $3))
@@ -285,18 +270,24 @@ export class SqlStore implements Store {
       );
       const receipts: CursoredReceipt[] = [];
       for (const row of rows) {
-        const header = json<BatchHeader>(row.header);
-        const leafIndex = num(row.leaf_index);
-        const proof = row.proof !== null
-          ? proofNodes(bytes(row.proof))
-          : auditPathOf(await this.trees.treeOf(header, () => this.leavesOf(row.batch_id)), leafIndex, row.digest, row.batch_id);
-        receipts.push({
-          receipt: { recordId: { source: row.source, id: row.id }, digest: row.digest, leafIndex, proof, batch: header, signature: row.signature, chain: json(row.anchor) },
-          cursor: { anchorSeq: num(row.anchor_seq), leafIndex },
-        });
+        const receipt = await this.receiptOf({ source: row.source, id: row.id }, row);
+        receipts.push({ receipt, cursor: { anchorSeq: num(row.anchor_seq), leafIndex: receipt.leafIndex } });
       }
       return receipts;
     });
+  }
+
+  /**
+   * The receipt of a record row joined with its batch row: the stored proof of a record written before
+   * migration 003, else the audit path from the batch's tree (cached, or rebuilt from its leaves).
+   */
+  private async receiptOf(recordId: RecordId, row: ReceiptRow): Promise<Receipt> {
+    const header = json<BatchHeader>(row.header);
+    const leafIndex = num(row.leaf_index);
+    const proof = row.proof !== null
+      ? proofNodes(bytes(row.proof))
+      : auditPathOf(await this.trees.treeOf(header, () => this.leavesOf(row.batch_id)), leafIndex, row.digest, row.batch_id);
+    return { recordId, digest: row.digest, leafIndex, proof, batch: header, signature: row.signature, chain: json(row.anchor) };
   }
 
   private async leavesOf(batchId: string): Promise<Uint8Array> {

@@ -6,7 +6,6 @@
  * message with the repeated fields joined: several stream requests are prepared in one go.
  * Pure: runs in a worker and, without workers, in the gateway's thread.
  */
-import protobuf from 'protobufjs';
 import type { DigestAlg } from '../../core/digest.js';
 import type { Rejection } from '../../core/errors.js';
 import { prepareRecord, type PreparedRecord } from '../../core/prepare.js';
@@ -14,11 +13,9 @@ import type { Tenant } from '../../core/tenant.js';
 import type { RecordId } from '../../core/types.js';
 import type { RecordSchemaLookup } from '../../core/validate-record.js';
 import { envelopeOfCloudEvent, type GrpcCloudEvent } from './grpc-records.js';
-import { PROTO_DIR } from './proto-files.js';
+import { loadProtoRoot } from './proto-files.js';
 
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : `${PROTO_DIR}${target}`);
-root.loadSync(['crossgate/v1/gateway.proto']);
+const root = loadProtoRoot(['crossgate/v1/gateway.proto']);
 const EventsMessage = root.lookupType('crossgate.v1.SubmitBatchRequest');
 
 export type PreparedEvents =

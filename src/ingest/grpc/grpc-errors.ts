@@ -5,15 +5,12 @@
  * one field violation per schema issue, a RetryInfo when the caller should come back, or a QuotaFailure.
  */
 import { Metadata, status } from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
-import { PROTO_DIR } from './proto-files.js';
+import { loadProtoRoot } from './proto-files.js';
 
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
 const ERROR_DOMAIN = 'crossgate';
 
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : `${PROTO_DIR}${target}`);
-root.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto']);
+const root = loadProtoRoot(['google/rpc/status.proto', 'google/rpc/error_details.proto']);
 const StatusMessage = root.lookupType('google.rpc.Status');
 const detailTypes = {
   ErrorInfo: root.lookupType('google.rpc.ErrorInfo'),

@@ -2,7 +2,7 @@
  * Where REST batch bodies, gRPC event requests and consumed Kafka messages are prepared: in worker threads, so the gateway's
  * thread keeps to HTTP, the consumer, batching and the store, and a machine's other cores take the
  * per-record work (JSON parse, decoding, envelope, authorization, schema, RFC 8785, digest), which is
- * most of a record's CPU. One pool serves both doors.
+ * most of a record's CPU. One pool serves every door.
  *
  * The pool sends each body to the worker with the fewest requests outstanding. A worker that dies
  * fails only the requests it held (they get PrepareWorkerError: the batch endpoint answers 503 with
@@ -13,7 +13,8 @@
  * Bodies waiting for a worker are bounded in bytes (`maxPendingBytes`): past it `hasRoomFor` says no
  * and the batch endpoint answers 503, so an overload queues at the client, not in the gateway's memory.
  * Kafka chunks are not counted there: they are bounded by the consumer (two fetches in hand per
- * partition), and counting them would let a Kafka backlog turn REST callers away.
+ * partition), and counting them would let a Kafka backlog turn REST callers away. gRPC requests are
+ * not counted either: a stream holds at most its window, a unary call one message.
  */
 import { Worker } from 'node:worker_threads';
 import type { Sector } from '../../../adapters/kafka/topics.js';
