@@ -12,11 +12,8 @@ import { prepareRecord, type PreparedRecord } from '../../core/prepare.js';
 import type { Tenant } from '../../core/tenant.js';
 import type { RecordId } from '../../core/types.js';
 import type { RecordSchemaLookup } from '../../core/validate-record.js';
+import { readCloudEvents } from './cloud-event-reader.js';
 import { envelopeOfCloudEvent, type GrpcCloudEvent } from './grpc-records.js';
-import { loadProtoRoot } from './proto-files.js';
-
-const root = loadProtoRoot(['crossgate/v1/gateway.proto']);
-const EventsMessage = root.lookupType('crossgate.v1.SubmitBatchRequest');
 
 export type PreparedEvents =
   | { readonly kind: 'malformed'; readonly message: string }
@@ -27,22 +24,6 @@ export type PreparedEvents =
     /** For each record refused here, what the dead-letter index keeps (JSON); null for prepared ones. */
     readonly payloads: readonly (Uint8Array | null)[];
   };
-
-/**
- * The events of a request's bytes; undefined when they are not protobuf. The decoded messages are used
- * as they are (no toObject copy): their fields have the names proto-loader gives, unset ones read as
- * the proto3 defaults, and oneofs (`data`, `attr`) are virtual properties naming the field set.
- */
-export function decodeEvents(bytes: Uint8Array): GrpcCloudEvent[] | undefined {
-  try {
-    // As a Buffer (no copy): protobufjs then reads strings with Node's UTF-8 decoder, not its own JS
-    // one. A worker receives a plain Uint8Array, and the JS decoder cost it ~6 µs per record.
-    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return (EventsMessage.decode(buffer) as unknown as { events: GrpcCloudEvent[] }).events;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * How many events a request holds, from its top-level fields alone (no decoding): what flow control
@@ -88,7 +69,7 @@ function refused(event: GrpcCloudEvent | undefined, rejection: Rejection): Prepa
 }
 
 export function prepareCloudEvents(bytes: Uint8Array, tenant: Tenant, registry: RecordSchemaLookup, limit: number, digestAlg: DigestAlg): PreparedEvents {
-  const events = decodeEvents(bytes);
+  const events = readCloudEvents(bytes);
   if (events === undefined) return { kind: 'malformed', message: 'the request is not a protobuf crossgate.v1 events message' };
   if (events.length > limit) return { kind: 'too-many', count: events.length };
   const records = new Array<PreparedRecord>(events.length);

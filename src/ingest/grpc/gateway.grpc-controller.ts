@@ -18,7 +18,8 @@ import { authenticateCall, type CallIdentity } from './grpc-auth.js';
 import { GRPC_DEPS, type GrpcDeps } from './grpc-deps.js';
 import { grpcFailure, type FieldViolation } from './grpc-errors.js';
 import { envelopeOfCloudEvent, grpcReceipt, rejectionMessage, submitResponse, type GrpcCloudEvent } from './grpc-records.js';
-import { countEvents, decodeEvents, payloadOf, recordIdOf } from './cloud-event-batch.js';
+import { countEvents, payloadOf, recordIdOf } from './cloud-event-batch.js';
+import { readCloudEvents } from './cloud-event-reader.js';
 import { PrepareWorkerError } from '../prepare/preparer.js';
 import { decodeCursor, encodeCursor } from './receipt-cursor.js';
 import { SubmitStreamSession, type SubmitStreamRequest } from './submit-stream.js';
@@ -129,7 +130,7 @@ export class GatewayGrpcController {
     const rejected = outcomes.flatMap((o, i) => o.status !== 'rejected' ? [] : [{
       recordId: o.recordId, type: o.type, rejection: o.rejection,
       // Refused by the pipeline after preparing (a conflicting duplicate): its JSON form is made here.
-      payload: prepared.payloads[i] ?? payloadOf((events ??= decodeEvents(bytes))?.[i], undefined),
+      payload: prepared.payloads[i] ?? payloadOf((events ??= readCloudEvents(bytes))?.[i], undefined),
     }]);
     if (rejected.length > 0) {
       const userAgent = metadata.get('user-agent')[0];
@@ -139,11 +140,14 @@ export class GatewayGrpcController {
   }
 
   @GrpcMethod('Gateway', 'Submit')
-  submitOne(request: { event?: GrpcCloudEvent }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
+  submitOne(request: Buffer, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
     return this.deps.metrics.unary('Submit', async () => {
       const tenant = this.#tenant(metadata, call);
+      // Undecoded (grpc.module.ts), so string fields that are not UTF-8 are refused, not replaced.
+      const events = readCloudEvents(request);
+      if (events === undefined || events.length > 1) throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', 'the request is not a crossgate.v1.SubmitRequest with one event');
       this.#admit(tenant, 1);
-      const [outcome] = await this.submitEvents([request.event], tenant, metadata);
+      const [outcome] = await this.submitEvents([events[0]], tenant, metadata);
       if (outcome === undefined) throw failure(status.INTERNAL, 'CG_INTERNAL', 'no outcome');
       if (outcome.status === 'rejected') {
         throw failure(statusOf(outcome.rejection), outcome.rejection.code, outcome.rejection.message, { fieldViolations: fieldViolations(outcome.rejection) });

@@ -25,6 +25,8 @@ export interface GrpcCloudEvent {
   readonly textData?: string;
   readonly protoData?: unknown;
   readonly data?: 'binaryData' | 'textData' | 'protoData';
+  /** Set by the reader (cloud-event-reader.ts): the .proto name of a string field whose bytes are not UTF-8. */
+  readonly notUtf8?: string;
 }
 
 export interface GrpcAttributeValue {
@@ -71,9 +73,12 @@ function attributeValue(name: string, value: GrpcAttributeValue): unknown {
 /** The envelope of a CloudEvent message, or why it cannot be one. */
 export function envelopeOfCloudEvent(event: GrpcCloudEvent | null | undefined): EnvelopeResult {
   if (event === null || event === undefined) return failed('the request has no event');
+  if (event.notUtf8 !== undefined) return { ok: false, rejection: { code: ErrorCodes.NotIJson, message: `${event.notUtf8} is not UTF-8 (RFC 7493 §2.1)` } };
   const envelope: Record<string, unknown> = { specversion: event.specVersion ?? '', id: event.id ?? '', source: event.source ?? '', type: event.type ?? '' };
   for (const [name, value] of Object.entries(event.attributes ?? {})) {
     if (REQUIRED.has(name)) return failed(`attribute '${name}' belongs in its own field, not in attributes`);
+    // Assigning it would set the envelope's prototype, or drop the attribute without a word.
+    if (name === '__proto__') return failed("attribute name '__proto__' is not a CloudEvents attribute name");
     let converted: unknown;
     try {
       converted = attributeValue(name, value);

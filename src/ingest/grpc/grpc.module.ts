@@ -63,11 +63,11 @@ export function grpcServerOptions(url: string, settings: GrpcSettings, limits: {
         'grpc.max_concurrent_streams': settings.maxConcurrentStreams,
       },
       onLoadPackageDefinition: (definition, server) => {
-        // SubmitBatch and SubmitStream requests reach their handlers undecoded: a prepare worker decodes
-        // them with the rest of the per-record work (cloud-event-batch.ts), off the gRPC thread.
-        // SubmitStream's answers come encoded (stream-answer.ts).
+        // Submit, SubmitBatch and SubmitStream requests reach their handlers undecoded, for
+        // cloud-event-reader.ts; the last two are read on a prepare worker with the rest of the
+        // per-record work (cloud-event-batch.ts). SubmitStream's answers come encoded (stream-answer.ts).
         const gateway = definition['crossgate.v1.Gateway'] as unknown as Record<string, { requestDeserialize: (bytes: Buffer) => unknown; responseSerialize: (value: Buffer) => Buffer }>;
-        for (const method of ['SubmitBatch', 'SubmitStream']) gateway[method]!.requestDeserialize = (bytes) => bytes;
+        for (const method of ['Submit', 'SubmitBatch', 'SubmitStream']) gateway[method]!.requestDeserialize = (bytes) => bytes;
         gateway['SubmitStream']!.responseSerialize = (bytes) => bytes;
         // Reflection reads the files with their own field names (spec_version, not specVersion), and
         // describes the health service and the error details too, so `grpcurl list` shows everything

@@ -13,6 +13,7 @@ import { prepareMessages } from '../kafka/prepare-messages.js';
 import { encodePrepared } from '../kafka/prepared-wire.js';
 import { prepareCloudEvents } from '../grpc/cloud-event-batch.js';
 import { prepareJsonBatch } from './json-batch.js';
+import { toWire } from './prepared-wire.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData } from './protocol.js';
 
 const port = parentPort;
@@ -23,8 +24,8 @@ const { extraSchemas, digestAlg } = workerData as PrepareWorkerData;
 let tenants: { version: number; tenants: readonly Tenant[] } = { version: -1, tenants: [] };
 
 function answer(request: PrepareRequest, registry: RecordSchemaLookup): unknown {
-  if (request.kind === 'batch') return prepareJsonBatch(request.body, request.tenant, registry, request.limit, digestAlg);
-  if (request.kind === 'cloudevents') return prepareCloudEvents(request.body, request.tenant, registry, request.limit, digestAlg);
+  if (request.kind === 'batch') return toWire(prepareJsonBatch(request.body, request.tenant, registry, request.limit, digestAlg), digestAlg);
+  if (request.kind === 'cloudevents') return toWire(prepareCloudEvents(request.body, request.tenant, registry, request.limit, digestAlg), digestAlg);
   if (request.tenants !== undefined) tenants = { version: request.tenantsVersion, tenants: request.tenants };
   if (tenants.version !== request.tenantsVersion) throw new Error(`tenants version ${request.tenantsVersion} was never sent (holding ${tenants.version})`);
   return encodePrepared(prepareMessages(request.sector, unpackMessages(request.packed), tenants.tenants, registry, digestAlg), digestAlg);

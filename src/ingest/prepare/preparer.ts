@@ -27,6 +27,7 @@ import { prepareMessages, type PreparedMessage } from '../kafka/prepare-messages
 import { decodePrepared } from '../kafka/prepared-wire.js';
 import { prepareCloudEvents, type PreparedEvents } from '../grpc/cloud-event-batch.js';
 import { prepareJsonBatch, type PreparedBatch } from './json-batch.js';
+import { fromWire, type OnTheWire } from './prepared-wire.js';
 import type { PrepareReply, PrepareRequest, PrepareWorkerData, ReadyMessage } from './protocol.js';
 
 export interface RecordPreparer {
@@ -218,7 +219,7 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
       const id = nextId++;
       pendingBytes += body.byteLength;
       const release = () => { pendingBytes -= body.byteLength; };
-      return send<PreparedBatch>(worker, { kind: 'batch', id, body, tenant, limit }, []).finally(release);
+      return send<OnTheWire<PreparedBatch>>(worker, { kind: 'batch', id, body, tenant, limit }, []).then(fromWire).finally(release);
     },
     prepareCloudEvents(body, tenant, limit) {
       const worker = leastBusy();
@@ -226,7 +227,7 @@ export async function startPreparePool(options: PreparePoolOptions): Promise<Pre
       // A copy of its own, moved to the worker: grpc-js hands messages over as views of larger receive
       // buffers, and cloning a view would copy all of the buffer behind it.
       const own = new Uint8Array(body);
-      return send<PreparedEvents>(worker, { kind: 'cloudevents', id: nextId++, body: own, tenant, limit }, [own.buffer]);
+      return send<OnTheWire<PreparedEvents>>(worker, { kind: 'cloudevents', id: nextId++, body: own, tenant, limit }, [own.buffer]).then(fromWire);
     },
     prepareMessages(sector, messages, tenants) {
       const worker = leastBusy();

@@ -44,7 +44,7 @@ export interface KafkaRequest {
 
 export type PrepareRequest = BatchRequest | CloudEventsRequest | KafkaRequest;
 
-/** `result`: a PreparedBatch for a batch request, PreparedEvents for a cloudevents one, for a Kafka one PreparedMessage[] as encodePrepared writes it. */
+/** `result`: a PreparedBatch for a batch request, PreparedEvents for a cloudevents one, their records as prepared-wire.ts writes them; for a Kafka one PreparedMessage[] as encodePrepared writes it. */
 export type PrepareReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly message: string };
