@@ -159,11 +159,19 @@ describe('gRPC door (crossgate.v1.Gateway)', () => {
     assert.deepEqual(violations.map((v) => [v.field, v.reason]), [['event/data/distanceMeters', 'invalid_type']], 'one violation per schema issue, at its JSON pointer');
     assert.ok(violations[0]!.description.length > 0);
     await refusal(call(client, 'Submit', { event: { ...cloudEvent({ ...trip, id: 'grpc-proto-1' }), textData: undefined, protoData: { typeUrl: 'x', value: Buffer.from('') } } }, KEY_ALL), grpc.status.INVALID_ARGUMENT, /proto_data is not accepted/);
+    // Bytes that are not UTF-8 in a string field: refused, not read as U+FFFD (sent raw: a client encodes strings itself).
+    const serialize = (client.constructor as unknown as { service: Record<string, { requestSerialize(v: unknown): Buffer }> }).service['Submit']!.requestSerialize;
+    const bytes = serialize({ event: { ...cloudEvent({ ...trip, id: 'grpc-utf8-1' }), textData: '{"a":"~~"}' } });
+    bytes.set([0xc0, 0xaf], bytes.indexOf('~~')); // an overlong '/'
+    const notUtf8 = await refusal(new Promise((resolve, reject) => {
+      client.makeUnaryRequest('/crossgate.v1.Gateway/Submit', (b: Buffer) => b, (b: Buffer) => b, bytes, bearer(KEY_ALL), (error, response) => (error ? reject(error) : resolve(response)));
+    }), grpc.status.INVALID_ARGUMENT, /^CG_NOT_I_JSON: text_data is not UTF-8/);
+    assert.equal(richDetails(notUtf8)['ErrorInfo']?.['reason'], 'CG_NOT_I_JSON');
     // Every refusal of a record is in the dead-letter index, as gRPC's.
     const letters = await http(gateway.url, 'GET', '/v1/dlq?origin=grpc', { apiKey: KEY_ALL });
     assert.equal(letters.status, 200, letters.text);
     const codes = (letters.body as { items: { code: string }[] }).items.map((i) => i.code).sort();
-    assert.deepEqual(codes, ['CG_DECODE_FAILED', 'CG_NOT_I_JSON', 'CG_SCHEMA_INVALID', 'CG_SOURCE_FORBIDDEN', 'CG_TYPE_FORBIDDEN']);
+    assert.deepEqual(codes, ['CG_DECODE_FAILED', 'CG_NOT_I_JSON', 'CG_NOT_I_JSON', 'CG_SCHEMA_INVALID', 'CG_SOURCE_FORBIDDEN', 'CG_TYPE_FORBIDDEN']);
   });
 
   it('holds a tenant to its quota (the same bucket as REST): RESOURCE_EXHAUSTED once the burst is spent', async () => {

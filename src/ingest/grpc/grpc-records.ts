@@ -73,7 +73,10 @@ function attributeValue(name: string, value: GrpcAttributeValue): unknown {
 /** The envelope of a CloudEvent message, or why it cannot be one. */
 export function envelopeOfCloudEvent(event: GrpcCloudEvent | null | undefined): EnvelopeResult {
   if (event === null || event === undefined) return failed('the request has no event');
-  if (event.notUtf8 !== undefined) return { ok: false, rejection: { code: ErrorCodes.NotIJson, message: `${event.notUtf8} is not UTF-8 (RFC 7493 §2.1)` } };
+  if (event.notUtf8 !== undefined) {
+    const message = `${event.notUtf8} is not UTF-8 (RFC 7493 §2.1)`;
+    return { ok: false, rejection: { code: ErrorCodes.NotIJson, message, issues: [{ path: [event.notUtf8], code: 'invalid_utf8', message }] } };
+  }
   const envelope: Record<string, unknown> = { specversion: event.specVersion ?? '', id: event.id ?? '', source: event.source ?? '', type: event.type ?? '' };
   for (const [name, value] of Object.entries(event.attributes ?? {})) {
     if (REQUIRED.has(name)) return failed(`attribute '${name}' belongs in its own field, not in attributes`);
