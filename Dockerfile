@@ -13,4 +13,5 @@ COPY --from=build /app /app
 RUN mkdir -p /var/lib/crossgate && chown node:node /var/lib/crossgate
 USER node
 EXPOSE 8080
-CMD ["node", "dist/src/main.js"]
+# node's options as in `npm start` (package.json; test/unit/support/start-command.test.ts holds them equal).
+CMD ["node", "--min-semi-space-size=16", "--max-semi-space-size=16", "dist/src/main.js"]

@@ -27,7 +27,8 @@
  *   CROSSGATE_BENCH_SOAK_MINUTES=3 CROSSGATE_BENCH_SOAK_WARMUP_MINUTES=1 npm run bench -- soak
  *
  * Diagnosis: CROSSGATE_BENCH_SOAK_NODE_OPTIONS (e.g. `--trace-gc`) is given to both gateways as
- * NODE_OPTIONS, and CROSSGATE_BENCH_SOAK_GATEWAY_LOG names a file that gets the loaded gateway's output.
+ * NODE_OPTIONS, CROSSGATE_BENCH_SOAK_NODE_ARGS replaces node's own arguments (default: those of `npm start`),
+ * CROSSGATE_BENCH_SOAK_GATEWAY_ENV (`NAME=value ...`) adds to their environment, and CROSSGATE_BENCH_SOAK_GATEWAY_LOG names a file that gets the loaded gateway's output.
  *
  * Services: CROSSGATE_BENCH_PG_URL / CROSSGATE_TEST_PG_URL and CROSSGATE_TEST_KAFKA_BROKERS, else the
  * scripts start the local ones (as bench/rest.ts and bench/kafka.ts).
@@ -37,7 +38,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { REPO_ROOT, startGatewayProcess, type GatewayProcess } from '../test/support/gateway.js';
+import { REPO_ROOT, START_NODE_ARGS, startGatewayProcess, type GatewayProcess } from '../test/support/gateway.js';
 import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../test/support/kafka.js';
 import { brokers } from './kafka.js';
 import { KafkaLoad, percentile, RestLoad, scrapeMetrics, sleep, slope } from './load.js';
@@ -57,6 +58,9 @@ export interface SoakSample {
   readonly t: number;
   readonly rssMB: number;
   readonly heapUsedMB: number;
+  /** V8 heap committed (nodejs_heap_size_total_bytes) and memory held outside it by Buffers and the like. */
+  readonly heapTotalMB: number;
+  readonly externalMB: number;
   /** The prepare workers' V8 heaps together (total), which the process heap figures leave out. */
   readonly workerHeapMB: number;
   readonly eventLoopP99Ms: number;
@@ -66,6 +70,13 @@ export interface SoakSample {
   readonly acceptedPerSecond: number;
   readonly idleRssMB: number;
   readonly idleHeapUsedMB: number;
+  readonly idleHeapTotalMB: number;
+}
+
+/** CROSSGATE_BENCH_SOAK_GATEWAY_ENV: `NAME=value` pairs, space-separated, given to both gateways (diagnosis: e.g. MALLOC_ARENA_MAX=2). */
+function gatewayEnv(): Record<string, string> {
+  const given = process.env['CROSSGATE_BENCH_SOAK_GATEWAY_ENV'] ?? '';
+  return Object.fromEntries(given.split(/\s+/).filter((pair) => pair.includes('=')).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
 const sum = (values: Map<string, number>, name: string): number => {
@@ -104,10 +115,15 @@ export async function runSoakBench(): Promise<BenchResult> {
     const loadedTopics = await ctx.createSectorTopics();
     const idleTopics = await ctx.createSectorTopics();
     const nodeOptions = process.env['CROSSGATE_BENCH_SOAK_NODE_OPTIONS'];
-    const common = { CROSSGATE_STORE: 'postgres', CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn', ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) };
+    const givenArgs = process.env['CROSSGATE_BENCH_SOAK_NODE_ARGS'];
+    const nodeArgs = givenArgs === undefined ? START_NODE_ARGS : givenArgs.split(/\s+/).filter((a) => a !== '');
+    const common = {
+      CROSSGATE_STORE: 'postgres', CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn', ...gatewayEnv(),
+      ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+    };
     const [loaded, idle] = await Promise.all([
-      startGatewayProcess({ env: { ...common, CROSSGATE_PG_URL: loadedDb.url, ...kafkaConsumerEnv(loadedTopics.topics, uniqueGroupId('soak'), bootstrap) }, readyTimeoutMs: 180_000 }),
-      startGatewayProcess({ env: { ...common, CROSSGATE_PG_URL: idleDb.url, ...kafkaConsumerEnv(idleTopics.topics, uniqueGroupId('soak-idle'), bootstrap) }, readyTimeoutMs: 180_000 }),
+      startGatewayProcess({ env: { ...common, CROSSGATE_PG_URL: loadedDb.url, ...kafkaConsumerEnv(loadedTopics.topics, uniqueGroupId('soak'), bootstrap) }, readyTimeoutMs: 180_000, nodeArgs }),
+      startGatewayProcess({ env: { ...common, CROSSGATE_PG_URL: idleDb.url, ...kafkaConsumerEnv(idleTopics.topics, uniqueGroupId('soak-idle'), bootstrap) }, readyTimeoutMs: 180_000, nodeArgs }),
     ]);
     gateways.push(loaded, idle);
 
@@ -145,6 +161,8 @@ export async function runSoakBench(): Promise<BenchResult> {
         t: Math.round((now - started) / 100) / 10,
         rssMB: round2((m.get('process_resident_memory_bytes') ?? Number.NaN) / MB),
         heapUsedMB: round2((m.get('nodejs_heap_size_used_bytes') ?? Number.NaN) / MB),
+        heapTotalMB: round2((m.get('nodejs_heap_size_total_bytes') ?? Number.NaN) / MB),
+        externalMB: round2((m.get('nodejs_external_memory_bytes') ?? Number.NaN) / MB),
         workerHeapMB: round2((m.get('crossgate_prepare_worker_heap_bytes{kind="total"}') ?? Number.NaN) / MB),
         eventLoopP99Ms: round2((m.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000),
         restP99Ms: round2(percentile(latencies, 99)),
@@ -152,11 +170,12 @@ export async function runSoakBench(): Promise<BenchResult> {
         acceptedPerSecond: Math.round((accepted - lastAccepted) / ((now - lastAt) / 1000)),
         idleRssMB: round2((i.get('process_resident_memory_bytes') ?? Number.NaN) / MB),
         idleHeapUsedMB: round2((i.get('nodejs_heap_size_used_bytes') ?? Number.NaN) / MB),
+        idleHeapTotalMB: round2((i.get('nodejs_heap_size_total_bytes') ?? Number.NaN) / MB),
       };
       lastAccepted = accepted;
       lastAt = now;
       samples.push(sample);
-      console.log(`soak: t=${sample.t}s rss=${sample.rssMB}MB heap=${sample.heapUsedMB}MB workers=${sample.workerHeapMB}MB eld.p99=${sample.eventLoopP99Ms}ms rest.p99=${sample.restP99Ms}ms accepted=${sample.acceptedPerSecond}/s idle.rss=${sample.idleRssMB}MB`);
+      console.log(`soak: t=${sample.t}s rss=${sample.rssMB}MB heap=${sample.heapUsedMB}MB (committed ${sample.heapTotalMB}MB, external ${sample.externalMB}MB) workers=${sample.workerHeapMB}MB eld.p99=${sample.eventLoopP99Ms}ms rest.p99=${sample.restP99Ms}ms accepted=${sample.acceptedPerSecond}/s idle.rss=${sample.idleRssMB}MB (heap committed ${sample.idleHeapTotalMB}MB)`);
     }
     await Promise.all([rest.stop(), kafka.stop()]);
     const seconds = (performance.now() - started) / 1000;
@@ -166,6 +185,9 @@ export async function runSoakBench(): Promise<BenchResult> {
     const rssSlope = perMinute((s) => s.rssMB);
     const idleSlope = perMinute((s) => s.idleRssMB);
     const heapSlope = perMinute((s) => s.heapUsedMB);
+    const heapTotalSlope = perMinute((s) => s.heapTotalMB);
+    const externalSlope = perMinute((s) => s.externalMB);
+    const idleHeapTotalSlope = perMinute((s) => s.idleHeapTotalMB);
     const workerHeapSlope = perMinute((s) => s.workerHeapMB);
     const pass = Number.isFinite(rssSlope) && rssSlope <= SLOPE_LIMIT;
     if (!pass) process.exitCode = 1;
@@ -180,6 +202,8 @@ export async function runSoakBench(): Promise<BenchResult> {
       pass: { value: pass ? 1 : 0, unit: `1 when the RSS slope <= ${SLOPE_LIMIT} MB/min, else 0` },
       'RSS slope after warm-up (least squares)': { value: round3(rssSlope), unit: 'MB/min' },
       'heap used slope after warm-up': { value: round3(heapSlope), unit: 'MB/min' },
+      'heap committed slope after warm-up': { value: round3(heapTotalSlope), unit: 'MB/min' },
+      'external memory slope after warm-up': { value: round3(externalSlope), unit: 'MB/min' },
       'prepare workers heap total slope after warm-up': { value: round3(workerHeapSlope), unit: 'MB/min' },
       'prepare workers heap total, last sample': { value: samples.at(-1)?.workerHeapMB ?? Number.NaN, unit: 'MB' },
       'RSS after warm-up, min': { value: stat((s) => s.rssMB, min), unit: 'MB' },
@@ -205,11 +229,14 @@ export async function runSoakBench(): Promise<BenchResult> {
       metrics,
       baseline: {
         'idle gateway RSS slope, same window': { value: round3(idleSlope), unit: 'MB/min' },
+        'idle gateway heap committed slope, same window': { value: round3(idleHeapTotalSlope), unit: 'MB/min' },
         'idle gateway RSS after warm-up, max': { value: stat((s) => s.idleRssMB, max), unit: 'MB' },
         ...(maxRest === undefined ? {} : { 'REST batch maximum (measured first)': { value: Math.round(maxRest), unit: 'records/s' } }),
       },
       ratio: round3(rssSlope / SLOPE_LIMIT),
       notes: [
+        `both gateways ran as node ${[...nodeArgs, ''].join(' ')}dist/src/main.js (${givenArgs === undefined ? 'as npm start runs it' : 'CROSSGATE_BENCH_SOAK_NODE_ARGS'})`,
+        ...(Object.keys(gatewayEnv()).length > 0 ? [`both gateways ran with ${Object.entries(gatewayEnv()).map(([k, v]) => `${k}=${v}`).join(' ')} (CROSSGATE_BENCH_SOAK_GATEWAY_ENV)`] : []),
         ...(short ? [`SHORT RUN: ${MINUTES} min with ${WARMUP_MINUTES} min warm-up (the full soak is 30 min with 5 min warm-up); the slope covers ${after.length} samples only`] : []),
         `${Math.round(seconds)} s of load, sampled every ${SAMPLE_MS / 1000} s; slope = least squares over the ${after.length} samples after the ${WARMUP_MINUTES}-minute warm-up; pass when <= ${SLOPE_LIMIT} MB/min`,
         maxRest === undefined

@@ -163,10 +163,13 @@ describe('gRPC door (crossgate.v1.Gateway)', () => {
     const serialize = (client.constructor as unknown as { service: Record<string, { requestSerialize(v: unknown): Buffer }> }).service['Submit']!.requestSerialize;
     const bytes = serialize({ event: { ...cloudEvent({ ...trip, id: 'grpc-utf8-1' }), textData: '{"a":"~~"}' } });
     bytes.set([0xc0, 0xaf], bytes.indexOf('~~')); // an overlong '/'
-    const notUtf8 = await refusal(new Promise((resolve, reject) => {
-      client.makeUnaryRequest('/crossgate.v1.Gateway/Submit', (b: Buffer) => b, (b: Buffer) => b, bytes, bearer(KEY_ALL), (error, response) => (error ? reject(error) : resolve(response)));
-    }), grpc.status.INVALID_ARGUMENT, /^CG_NOT_I_JSON: text_data is not UTF-8/);
+    const submitRaw = (raw: Buffer) => new Promise((resolve, reject) => {
+      client.makeUnaryRequest('/crossgate.v1.Gateway/Submit', (b: Buffer) => b, (b: Buffer) => b, raw, bearer(KEY_ALL), (error, response) => (error ? reject(error) : resolve(response)));
+    });
+    const notUtf8 = await refusal(submitRaw(bytes), grpc.status.INVALID_ARGUMENT, /^CG_NOT_I_JSON: text_data is not UTF-8/);
     assert.equal(richDetails(notUtf8)['ErrorInfo']?.['reason'], 'CG_NOT_I_JSON');
+    const twice = serialize({ event: cloudEvent({ ...trip, id: 'grpc-twice-1' }) });
+    await refusal(submitRaw(Buffer.concat([twice, twice])), grpc.status.INVALID_ARGUMENT, /^CG_REQUEST_INVALID: .*one event/);
     // Every refusal of a record is in the dead-letter index, as gRPC's.
     const letters = await http(gateway.url, 'GET', '/v1/dlq?origin=grpc', { apiKey: KEY_ALL });
     assert.equal(letters.status, 200, letters.text);

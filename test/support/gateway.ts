@@ -1,12 +1,12 @@
 /**
- * Runs the real gateway as a child process (`node dist/src/main.js`) for end-to-end tests and benches:
+ * Runs the real gateway as a child process (`node dist/src/main.js`, with `npm start`'s node options) for end-to-end tests and benches:
  * a temp data directory, PORT=0 (the OS picks a free port; the URL is read from the "gateway
  * listening" log line), readiness with a bounded deadline, SIGKILL/SIGTERM and restart on the same
  * data directory. Also a tiny HTTP client and a fresh-PostgreSQL-database helper.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,16 @@ const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 /** The repository root (examples/, migrations are found from here). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** node's own options in `npm start` (package.json), so tests and benches run the gateway as users start it. */
+export const START_NODE_ARGS: readonly string[] = startNodeArgs();
+
+function startNodeArgs(): string[] {
+  const start = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/main.js') throw new Error(`npm start is not "node [options] dist/src/main.js": ${start}`);
+  return words.slice(1, -1);
+}
+
 export interface GatewayProcessOptions {
   /** Extra environment (CROSSGATE_*); PORT, HOST and CROSSGATE_DATA_DIR are set by the helper unless given. */
   readonly env?: Readonly<Record<string, string>>;
@@ -23,6 +33,8 @@ export interface GatewayProcessOptions {
   readonly dataDir?: string;
   /** How long to wait for the start-up banner (default 60 s). */
   readonly readyTimeoutMs?: number;
+  /** Options for node itself, before main.js (default: those of `npm start`, START_NODE_ARGS). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface GatewayProcess {
@@ -51,8 +63,8 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function launch(env: Record<string, string>, output: string[], readyTimeoutMs: number): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(env: Record<string, string>, output: string[], readyTimeoutMs: number, nodeArgs: readonly string[]): Promise<Running> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise<Running>((resolve, reject) => {
     let settled = false;
@@ -106,7 +118,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     ...options.env,
   };
   const output: string[] = [];
-  let current: Running | undefined = await launch(baseEnv, output, readyTimeoutMs);
+  let current: Running | undefined = await launch(baseEnv, output, readyTimeoutMs, options.nodeArgs ?? START_NODE_ARGS);
   const handle: GatewayProcess = {
     get url() {
       if (current === undefined) throw new Error('gateway is not running');
@@ -133,7 +145,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     },
     async restart(extraEnv = {}) {
       if (current !== undefined) throw new Error('stop the gateway before restarting it');
-      current = await launch({ ...baseEnv, ...extraEnv }, output, readyTimeoutMs);
+      current = await launch({ ...baseEnv, ...extraEnv }, output, readyTimeoutMs, options.nodeArgs ?? START_NODE_ARGS);
     },
     async cleanup() {
       await handle.kill9();

@@ -2,10 +2,9 @@
  * `repeated io.cloudevents.v1.CloudEvent events = 1` (SubmitBatchRequest, SubmitStreamRequest, and
  * SubmitRequest's one `event = 1`) read straight from protobuf bytes into plain GrpcCloudEvent objects.
  *
- * Why not protobufjs: its decoded messages keep oneofs (`data`, `attr`) as prototype getters that scan
- * their fields on every read, which cost more than the decoding itself; and it turns string bytes that
- * are not UTF-8 into U+FFFD without a word, so the text hashed would not be the bytes sent. Here a
- * string field that is not UTF-8 marks its event (`notUtf8`), and the event is refused (RFC 7493 §2.1).
+ * Why not protobufjs: it turns string bytes that are not UTF-8 into U+FFFD without a word, so the text
+ * hashed would not be the bytes sent. Here a string field that is not UTF-8 marks its event
+ * (`notUtf8`), and the event is refused (RFC 7493 §2.1). The cost per record is protobufjs' (docs/grpc.md).
  *
  * Protobuf rules kept: unknown fields are skipped, the last of a repeated scalar or oneof member wins,
  * a map's last entry for a key wins. Refused as malformed (undefined): truncated or overlong varints and
@@ -147,7 +146,7 @@ function readTimestamp(r: Reader, end: number): { seconds: number; nanos: number
   return { seconds, nanos };
 }
 
-/** Reads one event; string fields that are not UTF-8 are named in `notUtf8` (the first one) and left out. */
+/** Reads one event; the first string field that is not UTF-8 is named in `notUtf8`. */
 function readEvent(r: Reader, end: number): GrpcCloudEvent {
   const event: { -readonly [K in keyof GrpcCloudEvent]: GrpcCloudEvent[K] } = {};
   r.notUtf8 = undefined;
