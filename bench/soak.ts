@@ -117,8 +117,9 @@ export async function runSoakBench(): Promise<BenchResult> {
     const nodeOptions = process.env['CROSSGATE_BENCH_SOAK_NODE_OPTIONS'];
     const givenArgs = process.env['CROSSGATE_BENCH_SOAK_NODE_ARGS'];
     const nodeArgs = givenArgs === undefined ? START_NODE_ARGS : givenArgs.split(/\s+/).filter((a) => a !== '');
+    const extraEnv = gatewayEnv();
     const common = {
-      CROSSGATE_STORE: 'postgres', CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn', ...gatewayEnv(),
+      CROSSGATE_STORE: 'postgres', CROSSGATE_DEV_API_KEY: apiKey, CROSSGATE_LOG_LEVEL: 'warn', ...extraEnv,
       ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
     };
     const [loaded, idle] = await Promise.all([
@@ -236,7 +237,7 @@ export async function runSoakBench(): Promise<BenchResult> {
       ratio: round3(rssSlope / SLOPE_LIMIT),
       notes: [
         `both gateways ran as node ${[...nodeArgs, ''].join(' ')}dist/src/main.js (${givenArgs === undefined ? 'as npm start runs it' : 'CROSSGATE_BENCH_SOAK_NODE_ARGS'})`,
-        ...(Object.keys(gatewayEnv()).length > 0 ? [`both gateways ran with ${Object.entries(gatewayEnv()).map(([k, v]) => `${k}=${v}`).join(' ')} (CROSSGATE_BENCH_SOAK_GATEWAY_ENV)`] : []),
+        ...(Object.keys(extraEnv).length > 0 ? [`both gateways ran with ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')} (CROSSGATE_BENCH_SOAK_GATEWAY_ENV)`] : []),
         ...(short ? [`SHORT RUN: ${MINUTES} min with ${WARMUP_MINUTES} min warm-up (the full soak is 30 min with 5 min warm-up); the slope covers ${after.length} samples only`] : []),
         `${Math.round(seconds)} s of load, sampled every ${SAMPLE_MS / 1000} s; slope = least squares over the ${after.length} samples after the ${WARMUP_MINUTES}-minute warm-up; pass when <= ${SLOPE_LIMIT} MB/min`,
         maxRest === undefined

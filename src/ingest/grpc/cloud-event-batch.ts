@@ -25,34 +25,6 @@ export type PreparedEvents =
     readonly payloads: readonly (Uint8Array | null)[];
   };
 
-/**
- * How many events a request holds, from its top-level fields alone (no decoding): what flow control
- * counts as a request arrives. Undefined when the bytes are not a well-formed message of this shape.
- */
-export function countEvents(bytes: Uint8Array): number | undefined {
-  let at = 0;
-  let count = 0;
-  const varint = (): number | undefined => {
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (at >= bytes.length) return undefined;
-      const byte = bytes[at++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-    return undefined;
-  };
-  while (at < bytes.length) {
-    const key = varint();
-    if (key !== 0x0a) return undefined; // only field 1, length-delimited
-    const length = varint();
-    if (length === undefined || at + length > bytes.length) return undefined;
-    at += length;
-    count++;
-  }
-  return count;
-}
-
 /** The (source, id) of an event or a RecordId message, when both are strings. */
 export function recordIdOf(value: unknown): RecordId | null {
   const v = value as { source?: unknown; id?: unknown } | null | undefined;

@@ -110,7 +110,7 @@ class Reader {
     return this.at + length;
   }
 
-  skip(wireType: number): void {
+  skipField(wireType: number): void {
     switch (wireType) {
       case VARINT: this.uint64(); return;
       case FIXED64: this.advance(8); return;
@@ -140,7 +140,7 @@ function readTimestamp(r: Reader, end: number): { seconds: number; nanos: number
     switch (key >>> 3) {
       case 1: expect(key, VARINT); seconds = r.int64(); break;
       case 2: expect(key, VARINT); nanos = r.int32(); break;
-      default: r.skip(key & 7);
+      default: r.skipField(key & 7);
     }
   }
   return { seconds, nanos };
@@ -154,7 +154,7 @@ function readEvent(r: Reader, end: number): GrpcCloudEvent {
     const key = r.key();
     const field = key >>> 3;
     if (field > 8) {
-      r.skip(key & 7);
+      r.skipField(key & 7);
       continue;
     }
     expect(key, BYTES);
@@ -191,7 +191,7 @@ function readAttribute(r: Reader, end: number, into: Record<string, GrpcAttribut
       expect(key, BYTES);
       value = readAttributeValue(r, r.delimited());
     } else {
-      r.skip(key & 7);
+      r.skipField(key & 7);
     }
   }
   // An own property even for `__proto__` (an assignment would set the prototype), for the envelope to refuse.
@@ -210,7 +210,7 @@ function readAttributeValue(r: Reader, end: number): GrpcAttributeValue {
       continue;
     }
     if (field < 3 || field > 7) {
-      r.skip(key & 7);
+      r.skipField(key & 7);
       continue;
     }
     expect(key, BYTES);
@@ -227,19 +227,33 @@ function readAttributeValue(r: Reader, end: number): GrpcAttributeValue {
   return value;
 }
 
+function readerOf(bytes: Uint8Array): Reader {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return new Reader(buf as Buffer & Slicing, 0, buf.length);
+}
+
+/** `read`'s answer, or undefined when the bytes are malformed. */
+function unlessMalformed<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Malformed) return undefined;
+    throw error;
+  }
+}
+
 /**
  * The events of a message whose field 1 is `CloudEvent` (repeated or not: each occurrence is one
  * event, in order), or undefined when the bytes are not such a message.
  */
 export function readCloudEvents(bytes: Uint8Array): GrpcCloudEvent[] | undefined {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = new Reader(buf as Buffer & Slicing, 0, buf.length);
-  const events: GrpcCloudEvent[] = [];
-  try {
+  const r = readerOf(bytes);
+  return unlessMalformed(() => {
+    const events: GrpcCloudEvent[] = [];
     while (r.at < r.end) {
       const key = r.key();
       if (key >>> 3 !== 1) {
-        r.skip(key & 7);
+        r.skipField(key & 7);
         continue;
       }
       expect(key, BYTES);
@@ -247,9 +261,23 @@ export function readCloudEvents(bytes: Uint8Array): GrpcCloudEvent[] | undefined
       events.push(readEvent(r, stop));
       r.at = stop;
     }
-  } catch (error) {
-    if (error instanceof Malformed) return undefined;
-    throw error;
-  }
-  return events;
+    return events;
+  });
+}
+
+/**
+ * How many events a request holds, from its top-level fields alone (no decoding): what flow control
+ * counts as a request arrives. Undefined when the bytes are not a well-formed message of this shape.
+ */
+export function countEvents(bytes: Uint8Array): number | undefined {
+  const r = readerOf(bytes);
+  return unlessMalformed(() => {
+    let count = 0;
+    while (r.at < r.end) {
+      if (r.uint32() !== ((1 << 3) | BYTES)) return undefined; // only field 1, length-delimited
+      r.at = r.delimited();
+      count++;
+    }
+    return count;
+  });
 }

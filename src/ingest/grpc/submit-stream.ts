@@ -13,7 +13,7 @@ import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { TenantQuotas } from '../../core/quota.js';
 import type { Tenant } from '../../core/tenant.js';
-import { countEvents } from './cloud-event-batch.js';
+import { countEvents } from './cloud-event-reader.js';
 import { grpcFailure } from './grpc-errors.js';
 import { encodeStreamAnswer } from './stream-answer.js';
 

@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadSync } from '@grpc/proto-loader';
-import { countEvents } from '../../../../src/ingest/grpc/cloud-event-batch.js';
-import { readCloudEvents } from '../../../../src/ingest/grpc/cloud-event-reader.js';
+import { countEvents, readCloudEvents } from '../../../../src/ingest/grpc/cloud-event-reader.js';
 import { envelopeOfCloudEvent, type GrpcCloudEvent } from '../../../../src/ingest/grpc/grpc-records.js';
 import { GATEWAY_PROTO, protoLoaderOptions } from '../../../../src/ingest/grpc/grpc.module.js';
 
