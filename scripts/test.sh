@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: lint, typecheck, generated artifacts, then the real services the tests need
-# (PostgreSQL, Apache Kafka, Hyperledger Fabric), then every test in one node:test run.
+# (PostgreSQL, Apache Kafka, Hyperledger Fabric, CometBFT), then every test in one node:test run.
 # A service that cannot start fails the run here, loudly; no test is ever skipped for want of one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +24,10 @@ stop_started() {
 }
 trap stop_started EXIT
 
-# Start the three in parallel (Fabric's first build takes minutes), then wait for each.
-declare -A service_scripts=( [postgres]=scripts/postgres.sh [kafka]=scripts/kafka.sh [fabric]=scripts/fabric/network.sh )
+# Start them in parallel (Fabric's first build takes minutes), then wait for each.
+declare -A service_scripts=( [postgres]=scripts/postgres.sh [kafka]=scripts/kafka.sh [fabric]=scripts/fabric/network.sh [cometbft]=scripts/cometbft.sh )
 declare -A pids=()
-for name in postgres kafka fabric; do
+for name in postgres kafka fabric cometbft; do
   script=${service_scripts[$name]}
   if bash "$script" status >/dev/null 2>&1; then
     echo "   $name: already running, reused"
@@ -59,8 +59,9 @@ export CROSSGATE_TEST_PG_CA="$(bash scripts/postgres.sh ca)"
 export CROSSGATE_TEST_KAFKA_BROKERS="$(bash scripts/kafka.sh brokers)"
 export CROSSGATE_TEST_KAFKA_SECURE="$(bash scripts/kafka.sh secure)"
 export CROSSGATE_TEST_FABRIC_PROFILE="$(bash scripts/fabric/network.sh profile)"
+export CROSSGATE_TEST_COMETBFT_NETWORK="$(bash scripts/cometbft.sh network)"
 export CROSSGATE_TEST_GRPCURL="$(tail -n 1 "$CROSSGATE_STATE_DIR/grpcurl-build.log")"
-echo "   postgres=$CROSSGATE_TEST_PG_URL kafka=$CROSSGATE_TEST_KAFKA_BROKERS fabric=$CROSSGATE_TEST_FABRIC_PROFILE"
+echo "   postgres=$CROSSGATE_TEST_PG_URL kafka=$CROSSGATE_TEST_KAFKA_BROKERS fabric=$CROSSGATE_TEST_FABRIC_PROFILE cometbft=$CROSSGATE_TEST_COMETBFT_NETWORK"
 
 echo "== tests"
 # Run the compiled form of each test source that exists now: an incremental build never deletes the

@@ -72,3 +72,32 @@ export function fabricChecker(profile: string): AnchorChecker {
     }
   };
 }
+
+/**
+ * `--cometbft <rpc>`: a validator's RPC address. Beyond the lookup, the anchor app's proof for the
+ * batch must lead to the app hash of the block after the one that accepted it (the node is trusted
+ * for that header; an offline check against a validator set is docs/cometbft.md's next step).
+ */
+export function cometbftChecker(rpc: string): AnchorChecker {
+  return async (receipt) => {
+    if (receipt.chain.kind !== 'cometbft') {
+      return { ok: false, check: 'ledger', message: `receipt is anchored on a "${receipt.chain.kind}" chain, not CometBFT` };
+    }
+    const { CometbftChain, appHashOfEntry } = await import('../../adapters/chains/cometbft/cometbft-chain.js');
+    const chain = new CometbftChain({ chainId: receipt.chain.network, rpc: [rpc] });
+    try {
+      const entry = await chain.entry(receipt.batch.id);
+      const compared = await lookupAndCompare(chain, receipt);
+      if (!compared.ok || entry === undefined) return compared;
+      const want = await chain.appHashAt(entry.height + 1);
+      if (want === undefined) return { ok: false, check: 'ledger', message: `block ${entry.height + 1}, which commits the anchor's app hash, does not exist yet` };
+      const got = appHashOfEntry(entry);
+      if (got === undefined || Buffer.from(got).toString('hex') !== want) {
+        return { ok: false, check: 'ledger', message: `the anchor app's proof for batch ${receipt.batch.id} does not lead to the app hash of block ${entry.height + 1}` };
+      }
+      return compared;
+    } catch (error) {
+      throw new UsageError(`CometBFT lookup failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+}

@@ -50,7 +50,11 @@ export const envSchema = z.object({
   CROSSGATE_PG_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   CROSSGATE_PG_POOL_SIZE: intSetting(1, 200).default(10),
   CROSSGATE_PG_QUERY_TIMEOUT_MS: intSetting(100, 3_600_000).default(30_000),
-  CROSSGATE_CHAIN: z.enum(['embedded', 'fabric']).default('embedded'),
+  CROSSGATE_CHAIN: z.enum(['embedded', 'fabric', 'cometbft']).default('embedded'),
+  /** network.json of a CometBFT network: chain id and validator RPC addresses (docs/cometbft.md). */
+  CROSSGATE_COMETBFT_NETWORK: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** An admin key file of that chain: the gateway registers its signing keys with it at start. */
+  CROSSGATE_COMETBFT_ADMIN_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
   CROSSGATE_FABRIC_PROFILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** Register the gateway's signing key on the anchor chaincode at start, as the profile's admin identity (docs/fabric.md). */
   CROSSGATE_FABRIC_REGISTER_KEY: boolSetting.default(false),
@@ -120,6 +124,12 @@ export const envSchema = z.object({
   if (env.CROSSGATE_CHAIN === 'fabric' && env.CROSSGATE_FABRIC_PROFILE === undefined) {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_FABRIC_PROFILE'], message: 'is required when CROSSGATE_CHAIN=fabric' });
   }
+  if (env.CROSSGATE_CHAIN === 'cometbft' && env.CROSSGATE_COMETBFT_NETWORK === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['CROSSGATE_COMETBFT_NETWORK'], message: 'is required when CROSSGATE_CHAIN=cometbft' });
+  }
+  if (env.CROSSGATE_COMETBFT_ADMIN_KEY !== undefined && env.CROSSGATE_CHAIN !== 'cometbft') {
+    ctx.addIssue({ code: 'custom', path: ['CROSSGATE_COMETBFT_ADMIN_KEY'], message: 'applies only with CROSSGATE_CHAIN=cometbft' });
+  }
   if (env.CROSSGATE_FABRIC_REGISTER_KEY && env.CROSSGATE_CHAIN !== 'fabric') {
     ctx.addIssue({ code: 'custom', path: ['CROSSGATE_FABRIC_REGISTER_KEY'], message: 'applies only with CROSSGATE_CHAIN=fabric' });
   }
@@ -150,7 +160,7 @@ export interface GatewayConfig {
   readonly devApiKey: string | undefined;
   readonly tenantsFile: string | undefined;
   readonly store: { readonly kind: 'embedded' } | { readonly kind: 'postgres'; readonly connectionString: string; readonly poolSize: number; readonly queryTimeoutMs: number };
-  readonly chain: { readonly kind: 'embedded' } | FabricChainConfig;
+  readonly chain: { readonly kind: 'embedded' } | FabricChainConfig | CometbftChainConfig;
   readonly signingKeyFile: string | undefined;
   readonly signingAlg: SignatureAlg;
   /** Where the signing key lives: a file (signingKeyFile or the dev key) or a PKCS#11 token. */
@@ -187,6 +197,15 @@ export interface FabricChainConfig {
   readonly profile: string;
   /** The profile identity that registers the gateway key at start, or undefined to only check that it is registered. */
   readonly registerKeyAs: string | undefined;
+}
+
+/** CROSSGATE_CHAIN=cometbft and its CROSSGATE_COMETBFT_* settings. */
+export interface CometbftChainConfig {
+  readonly kind: 'cometbft';
+  /** Absolute path of network.json. */
+  readonly network: string;
+  /** Absolute path of an admin key file to register the gateway keys with, or undefined. */
+  readonly adminKeyFile: string | undefined;
 }
 
 /** The Kafka consumer's settings (CROSSGATE_KAFKA_*). */
@@ -260,7 +279,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
         profile: abs(e.CROSSGATE_FABRIC_PROFILE ?? ''),
         registerKeyAs: e.CROSSGATE_FABRIC_REGISTER_KEY ? e.CROSSGATE_FABRIC_ADMIN_IDENTITY : undefined,
       }
-      : { kind: 'embedded' },
+      : e.CROSSGATE_CHAIN === 'cometbft'
+        ? { kind: 'cometbft', network: abs(e.CROSSGATE_COMETBFT_NETWORK ?? ''), adminKeyFile: e.CROSSGATE_COMETBFT_ADMIN_KEY === undefined ? undefined : abs(e.CROSSGATE_COMETBFT_ADMIN_KEY) }
+        : { kind: 'embedded' },
     signingKeyFile: e.CROSSGATE_SIGNING_KEY_FILE === undefined ? undefined : abs(e.CROSSGATE_SIGNING_KEY_FILE),
     signingAlg: e.CROSSGATE_SIGNING_ALG,
     signer,

@@ -246,22 +246,22 @@ export interface InclusionParams {
 }
 
 /**
- * RFC 9162 §2.1.3.2: true when `proof` shows `leafData` at `index` in the tree of `size` leaves whose
- * head is `root`. Rejects index >= size, a proof of the wrong length, and malformed nodes.
+ * RFC 9162 §2.1.3.2: the tree head that `proof` leads to from `leafData` at `index` in a tree of
+ * `size` leaves, or undefined when index >= size, the proof has the wrong length or a malformed node.
  * Never throws.
  */
-export function verifyInclusion(params: InclusionParams): boolean {
+export function inclusionRoot(params: Omit<InclusionParams, 'root'>): Uint8Array | undefined {
   try {
-    const { leafData, index, size, proof, root } = params;
+    const { leafData, index, size, proof } = params;
     const alg = params.digest ?? 'sha256';
-    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
-    if (!(root instanceof Uint8Array) || root.length !== HASH_LEN || !(leafData instanceof Uint8Array)) return false;
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return undefined;
+    if (!(leafData instanceof Uint8Array)) return undefined;
     let fn = index;
     let sn = size - 1;
     let r = leafHash(leafData, alg);
     for (const p of proof) {
-      if (!(p instanceof Uint8Array) || p.length !== HASH_LEN) return false;
-      if (sn === 0) return false;
+      if (!(p instanceof Uint8Array) || p.length !== HASH_LEN) return undefined;
+      if (sn === 0) return undefined;
       if (fn % 2 === 1 || fn === sn) {
         r = nodeHash(p, r, alg);
         if (fn % 2 === 0) {
@@ -276,11 +276,18 @@ export function verifyInclusion(params: InclusionParams): boolean {
       fn = Math.floor(fn / 2);
       sn = Math.floor(sn / 2);
     }
-    if (sn !== 0) return false;
-    let diff = 0;
-    for (let i = 0; i < HASH_LEN; i++) diff |= (r[i] as number) ^ (root[i] as number);
-    return diff === 0;
+    return sn === 0 ? r : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** True when `proof` shows `leafData` at `index` in the tree of `size` leaves whose head is `root` ({@link inclusionRoot}). */
+export function verifyInclusion(params: InclusionParams): boolean {
+  const { root } = params;
+  const r = inclusionRoot(params);
+  if (r === undefined || !(root instanceof Uint8Array) || root.length !== HASH_LEN) return false;
+  let diff = 0;
+  for (let i = 0; i < HASH_LEN; i++) diff |= (r[i] as number) ^ (root[i] as number);
+  return diff === 0;
 }

@@ -1,5 +1,5 @@
 /**
- * `crossgate verify <receipt.json> [--record <record.json>] [--ledger <dir> | --fabric <profile>]`
+ * `crossgate verify <receipt.json> [--record <record.json>] [--ledger <dir> | --fabric <profile> | --cometbft <rpc>]`
  *
  * Runs the offline receipt checks (docs/receipt-format.md §8), then the ledger check when a chain is
  * named. Exit 0: every check passed; 1: a check failed (stderr names it); 2: usage or I/O error.
@@ -7,19 +7,21 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { receiptSchema, verifyReceipt, type ReceiptVerification } from '../../core/receipt.js';
-import { embeddedLedgerChecker, fabricChecker, type AnchorChecker } from '../anchor-checkers.js';
+import { cometbftChecker, embeddedLedgerChecker, fabricChecker, type AnchorChecker } from '../anchor-checkers.js';
 import { ExitCode, UsageError, withDashValues, type CliIo, type Command } from '../command.js';
 
 const usage = `usage: crossgate verify <receipt.json> [options]
 
 Verifies a Crossgate receipt: format, record digest, batch id, Merkle proof, gateway signature and,
-with --ledger or --fabric, that the batch is on chain where the receipt says.
+with --ledger, --fabric or --cometbft, that the batch is on chain where the receipt says.
 
 options:
   --record <file>     the record (CloudEvents envelope JSON) the receipt is for; adds the digest check
   --key-id <id>       require this signer key id (RFC 7638 thumbprint)
   --ledger <dir>      check the anchor in an embedded ledger directory
   --fabric <profile>  check the anchor on Hyperledger Fabric (connection profile JSON)
+  --cometbft <rpc>    check the anchor on CometBFT (a validator's RPC, http://host:port): the anchor
+                      app holds the batch, and its proof leads to the next block's app hash
   --json              print the result as JSON on stdout
 
 exit status: 0 verified, 1 a check failed (named on stderr), 2 usage or I/O error
@@ -75,11 +77,12 @@ export const verifyCommand: Command = {
         'key-id': { type: 'string' },
         ledger: { type: 'string' },
         fabric: { type: 'string' },
+        cometbft: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one receipt file');
-    if (values.ledger !== undefined && values.fabric !== undefined) throw new UsageError('use either --ledger or --fabric, not both');
+    if ([values.ledger, values.fabric, values.cometbft].filter((v) => v !== undefined).length > 1) throw new UsageError('use one of --ledger, --fabric and --cometbft');
     const receiptPath = positionals[0] as string;
     const json = values.json;
 
@@ -94,7 +97,8 @@ export const verifyCommand: Command = {
 
     const checker: AnchorChecker | undefined = values.ledger !== undefined
       ? embeddedLedgerChecker(values.ledger)
-      : values.fabric !== undefined ? fabricChecker(values.fabric) : undefined;
+      : values.fabric !== undefined ? fabricChecker(values.fabric)
+        : values.cometbft !== undefined ? cometbftChecker(values.cometbft) : undefined;
 
     const offline = verifyReceipt(receiptFile.value, {
       ...(record === undefined ? {} : { record }),

@@ -1,0 +1,183 @@
+/**
+ * The CometBFT chain adapter, the anchor app and `crossgate verify --cometbft` against the real
+ * 4-validator network from scripts/cometbft.sh. One file on purpose: the fault tests stop validators,
+ * and tests in one file run one after another.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ChainError, ErrorCodes } from '../../src/core/errors.js';
+import { signedBytesOfHeader } from '../../src/core/batch-header.js';
+import { buildReceipt, verifyReceipt } from '../../src/core/receipt.js';
+import { MerkleTree } from '../../src/core/merkle-tree.js';
+import type { Receipt } from '../../src/core/types.js';
+import { cometbftChecker } from '../../src/cli/anchor-checkers.js';
+import {
+  AnchorAppCodes, appHashOfEntry, type CometbftAdminKey, CometbftChain, type CometbftNetworkFile, loadCometbftAdminKey, loadCometbftNetwork,
+} from '../../adapters/chains/cometbft/cometbft-chain.js';
+import { openCometbftChain } from '../../adapters/chains/cometbft/open-cometbft-chain.js';
+import { cometbftNetworkPath, cometbftValidator } from '../support/cometbft.js';
+import { newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
+
+async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ChainError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof ChainError, `expected a ChainError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (pattern) assert.match(err.message, pattern);
+    return err;
+  }
+  assert.fail(`expected ${code}, but the call succeeded`);
+}
+
+/** broadcast_tx_sync straight at a validator, past the adapter: the app's own CheckTx answer. */
+async function broadcastRaw(rpc: string, tx: string): Promise<{ code: number; log: string }> {
+  const response = await fetch(rpc, {
+    method: 'POST',
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx).toString('base64') } }),
+  });
+  const body = (await response.json()) as { result?: { code: number; log: string }; error?: { data: string } };
+  if (body.result) return body.result;
+  // CometBFT v1 reports a CheckTx refusal as an RPC error quoting the app's code and log.
+  const refusal = /code=(\d+), data=.*?, log='(.*?)'/s.exec(body.error?.data ?? '');
+  assert.ok(refusal, `unexpected answer ${JSON.stringify(body)}`);
+  return { code: Number(refusal[1]), log: refusal[2] ?? '' };
+}
+
+describe('CometBFT chain adapter and anchor app (4 validators)', () => {
+  let network: CometbftNetworkFile;
+  let admin: CometbftAdminKey;
+  let chain: CometbftChain;
+  const signer = newTestSigner('Ed25519');
+  const rpcs = (): string[] => network.validators.map((v) => v.rpc);
+
+  before(async () => {
+    network = await loadCometbftNetwork(cometbftNetworkPath());
+    admin = await loadCometbftAdminKey(network.adminKeyFile);
+    chain = new CometbftChain({ chainId: network.chainId, rpc: rpcs() });
+    await chain.register(signerInfoOf(signer), admin);
+  });
+  after(async () => {
+    for (let i = 0; i < network.validators.length; i++) await cometbftValidator('start-node', i);
+  });
+
+  it('anchors a signed batch; lookup returns it with its tx hash and height; its proof leads to the next block\'s app hash', async () => {
+    const batch = await randomBatch(signer, 8);
+    const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
+    assert.equal(anchor.kind, 'cometbft');
+    assert.equal(anchor.network, network.chainId);
+    assert.match(anchor.txId, /^[0-9a-f]{64}$/);
+    assert.ok(Number.isInteger(anchor.blockNumber) && anchor.blockNumber > 0);
+    assert.deepEqual(await chain.lookup(batch.header.id), { header: batch.header, signature: batch.signature, anchor });
+    assert.equal(await chain.lookup('0'.repeat(64)), undefined);
+    assert.equal((await chain.health()).ok, true);
+
+    const entry = await chain.entry(batch.header.id);
+    assert.ok(entry);
+    assert.equal(entry.header, Buffer.from(signedBytesOfHeader(batch.header)).toString('utf8'), 'the app holds the bytes the gateway signed');
+    let next: string | undefined;
+    for (let waited = 0; next === undefined && waited < 100; waited++) {
+      next = await chain.appHashAt(entry.height + 1);
+      if (next === undefined) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(next, `block ${entry.height + 1} appeared`);
+    assert.equal(Buffer.from(appHashOfEntry(entry) ?? []).toString('hex'), next);
+    // The proof binds the header: another header, or another previous app hash, leads elsewhere.
+    const tampered = { ...entry, header: entry.header.replace(batch.header.root, 'f'.repeat(64)) };
+    assert.notEqual(Buffer.from(appHashOfEntry(tampered) ?? []).toString('hex'), next);
+    const otherPrev = { ...entry, proof: { ...entry.proof, prevAppHash: '0'.repeat(64) } };
+    assert.notEqual(Buffer.from(appHashOfEntry(otherPrev) ?? []).toString('hex'), next);
+  });
+
+  it('anchors batches signed with ES256 and ES256K keys; refuses to register an SM2 key', async () => {
+    for (const alg of ['ES256', 'ES256K'] as const) {
+      const other = newTestSigner(alg);
+      await chain.register(signerInfoOf(other), admin);
+      const batch = await randomBatch(other, 3);
+      const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
+      assert.equal((await chain.lookup(batch.header.id))?.anchor.txId, anchor.txId, alg);
+    }
+    await rejectsWith(chain.register(signerInfoOf(newTestSigner('SM2')), admin), ErrorCodes.ChainRejected, /SM2 public key/);
+  });
+
+  it('anchoring the same batch twice returns the first anchor; the app itself refuses a second copy', async () => {
+    const batch = await randomBatch(signer, 3);
+    const first = await chain.anchor({ header: batch.header, signature: batch.signature });
+    assert.deepEqual(await chain.anchor({ header: batch.header, signature: batch.signature }), first);
+    // Other bytes (a space), same header: past the mempool cache, the app's CheckTx answers duplicate.
+    const header = Buffer.from(signedBytesOfHeader(batch.header)).toString('utf8');
+    const copy = await broadcastRaw(rpcs()[0] ?? '', ` ${JSON.stringify({ op: 'anchor', header, signature: batch.signature })}`);
+    assert.equal(copy.code, AnchorAppCodes.duplicate, copy.log);
+    assert.deepEqual((await chain.lookup(batch.header.id))?.anchor, first);
+  });
+
+  it('refuses an unregistered key, a wrong signature, a tampered header and a registration not signed by an admin', async () => {
+    const stranger = newTestSigner('Ed25519');
+    const batch = await randomBatch(stranger, 2);
+    const err = await rejectsWith(chain.anchor({ header: batch.header, signature: batch.signature }), ErrorCodes.ChainRejected, /not registered/);
+    assert.equal(err.retryable, false);
+    // Through the gateway's opener without an admin key: retryable, so the batch waits for an operator.
+    const gated = await openCometbftChain({ network: cometbftNetworkPath(), adminKeyFile: undefined, keys: [signerInfoOf(stranger)], logger: { info() {} } });
+    const waiting = await rejectsWith(gated.anchor({ header: batch.header, signature: batch.signature }), ErrorCodes.ChainUnavailable, /not registered/);
+    assert.equal(waiting.retryable, true);
+
+    const mine = await randomBatch(signer, 2);
+    await rejectsWith(chain.anchor({ header: mine.header, signature: batch.signature }), ErrorCodes.ChainRejected, /does not verify/);
+    await rejectsWith(chain.anchor({ header: { ...mine.header, size: 3 }, signature: mine.signature }), ErrorCodes.ChainRejected, /does not verify/);
+    assert.equal(await chain.lookup(mine.header.id), undefined);
+
+    const fakeAdmin = { publicKey: signerInfoOf(stranger).publicKey, privateKey: admin.privateKey };
+    await rejectsWith(chain.register(signerInfoOf(stranger), fakeAdmin), ErrorCodes.ChainRejected, /not an admin/);
+    assert.equal(await chain.isRegistered(signerInfoOf(stranger)), false);
+  });
+
+  describe('crossgate verify --cometbft', () => {
+    let receipts: Receipt[];
+    before(async () => {
+      const batch = await randomBatch(signer, 5);
+      const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
+      const tree = MerkleTree.fromLeaves(batch.leaves);
+      receipts = batch.records.map((r) => buildReceipt({ ...r, proof: tree.auditPathHex(r.leafIndex) }, batch.header, batch.signature, anchor));
+      // The proof check needs the block after the anchor's.
+      for (let i = 0; i < 100 && (await chain.appHashAt(anchor.blockNumber + 1)) === undefined; i++) await new Promise((r) => setTimeout(r, 200));
+    });
+
+    it('accepts receipts whose batch the app holds at the stated transaction and height, with a proof to the app hash', async () => {
+      for (const receipt of receipts) {
+        assert.equal(verifyReceipt(receipt).ok, true);
+        const result = await cometbftChecker(rpcs()[1] ?? '')(receipt);
+        assert.equal(result.ok, true, JSON.stringify(result));
+      }
+    });
+
+    it('refuses a receipt that misstates the height or names a batch the app does not hold', async () => {
+      const receipt = receipts[0] as Receipt;
+      const wrongHeight = { ...receipt, chain: { ...receipt.chain, blockNumber: receipt.chain.blockNumber + 1 } };
+      assert.equal((await cometbftChecker(rpcs()[2] ?? '')(wrongHeight)).ok, false);
+      const unknown = { ...receipt, batch: { ...receipt.batch, id: 'f'.repeat(64) } };
+      assert.equal((await cometbftChecker(rpcs()[2] ?? '')(unknown)).ok, false);
+    });
+  });
+
+  it('one validator down: anchoring goes on (through the others); two down: it stalls, then resumes when one returns', async () => {
+    // validator0 is the adapter's first RPC address: with it down, the adapter must move on.
+    await cometbftValidator('stop-node', 0);
+    const during = await randomBatch(signer, 4);
+    const anchored = await chain.anchor({ header: during.header, signature: during.signature });
+    assert.ok(anchored.blockNumber > 0);
+
+    await cometbftValidator('stop-node', 1);
+    const stalled = await randomBatch(signer, 4);
+    const slow = new CometbftChain({ chainId: network.chainId, rpc: rpcs(), commitTimeoutMs: 5_000 });
+    // Two of four is not more than two thirds of the voting power: nothing commits.
+    await rejectsWith(slow.anchor({ header: stalled.header, signature: stalled.signature }), ErrorCodes.ChainTimeout);
+    assert.equal(await slow.lookup(stalled.header.id), undefined);
+
+    await cometbftValidator('start-node', 1);
+    // The retry (as the submitter's would) anchors the batch exactly once.
+    const resumed = await chain.anchor({ header: stalled.header, signature: stalled.signature });
+    assert.deepEqual(await chain.anchor({ header: stalled.header, signature: stalled.signature }), resumed);
+    await cometbftValidator('start-node', 0);
+    assert.deepEqual((await chain.lookup(during.header.id))?.anchor, anchored);
+  });
+});
