@@ -89,7 +89,12 @@ export function cometbftChecker(rpc: string): AnchorChecker {
       const entry = await chain.entry(receipt.batch.id);
       const compared = await lookupAndCompare(chain, receipt);
       if (!compared.ok || entry === undefined) return compared;
-      const want = await chain.appHashAt(entry.height + 1);
+      // The next block commits the anchor's app hash; a fresh receipt may be read before it exists.
+      let want = await chain.appHashAt(entry.height + 1);
+      for (const deadline = Date.now() + 15_000; want === undefined && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        want = await chain.appHashAt(entry.height + 1);
+      }
       if (want === undefined) return { ok: false, check: 'ledger', message: `block ${entry.height + 1}, which commits the anchor's app hash, does not exist yet` };
       const got = appHashOfEntry(entry);
       if (got === undefined || Buffer.from(got).toString('hex') !== want) {

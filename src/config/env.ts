@@ -55,6 +55,8 @@ export const envSchema = z.object({
   CROSSGATE_COMETBFT_NETWORK: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** An admin key file of that chain: the gateway registers its signing keys with it at start. */
   CROSSGATE_COMETBFT_ADMIN_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  /** How long one anchoring waits for its block before it counts as a (retried) CG_CHAIN_TIMEOUT. */
+  CROSSGATE_COMETBFT_COMMIT_TIMEOUT_MS: intSetting(1_000, 600_000).default(30_000),
   CROSSGATE_FABRIC_PROFILE: z.preprocess(emptyAsUndefined, z.string().optional()),
   /** Register the gateway's signing key on the anchor chaincode at start, as the profile's admin identity (docs/fabric.md). */
   CROSSGATE_FABRIC_REGISTER_KEY: boolSetting.default(false),
@@ -206,6 +208,7 @@ export interface CometbftChainConfig {
   readonly network: string;
   /** Absolute path of an admin key file to register the gateway keys with, or undefined. */
   readonly adminKeyFile: string | undefined;
+  readonly commitTimeoutMs: number;
 }
 
 /** The Kafka consumer's settings (CROSSGATE_KAFKA_*). */
@@ -280,7 +283,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>, c
         registerKeyAs: e.CROSSGATE_FABRIC_REGISTER_KEY ? e.CROSSGATE_FABRIC_ADMIN_IDENTITY : undefined,
       }
       : e.CROSSGATE_CHAIN === 'cometbft'
-        ? { kind: 'cometbft', network: abs(e.CROSSGATE_COMETBFT_NETWORK ?? ''), adminKeyFile: e.CROSSGATE_COMETBFT_ADMIN_KEY === undefined ? undefined : abs(e.CROSSGATE_COMETBFT_ADMIN_KEY) }
+        ? { kind: 'cometbft', network: abs(e.CROSSGATE_COMETBFT_NETWORK ?? ''), adminKeyFile: e.CROSSGATE_COMETBFT_ADMIN_KEY === undefined ? undefined : abs(e.CROSSGATE_COMETBFT_ADMIN_KEY), commitTimeoutMs: e.CROSSGATE_COMETBFT_COMMIT_TIMEOUT_MS }
         : { kind: 'embedded' },
     signingKeyFile: e.CROSSGATE_SIGNING_KEY_FILE === undefined ? undefined : abs(e.CROSSGATE_SIGNING_KEY_FILE),
     signingAlg: e.CROSSGATE_SIGNING_ALG,

@@ -4,6 +4,10 @@
  * and tests in one file run one after another.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ChainError, ErrorCodes } from '../../src/core/errors.js';
 import { signedBytesOfHeader } from '../../src/core/batch-header.js';
@@ -17,6 +21,35 @@ import {
 import { openCometbftChain } from '../../adapters/chains/cometbft/open-cometbft-chain.js';
 import { cometbftNetworkPath, cometbftValidator } from '../support/cometbft.js';
 import { newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
+import { type GatewayProcess, http, startGatewayProcess, waitFor } from '../support/gateway.js';
+import { makeValidRecord, RECORD_TYPES, type GeneratedRecord } from '../support/record-factory.js';
+import { runCli } from '../support/run-cli.js';
+
+const run = randomBytes(4).toString('hex');
+const apiKey = `cg_test_cometbft_gw_${run}_${randomBytes(12).toString('base64url')}`;
+let counter = 0;
+
+function record(): GeneratedRecord {
+  counter += 1;
+  const type = RECORD_TYPES[counter % RECORD_TYPES.length] as (typeof RECORD_TYPES)[number];
+  return makeValidRecord(type, counter, { idPrefix: `cmt-${run}-`, source: `/cometbft-gateway/${run}` });
+}
+
+const recordUrl = (r: { source: string; id: string }) => `/v1/records/${encodeURIComponent(r.source)}/${encodeURIComponent(r.id)}`;
+
+async function receiptOf(gw: GatewayProcess, r: { source: string; id: string }, timeoutMs: number): Promise<Receipt> {
+  return waitFor(`receipt of ${r.id}`, async () => {
+    const res = await http(gw.url, 'GET', `${recordUrl(r)}/receipt`, { apiKey });
+    if (res.status === 200) return res.body as Receipt;
+    assert.equal(res.status, 404, res.text);
+    return undefined;
+  }, timeoutMs, 200);
+}
+
+/** The sum of a counter's samples whose labels match `labels` in a Prometheus text page. */
+function counterValue(text: string, name: string, labels: RegExp): number {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) && labels.test(l)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
 
 async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ChainError> {
   try {
@@ -157,6 +190,66 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       const unknown = { ...receipt, batch: { ...receipt.batch, id: 'f'.repeat(64) } };
       assert.equal((await cometbftChecker(rpcs()[2] ?? '')(unknown)).ok, false);
     });
+  });
+
+  it('a gateway on CometBFT: REST records get receipts that verify; with two validators down they wait in the outbox, then anchor once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crossgate-cometbft-gw-'));
+    const gw = await startGatewayProcess({
+      env: {
+        CROSSGATE_CHAIN: 'cometbft',
+        CROSSGATE_COMETBFT_NETWORK: cometbftNetworkPath(),
+        CROSSGATE_COMETBFT_ADMIN_KEY: network.adminKeyFile,
+        CROSSGATE_COMETBFT_COMMIT_TIMEOUT_MS: '3000',
+        CROSSGATE_DEV_API_KEY: apiKey,
+        CROSSGATE_BATCH_MAX_RECORDS: '4',
+        CROSSGATE_BATCH_LINGER_MS: '50',
+        CROSSGATE_RETRY_INITIAL_MS: '200',
+        CROSSGATE_RETRY_MAX_MS: '1000',
+      },
+      readyTimeoutMs: 120_000,
+    });
+    try {
+      const first = Array.from({ length: 6 }, () => record());
+      for (const r of first) assert.equal((await http(gw.url, 'POST', '/v1/records', { apiKey, body: r })).status, 202);
+      for (const r of first) {
+        const receipt = await receiptOf(gw, r, 60_000);
+        assert.equal(receipt.chain.kind, 'cometbft');
+        assert.equal(receipt.chain.network, network.chainId);
+        assert.equal(verifyReceipt(receipt, { record: r }).ok, true);
+        const checked = await cometbftChecker(rpcs()[3] ?? '')(receipt);
+        assert.equal(checked.ok, true, JSON.stringify(checked));
+      }
+      const file = join(dir, 'receipt.json');
+      writeFileSync(file, JSON.stringify(await receiptOf(gw, first[0] as GeneratedRecord, 1_000)));
+      const cli = runCli(['verify', file, '--cometbft', rpcs()[2] ?? '']);
+      assert.equal(cli.status, 0, cli.stdout + cli.stderr);
+
+      await cometbftValidator('stop-node', 2);
+      await cometbftValidator('stop-node', 3);
+      const waiting = Array.from({ length: 4 }, () => record());
+      for (const r of waiting) assert.equal((await http(gw.url, 'POST', '/v1/records', { apiKey, body: r })).status, 202);
+      // The gateway tries, times out on the stalled chain, and keeps the batch to try again.
+      await waitFor('a timed-out anchoring', async () => {
+        const metrics = (await http(gw.url, 'GET', '/metrics')).text;
+        return counterValue(metrics, 'crossgate_chain_submit_errors_total', /code="CG_CHAIN_TIMEOUT",retryable="true"/) > 0 ? true : undefined;
+      }, 60_000, 250);
+      for (const r of waiting) {
+        const res = await http(gw.url, 'GET', `${recordUrl(r)}/receipt`, { apiKey });
+        assert.equal(res.status, 404, 'no receipt while the chain cannot commit');
+      }
+
+      await cometbftValidator('start-node', 2);
+      const receipts = [];
+      for (const r of waiting) receipts.push(await receiptOf(gw, r, 120_000));
+      for (const receipt of receipts) {
+        assert.deepEqual((await chain.lookup(receipt.batch.id))?.anchor, receipt.chain, 'on chain once, where the receipt says');
+      }
+      for (const [i, receipt] of receipts.entries()) assert.equal(verifyReceipt(receipt, { record: waiting[i] }).ok, true);
+    } finally {
+      await gw.stop();
+      await cometbftValidator('start-node', 3);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('one validator down: anchoring goes on (through the others); two down: it stalls, then resumes when one returns', async () => {
