@@ -284,10 +284,14 @@ export function inclusionRoot(params: Omit<InclusionParams, 'root'>): Uint8Array
 
 /** True when `proof` shows `leafData` at `index` in the tree of `size` leaves whose head is `root` ({@link inclusionRoot}). */
 export function verifyInclusion(params: InclusionParams): boolean {
-  const { root } = params;
-  const r = inclusionRoot(params);
-  if (r === undefined || !(root instanceof Uint8Array) || root.length !== HASH_LEN) return false;
-  let diff = 0;
-  for (let i = 0; i < HASH_LEN; i++) diff |= (r[i] as number) ^ (root[i] as number);
-  return diff === 0;
+  try {
+    const { root } = params;
+    const r = inclusionRoot(params);
+    if (r === undefined || !(root instanceof Uint8Array) || root.length !== HASH_LEN) return false;
+    let diff = 0;
+    for (let i = 0; i < HASH_LEN; i++) diff |= (r[i] as number) ^ (root[i] as number);
+    return diff === 0;
+  } catch {
+    return false;
+  }
 }
