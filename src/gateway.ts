@@ -138,9 +138,7 @@ async function openChain(config: GatewayConfig, keys: { signer: Signer; rotation
   }
   if (config.chain.kind === 'cometbft') {
     const { openCometbftChain } = await import('../adapters/chains/cometbft/open-cometbft-chain.js');
-    const signers = keys.rotation === undefined ? [keys.signer] : [keys.signer, keys.rotation.next];
-    const infos = signers.map((s) => ({ keyId: s.keyId, alg: s.alg, publicKey: toBase64Url(s.publicKey) }));
-    return openCometbftChain({ network: config.chain.network, adminKeyFile: config.chain.adminKeyFile, commitTimeoutMs: config.chain.commitTimeoutMs, keys: infos, logger: logger.child({ component: 'cometbft' }) });
+    return openCometbftChain({ network: config.chain.network, adminKeyFile: config.chain.adminKeyFile, commitTimeoutMs: config.chain.commitTimeoutMs, logger: logger.child({ component: 'cometbft' }) });
   }
   // The ledger signs its blocks with the key it opened with (each block names its key).
   return openEmbeddedLedger({ dir: join(config.dataDir, 'ledger'), signer: keys.signer, clock });

@@ -84,8 +84,13 @@ export function cometbftChecker(rpc: string): AnchorChecker {
       return { ok: false, check: 'ledger', message: `receipt is anchored on a "${receipt.chain.kind}" chain, not CometBFT` };
     }
     const { CometbftChain, appHashOfEntry } = await import('../../adapters/chains/cometbft/cometbft-chain.js');
-    const chain = new CometbftChain({ chainId: receipt.chain.network, rpc: [rpc] });
     try {
+      // The receipt's chain id is a claim: compare it with what the node runs, not take it as the chain's.
+      const chainId = await new CometbftChain({ chainId: '', rpc: [rpc] }).nodeChainId();
+      if (chainId !== receipt.chain.network) {
+        return { ok: false, check: 'ledger', message: `receipt says chain.network ${receipt.chain.network}, the node at ${rpc} runs chain ${chainId}` };
+      }
+      const chain = new CometbftChain({ chainId, rpc: [rpc] });
       const entry = await chain.entry(receipt.batch.id);
       const compared = await lookupAndCompare(chain, receipt);
       if (!compared.ok || entry === undefined) return compared;

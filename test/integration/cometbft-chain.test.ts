@@ -150,7 +150,7 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
     const err = await rejectsWith(chain.anchor({ header: batch.header, signature: batch.signature }), ErrorCodes.ChainRejected, /not registered/);
     assert.equal(err.retryable, false);
     // Through the gateway's opener without an admin key: retryable, so the batch waits for an operator.
-    const gated = await openCometbftChain({ network: cometbftNetworkPath(), adminKeyFile: undefined, keys: [signerInfoOf(stranger)], logger: { info() {} } });
+    const gated = await openCometbftChain({ network: cometbftNetworkPath(), adminKeyFile: undefined, logger: { info() {} } });
     const waiting = await rejectsWith(gated.anchor({ header: batch.header, signature: batch.signature }), ErrorCodes.ChainUnavailable, /not registered/);
     assert.equal(waiting.retryable, true);
 
@@ -183,10 +183,14 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       }
     });
 
-    it('refuses a receipt that misstates the height or names a batch the app does not hold', async () => {
+    it('refuses a receipt that misstates the height or the chain id, or names a batch the app does not hold', async () => {
       const receipt = receipts[0] as Receipt;
       const wrongHeight = { ...receipt, chain: { ...receipt.chain, blockNumber: receipt.chain.blockNumber + 1 } };
       assert.equal((await cometbftChecker(rpcs()[2] ?? '')(wrongHeight)).ok, false);
+      const otherChain = { ...receipt, chain: { ...receipt.chain, network: 'another-chain' } };
+      const claimed = await cometbftChecker(rpcs()[2] ?? '')(otherChain);
+      assert.equal(claimed.ok, false);
+      assert.match(claimed.ok ? '' : claimed.message, /runs chain crossgate-local/);
       const unknown = { ...receipt, batch: { ...receipt.batch, id: 'f'.repeat(64) } };
       assert.equal((await cometbftChecker(rpcs()[2] ?? '')(unknown)).ok, false);
     });

@@ -139,6 +139,12 @@ export class CometbftChain implements ChainClient {
     }
   }
 
+  /** The chain id the validator answering says it runs (its node_info.network). */
+  async nodeChainId(): Promise<string> {
+    const status = z.object({ node_info: z.object({ network: z.string() }) }).parse(await this.#call('status', {}, 'reading the chain id'));
+    return status.node_info.network;
+  }
+
   async isRegistered(key: SignerInfo): Promise<boolean> {
     return (await this.#query('/key', utf8(`${key.alg}:${key.publicKey}`), `reading key ${key.keyId}`)) !== undefined;
   }

@@ -1,7 +1,7 @@
 /**
  * Opens the CometBFT chain for the gateway: the network file gives chain id and validators; with an
- * admin key file, the gateway's signing keys are registered on the anchor app before their first
- * batch (a registration that fails for want of validators is retried with the batch, like any
+ * admin key file, each signing key (the current one, a rotation's next) is registered on the anchor
+ * app before the first batch it signed (a registration that fails for want of validators is retried with the batch, like any
  * unavailable chain). Without one, the keys must be registered by whoever holds the admin key.
  */
 import { ChainError, ErrorCodes } from '../../../src/core/errors.js';
@@ -16,8 +16,6 @@ export interface CometbftLogger {
 export interface OpenCometbftChainOptions {
   readonly network: string;
   readonly adminKeyFile: string | undefined;
-  /** The gateway's public keys: the current one, then a rotation's next. */
-  readonly keys: readonly SignerInfo[];
   readonly logger: CometbftLogger;
   readonly commitTimeoutMs?: number;
 }
