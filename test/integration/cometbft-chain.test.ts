@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ChainError, ErrorCodes } from '../../src/core/errors.js';
+import { ErrorCodes } from '../../src/core/errors.js';
 import { signedBytesOfHeader } from '../../src/core/batch-header.js';
 import { buildReceipt, verifyReceipt } from '../../src/core/receipt.js';
 import { MerkleTree } from '../../src/core/merkle-tree.js';
@@ -20,6 +20,7 @@ import {
 } from '../../adapters/chains/cometbft/cometbft-chain.js';
 import { openCometbftChain } from '../../adapters/chains/cometbft/open-cometbft-chain.js';
 import { cometbftNetworkPath, cometbftValidator } from '../support/cometbft.js';
+import { rejectsWith } from '../support/chain-errors.js';
 import { newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
 import { type GatewayProcess, http, startGatewayProcess, waitFor } from '../support/gateway.js';
 import { makeValidRecord, RECORD_TYPES, type GeneratedRecord } from '../support/record-factory.js';
@@ -49,18 +50,6 @@ async function receiptOf(gw: GatewayProcess, r: { source: string; id: string }, 
 /** The sum of a counter's samples whose labels match `labels` in a Prometheus text page. */
 function counterValue(text: string, name: string, labels: RegExp): number {
   return text.split('\n').filter((l) => l.startsWith(`${name}{`) && labels.test(l)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ChainError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ChainError, `expected a ChainError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return err;
-  }
-  assert.fail(`expected ${code}, but the call succeeded`);
 }
 
 /** broadcast_tx_sync straight at a validator, past the adapter: the app's own CheckTx answer. */

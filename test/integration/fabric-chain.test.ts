@@ -22,6 +22,7 @@ import { buildReceipt, verifyReceipt } from '../../src/core/receipt.js';
 import { MerkleTree } from '../../src/core/merkle-tree.js';
 import { eventually, fabricNode, fabricProfilePath, newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
 import { lockFabricNetwork } from '../support/fabric-lock.js';
+import { rejectsWith } from '../support/chain-errors.js';
 
 let releaseLock: (() => Promise<void>) | undefined;
 before(async () => {
@@ -32,18 +33,6 @@ after(async () => {
 });
 
 const decoder = new TextDecoder();
-
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<ChainError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof ChainError, `expected a ChainError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message + '\n' + err.details.join('\n'), pattern);
-    return err;
-  }
-  assert.fail(`expected ${code}, but the call succeeded`);
-}
 
 /**
  * `fn`, again while it fails as retryable CG_CHAIN_UNAVAILABLE (peers just restarted, gossip not yet

@@ -103,7 +103,11 @@ export class CometbftChain implements ChainClient {
 
   async lookup(batchId: string): Promise<AnchoredBatch | undefined> {
     const entry = await this.entry(batchId);
-    if (!entry) return undefined;
+    return entry === undefined ? undefined : this.anchoredBatchOf(batchId, entry);
+  }
+
+  /** What lookup answers for an entry already read (the header parsed, the anchor named). */
+  anchoredBatchOf(batchId: string, entry: AnchoredEntry): AnchoredBatch {
     let header;
     try {
       header = batchHeaderSchema.parse(JSON.parse(entry.header));
