@@ -4,6 +4,7 @@
  * flag is used, so `crossgate verify` alone loads no chain client at all.
  */
 import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { ChainClient } from '../core/ports.js';
 import { verifyAnchor, type ReceiptVerification } from '../core/receipt.js';
 import { generatePrivateKey, newSigner } from '../core/signer.js';
@@ -73,10 +74,23 @@ export function fabricChecker(profile: string): AnchorChecker {
   };
 }
 
+/** How long the CometBFT checks wait for the block after the anchor's (empty blocks come every 5 s locally). */
+export const NEXT_BLOCK_WAIT_MS = 15_000;
+
+/** Calls `read` until it answers or `waitMs` passes (a block that does not exist yet answers undefined). */
+export async function untilDefined<T>(read: () => Promise<T | undefined>, waitMs: number): Promise<T | undefined> {
+  let value = await read();
+  for (const deadline = Date.now() + waitMs; value === undefined && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    value = await read();
+  }
+  return value;
+}
+
 /**
  * `--cometbft <rpc>`: a validator's RPC address. Beyond the lookup, the anchor app's proof for the
  * batch must lead to the app hash of the block after the one that accepted it (the node is trusted
- * for that header; an offline check against a validator set is docs/cometbft.md's next step).
+ * for that header; --validators checks it offline instead).
  */
 export function cometbftChecker(rpc: string): AnchorChecker {
   return async (receipt) => {
@@ -95,11 +109,7 @@ export function cometbftChecker(rpc: string): AnchorChecker {
       const compared = verifyAnchor(receipt, entry === undefined ? undefined : chain.anchoredBatchOf(receipt.batch.id, entry));
       if (!compared.ok || entry === undefined) return compared;
       // The next block commits the anchor's app hash; a fresh receipt may be read before it exists.
-      let want = await chain.appHashAt(entry.height + 1);
-      for (const deadline = Date.now() + 15_000; want === undefined && Date.now() < deadline;) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        want = await chain.appHashAt(entry.height + 1);
-      }
+      const want = await untilDefined(() => chain.appHashAt(entry.height + 1), NEXT_BLOCK_WAIT_MS);
       if (want === undefined) return { ok: false, check: 'ledger', message: `block ${entry.height + 1}, which commits the anchor's app hash, does not exist yet` };
       const got = appHashOfEntry(entry);
       if (got === undefined || Buffer.from(got).toString('hex') !== want) {
@@ -109,5 +119,29 @@ export function cometbftChecker(rpc: string): AnchorChecker {
     } catch (error) {
       throw new UsageError(`CometBFT lookup failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+  };
+}
+
+/**
+ * `--validators <file>`: the receipt's anchorProof, checked offline against a trusted CometBFT
+ * validator set (network.json of scripts/cometbft.sh, or any { chainId, validators: [{ publicKey, power }] }).
+ */
+export function cometbftValidatorsChecker(file: string): AnchorChecker {
+  return async (receipt) => {
+    const { validatorSetSchema, verifyLightProof } = await import('../../adapters/chains/cometbft/light-proof.js');
+    let trusted;
+    try {
+      trusted = validatorSetSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+    } catch (error) {
+      throw new UsageError(`cannot read the validator set ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (receipt.chain.kind !== 'cometbft') {
+      return { ok: false, check: 'anchor-proof', message: `receipt is anchored on a "${receipt.chain.kind}" chain, not CometBFT` };
+    }
+    if (receipt.anchorProof === undefined) {
+      return { ok: false, check: 'anchor-proof', message: 'receipt carries no anchorProof (crossgate cometbft proof adds it)' };
+    }
+    const checked = verifyLightProof(receipt, receipt.anchorProof, trusted);
+    return checked.ok ? { ok: true, checks: ['anchor-proof'] } : { ok: false, check: 'anchor-proof', message: checked.message };
   };
 }

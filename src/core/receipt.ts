@@ -25,7 +25,7 @@ import { keyIdFor, verifySignature } from './signer.js';
 import type { BatchHeader, ChainAnchor, Receipt, RecordId, SignatureAlg } from './types.js';
 
 /** Names of the verification checks, in the order they run. */
-export type ReceiptCheck = 'format' | 'digest' | 'batch-id' | 'proof' | 'signature' | 'ledger';
+export type ReceiptCheck = 'format' | 'digest' | 'batch-id' | 'proof' | 'signature' | 'ledger' | 'anchor-proof';
 
 /** Outcome of verifying a receipt: the checks that passed, or the one that failed and why. */
 export type ReceiptVerification =
@@ -75,6 +75,8 @@ export const receiptSchema = z.strictObject({
     txId: z.string().min(1),
     blockNumber: z.int().min(0),
   }),
+  // Chain-specific evidence for an offline anchor check; its chain's verifier parses the rest strictly.
+  anchorProof: z.looseObject({ kind: z.string().min(1) }).optional(),
 });
 
 /** What a receipt says of its record: identity, digest, place in the batch, and audit path. */

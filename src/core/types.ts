@@ -99,6 +99,14 @@ export interface Receipt {
   readonly batch: BatchHeader;
   readonly signature: string;
   readonly chain: ChainAnchor;
+  /** Optional: lets a verifier check the anchor offline (docs/receipt-format.md §anchorProof). */
+  readonly anchorProof?: AnchorProof;
+}
+
+/** Chain-specific evidence of an anchor, named by `kind` (e.g. "cometbft-light"). */
+export interface AnchorProof {
+  readonly kind: string;
+  readonly [member: string]: unknown;
 }
 
 /** Lifecycle of a record as reported by the status API. */

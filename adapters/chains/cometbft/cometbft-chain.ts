@@ -134,9 +134,18 @@ export class CometbftChain implements ChainClient {
 
   /** The app_hash of the block header at `height` (upper-case hex as CometBFT writes it, lowered), or undefined before that block exists. */
   async appHashAt(height: number): Promise<string | undefined> {
+    const answer = await this.#atHeight('header', height);
+    return answer === undefined ? undefined : z.object({ header: z.object({ app_hash: z.string() }) }).parse(answer).header.app_hash.toLowerCase();
+  }
+
+  /** The `commit` RPC's answer for `height` (its signed header), or undefined before that block exists. */
+  async commitAt(height: number): Promise<unknown> {
+    return this.#atHeight('commit', height);
+  }
+
+  async #atHeight(method: string, height: number): Promise<unknown> {
     try {
-      const answer = z.object({ header: z.object({ app_hash: z.string() }) }).parse(await this.#call('header', { height: String(height) }, `reading block ${height}`));
-      return answer.header.app_hash.toLowerCase();
+      return await this.#call(method, { height: String(height) }, `reading block ${height}`);
     } catch (err) {
       if (err instanceof ChainError && /must be less than or equal to the current blockchain height|height \d+ .*(not|greater)/i.test(err.message)) return undefined;
       throw err;

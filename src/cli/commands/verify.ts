@@ -1,5 +1,5 @@
 /**
- * `crossgate verify <receipt.json> [--record <record.json>] [--ledger <dir> | --fabric <profile> | --cometbft <rpc>]`
+ * `crossgate verify <receipt.json> [--record <record.json>] [--ledger <dir> | --fabric <profile> | --cometbft <rpc> | --validators <file>]`
  *
  * Runs the offline receipt checks (docs/receipt-format.md §8), then the ledger check when a chain is
  * named. Exit 0: every check passed; 1: a check failed (stderr names it); 2: usage or I/O error.
@@ -7,13 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { receiptSchema, verifyReceipt, type ReceiptVerification } from '../../core/receipt.js';
-import { cometbftChecker, embeddedLedgerChecker, fabricChecker, type AnchorChecker } from '../anchor-checkers.js';
+import { cometbftChecker, cometbftValidatorsChecker, embeddedLedgerChecker, fabricChecker, type AnchorChecker } from '../anchor-checkers.js';
 import { ExitCode, UsageError, withDashValues, type CliIo, type Command } from '../command.js';
 
 const usage = `usage: crossgate verify <receipt.json> [options]
 
 Verifies a Crossgate receipt: format, record digest, batch id, Merkle proof, gateway signature and,
-with --ledger, --fabric or --cometbft, that the batch is on chain where the receipt says.
+with --ledger, --fabric or --cometbft, that the batch is on chain where the receipt says, or with
+--validators, offline, that the receipt's anchor proof is final under a trusted validator set.
 
 options:
   --record <file>     the record (CloudEvents envelope JSON) the receipt is for; adds the digest check
@@ -22,6 +23,9 @@ options:
   --fabric <profile>  check the anchor on Hyperledger Fabric (connection profile JSON)
   --cometbft <rpc>    check the anchor on CometBFT (a validator's RPC, http://host:port): the anchor
                       app holds the batch, and its proof leads to the next block's app hash
+  --validators <file> check the receipt's anchorProof offline against a CometBFT validator set
+                      (JSON { chainId, validators: [{ publicKey, power }] }, e.g. network.json):
+                      more than 2/3 of the power signed the block that commits the anchor
   --json              print the result as JSON on stdout
 
 exit status: 0 verified, 1 a check failed (named on stderr), 2 usage or I/O error
@@ -34,6 +38,7 @@ const descriptions: Readonly<Record<string, string>> = {
   proof: 'Merkle audit path leads from the digest to the batch root',
   signature: 'gateway signature over the batch header verifies',
   ledger: 'batch header and signature are on the ledger at the stated transaction',
+  'anchor-proof': 'anchor proof leads to a block signed by more than 2/3 of the trusted validators',
 };
 
 async function readJson(path: string, what: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
@@ -78,11 +83,14 @@ export const verifyCommand: Command = {
         ledger: { type: 'string' },
         fabric: { type: 'string' },
         cometbft: { type: 'string' },
+        validators: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one receipt file');
-    if ([values.ledger, values.fabric, values.cometbft].filter((v) => v !== undefined).length > 1) throw new UsageError('use one of --ledger, --fabric and --cometbft');
+    if ([values.ledger, values.fabric, values.cometbft, values.validators].filter((v) => v !== undefined).length > 1) {
+      throw new UsageError('use one of --ledger, --fabric, --cometbft and --validators');
+    }
     const receiptPath = positionals[0] as string;
     const json = values.json;
 
@@ -98,7 +106,8 @@ export const verifyCommand: Command = {
     const checker: AnchorChecker | undefined = values.ledger !== undefined
       ? embeddedLedgerChecker(values.ledger)
       : values.fabric !== undefined ? fabricChecker(values.fabric)
-        : values.cometbft !== undefined ? cometbftChecker(values.cometbft) : undefined;
+        : values.cometbft !== undefined ? cometbftChecker(values.cometbft)
+          : values.validators !== undefined ? cometbftValidatorsChecker(values.validators) : undefined;
 
     const offline = verifyReceipt(receiptFile.value, {
       ...(record === undefined ? {} : { record }),
