@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -25,6 +25,9 @@ import { newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
 import { type GatewayProcess, http, startGatewayProcess, waitFor } from '../support/gateway.js';
 import { makeValidRecord, RECORD_TYPES, type GeneratedRecord } from '../support/record-factory.js';
 import { runCli } from '../support/run-cli.js';
+import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../support/kafka.js';
+import { sectorMessage } from '../support/kafka-wire.js';
+import { toBase64Url } from '../../src/core/encoding.js';
 
 const run = randomBytes(4).toString('hex');
 const apiKey = `cg_test_cometbft_gw_${run}_${randomBytes(12).toString('base64url')}`;
@@ -183,6 +186,64 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       const unknown = { ...receipt, batch: { ...receipt.batch, id: 'f'.repeat(64) } };
       assert.equal((await cometbftChecker(rpcs()[2] ?? '')(unknown)).ok, false);
     });
+  });
+
+  it('a gateway on CometBFT anchors REST and Kafka records; each receipt gets an anchor proof that crossgate verify --validators accepts offline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crossgate-cometbft-proof-'));
+    const kafka = await KafkaTestContext.open('cometbft-gateway');
+    let gw: GatewayProcess | undefined;
+    try {
+      const { topics, prefix } = await kafka.createSectorTopics();
+      const fromKafka = [
+        ...Array.from({ length: 3 }, (_, i) => makeValidRecord('cn.gov.transport.trip', i, { idPrefix: `${prefix}-t-` })),
+        ...Array.from({ length: 3 }, (_, i) => makeValidRecord('cn.gov.finance.payment', i, { idPrefix: `${prefix}-f-` })),
+      ];
+      await kafka.produce(topics.transport, fromKafka.slice(0, 3).map((r) => sectorMessage('transport', r)));
+      await kafka.produce(topics.finance, fromKafka.slice(3).map((r) => sectorMessage('finance', r)));
+      gw = await startGatewayProcess({
+        env: {
+          CROSSGATE_CHAIN: 'cometbft',
+          CROSSGATE_COMETBFT_NETWORK: cometbftNetworkPath(),
+          CROSSGATE_COMETBFT_ADMIN_KEY: network.adminKeyFile,
+          CROSSGATE_DEV_API_KEY: apiKey,
+          CROSSGATE_BATCH_MAX_RECORDS: '4',
+          CROSSGATE_BATCH_LINGER_MS: '50',
+          ...kafkaConsumerEnv(topics, uniqueGroupId('cometbft')),
+        },
+        readyTimeoutMs: 120_000,
+      });
+      const fromRest = Array.from({ length: 3 }, () => record());
+      for (const r of fromRest) assert.equal((await http(gw.url, 'POST', '/v1/records', { apiKey, body: r })).status, 202);
+
+      const batches = new Set<string>();
+      for (const [i, r] of [...fromRest, ...fromKafka].entries()) {
+        const receipt = await receiptOf(gw, r, 90_000);
+        assert.equal(receipt.chain.kind, 'cometbft');
+        assert.equal(verifyReceipt(receipt, { record: r }).ok, true);
+        batches.add(receipt.batch.id);
+        const receiptFile = join(dir, `receipt-${i}.json`);
+        const proven = join(dir, `proven-${i}.json`);
+        writeFileSync(receiptFile, JSON.stringify(receipt));
+        const added = runCli(['cometbft', 'proof', receiptFile, '--rpc', rpcs()[i % rpcs().length] ?? '', '--out', proven]);
+        assert.equal(added.status, 0, added.stderr);
+        const offline = runCli(['verify', proven, '--validators', cometbftNetworkPath()]);
+        assert.equal(offline.status, 0, offline.stdout + offline.stderr);
+        assert.match(offline.stdout, /ok {2}anchor-proof: /);
+      }
+      assert.ok(batches.size >= 2, 'records of both doors were anchored');
+      // A proof checked against a validator set that is not the chain's is refused.
+      const proven = JSON.parse(readFileSync(join(dir, 'proven-0.json'), 'utf8')) as Receipt;
+      const stranger = { chainId: network.chainId, validators: [{ publicKey: toBase64Url(newTestSigner('Ed25519').publicKey), power: 10 }] };
+      writeFileSync(join(dir, 'stranger.json'), JSON.stringify(stranger));
+      const strangerCheck = runCli(['verify', join(dir, 'proven-0.json'), '--validators', join(dir, 'stranger.json')]);
+      assert.equal(strangerCheck.status, 1);
+      assert.match(strangerCheck.stderr, /anchor-proof: .*not the trusted one/);
+      assert.equal(proven.anchorProof?.kind, 'cometbft-light');
+    } finally {
+      await gw?.stop();
+      await kafka.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a gateway on CometBFT: REST records get receipts that verify; with two validators down they wait in the outbox, then anchor once', async () => {
