@@ -97,7 +97,8 @@ export function cometbftChecker(rpc: string): AnchorChecker {
     if (receipt.chain.kind !== 'cometbft') {
       return { ok: false, check: 'ledger', message: `receipt is anchored on a "${receipt.chain.kind}" chain, not CometBFT` };
     }
-    const { CometbftChain, appHashOfEntry } = await import('../../adapters/chains/cometbft/cometbft-chain.js');
+    const { CometbftChain } = await import('../../adapters/chains/cometbft/cometbft-chain.js');
+    const { appHashOfEntry } = await import('../../adapters/chains/cometbft/anchor-entry.js');
     try {
       // The receipt's chain id is a claim: compare it with what the node runs, not take it as the chain's.
       const chainId = await new CometbftChain({ chainId: '', rpc: [rpc] }).nodeChainId();

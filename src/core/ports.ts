@@ -4,7 +4,7 @@
  */
 import type { ErrorCode, Issue } from './errors.js';
 import type {
-  BatchHeader, BatchState, ChainAnchor, Receipt, RecordId, SealedBatch, SignatureAlg,
+  AnchorProof, BatchHeader, BatchState, ChainAnchor, Receipt, RecordId, SealedBatch, SignatureAlg,
 } from './types.js';
 
 /**
@@ -51,6 +51,11 @@ export interface ChainClient {
   anchor(request: AnchorRequest): Promise<ChainAnchor>;
   /** Reads an anchored batch back, or undefined when the chain has none with that id. */
   lookup(batchId: string): Promise<AnchoredBatch | undefined>;
+  /**
+   * Optional: evidence for an offline check of the batch's anchor (a receipt's `anchorProof`), or
+   * undefined while the chain cannot give it yet. Chains without such proofs leave it out.
+   */
+  anchorProof?(batchId: string): Promise<AnchorProof | undefined>;
   health(): Promise<HealthStatus>;
   close(): Promise<void>;
 }

@@ -16,8 +16,9 @@ import { MerkleTree } from '../../src/core/merkle-tree.js';
 import type { Receipt } from '../../src/core/types.js';
 import { cometbftChecker } from '../../src/cli/anchor-checkers.js';
 import {
-  AnchorAppCodes, appHashOfEntry, type CometbftAdminKey, CometbftChain, type CometbftNetworkFile, loadCometbftAdminKey, loadCometbftNetwork,
+  AnchorAppCodes, type CometbftAdminKey, CometbftChain, type CometbftNetworkFile, loadCometbftAdminKey, loadCometbftNetwork,
 } from '../../adapters/chains/cometbft/cometbft-chain.js';
+import { appHashOfEntry } from '../../adapters/chains/cometbft/anchor-entry.js';
 import { openCometbftChain } from '../../adapters/chains/cometbft/open-cometbft-chain.js';
 import { cometbftNetworkPath, cometbftValidator } from '../support/cometbft.js';
 import { rejectsWith } from '../support/chain-errors.js';
@@ -223,14 +224,29 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
         batches.add(receipt.batch.id);
         const receiptFile = join(dir, `receipt-${i}.json`);
         const proven = join(dir, `proven-${i}.json`);
-        writeFileSync(receiptFile, JSON.stringify(receipt));
-        const added = runCli(['cometbft', 'proof', receiptFile, '--rpc', rpcs()[i % rpcs().length] ?? '', '--out', proven]);
-        assert.equal(added.status, 0, added.stderr);
+        if (i % 2 === 0) {
+          // The proof from the CLI, asking any validator...
+          writeFileSync(receiptFile, JSON.stringify(receipt));
+          const added = runCli(['cometbft', 'proof', receiptFile, '--rpc', rpcs()[i % rpcs().length] ?? '', '--out', proven]);
+          assert.equal(added.status, 0, added.stderr);
+        } else {
+          // ...or served with the receipt by the gateway (pending until block h+1 exists).
+          const served = await waitFor('a receipt with its anchor proof', async () => {
+            const res = await http(gw!.url, 'GET', `${recordUrl(r)}/receipt?anchorProof=true`, { apiKey });
+            if (res.status === 200) return res.body as Receipt;
+            assert.equal((res.body as { code: string }).code, 'CG_RECEIPT_PENDING', res.text);
+            return undefined;
+          }, 30_000, 250);
+          assert.deepEqual({ ...served, anchorProof: undefined }, { ...receipt, anchorProof: undefined }, 'the same receipt, with the proof added');
+          writeFileSync(proven, JSON.stringify(served));
+        }
         const offline = runCli(['verify', proven, '--validators', cometbftNetworkPath()]);
         assert.equal(offline.status, 0, offline.stdout + offline.stderr);
         assert.match(offline.stdout, /ok {2}anchor-proof: /);
       }
       assert.ok(batches.size >= 2, 'records of both doors were anchored');
+      const badFlag = await http(gw.url, 'GET', `${recordUrl(fromRest[0] as GeneratedRecord)}/receipt?anchorProof=1`, { apiKey });
+      assert.equal(badFlag.status, 400, badFlag.text);
       // A proof checked against a validator set that is not the chain's is refused.
       const proven = JSON.parse(readFileSync(join(dir, 'proven-0.json'), 'utf8')) as Receipt;
       const stranger = { chainId: network.chainId, validators: [{ publicKey: toBase64Url(newTestSigner('Ed25519').publicKey), power: 10 }] };

@@ -141,6 +141,11 @@ export function runRestSuite(storeName: string, setupStore: StoreSetup): void {
         assert.deepEqual((batch.body as { header: unknown }).header, receipt.batch);
         assert.equal('lastError' in (batch.body as object), false, 'lastError is for admins only');
       }
+      // The embedded ledger has no offline anchor proof: asking for one is a clear 400, a bad flag too.
+      const first = records[0] as { source: string; id: string };
+      assertProblem(await http(gw.url, 'GET', `${recordUrl(first)}/receipt?anchorProof=true`, { apiKey: keys.all }), 400, 'CG_REQUEST_INVALID');
+      assertProblem(await http(gw.url, 'GET', `${recordUrl(first)}/receipt?anchorProof=yes`, { apiKey: keys.all }), 400, 'CG_REQUEST_INVALID');
+      assert.equal((await http(gw.url, 'GET', `${recordUrl(first)}/receipt?anchorProof=false`, { apiKey: keys.all })).status, 200);
     });
 
     it('answers each record of a batch on its own: accepted, rejected with issues, duplicate', async () => {

@@ -14,8 +14,8 @@ import { canonicalJson } from '../../../src/core/canonical-json.js';
 import { fromBase64Url, toBase64Url, utf8 } from '../../../src/core/encoding.js';
 import { ChainError, ErrorCodes } from '../../../src/core/errors.js';
 import type { AnchorRequest, AnchoredBatch, ChainClient, HealthStatus } from '../../../src/core/ports.js';
-import { sha256 } from '../../../src/core/digest.js';
-import { inclusionRoot } from '../../../src/core/merkle-tree.js';
+import { type AnchoredEntry, anchoredEntrySchema } from './anchor-entry.js';
+import { fetchLightProof, type LightProof } from './light-proof.js';
 import { batchHeaderSchema } from '../fabric/chaincode/anchor-records.js';
 import type { ChainAnchor, SignerInfo } from '../../../src/core/types.js';
 
@@ -25,37 +25,6 @@ export const COMETBFT_CHAIN_KIND = 'cometbft';
 export const AnchorAppCodes = { ok: 0, malformed: 1, badSignature: 2, unregistered: 3, duplicate: 4, unauthorized: 5 } as const;
 
 const REGISTER_PURPOSE = 'crossgate-cometbft-register-gateway-key';
-
-/** What the app answers for a batch: the signed header bytes, the signature, where it was accepted, and its app-hash proof. */
-export const anchoredEntrySchema = z.object({
-  header: z.string(),
-  signature: z.string(),
-  height: z.number().int().positive(),
-  txHash: z.string().regex(/^[0-9a-f]{64}$/),
-  proof: z.object({
-    prevAppHash: z.string().regex(/^[0-9a-f]{64}$/),
-    index: z.number().int().nonnegative(),
-    total: z.number().int().positive(),
-    aunts: z.array(z.string().regex(/^[0-9a-f]{64}$/)).nullable().transform((a) => a ?? []),
-  }),
-});
-export type AnchoredEntry = z.infer<typeof anchoredEntrySchema>;
-
-/**
- * The app hash an entry's proof leads to: SHA-256(0x02 ‖ previous app hash ‖ the block's RFC 6962
- * root), the leaf being "anchor\n" + the signed header bytes. Undefined when the proof is malformed.
- * It must equal the app_hash of the header at entry.height + 1.
- */
-export function appHashOfEntry(entry: AnchoredEntry): Uint8Array | undefined {
-  const root = inclusionRoot({
-    leafData: utf8(`anchor\n${entry.header}`),
-    index: entry.proof.index,
-    size: entry.proof.total,
-    proof: entry.proof.aunts.map((a) => Buffer.from(a, 'hex')),
-  });
-  if (root === undefined) return undefined;
-  return sha256(Buffer.concat([Uint8Array.of(0x02), Buffer.from(entry.proof.prevAppHash, 'hex'), root]));
-}
 
 export interface CometbftChainOptions {
   readonly chainId: string;
@@ -115,6 +84,11 @@ export class CometbftChain implements ChainClient {
       throw new ChainError(ErrorCodes.ChainRejected, `reading batch ${batchId}: the app holds a header that is not a batch header`, { cause });
     }
     return { header, signature: entry.signature, anchor: this.#anchorOf(entry) };
+  }
+
+  /** The offline proof of a batch's anchor (receipt `anchorProof`), or undefined until block h+1 exists. */
+  anchorProof(batchId: string): Promise<LightProof | undefined> {
+    return fetchLightProof(this, batchId);
   }
 
   /** The app's entry for a batch (signed header bytes, height, proof), or undefined. */

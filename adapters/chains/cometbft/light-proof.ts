@@ -16,7 +16,8 @@ import { sha256 } from '../../../src/core/digest.js';
 import { bytesEqual, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from '../../../src/core/encoding.js';
 import { merkleTreeHead } from '../../../src/core/merkle-tree.js';
 import type { Receipt } from '../../../src/core/types.js';
-import { appHashOfEntry, type AnchoredEntry, type CometbftChain } from './cometbft-chain.js';
+import { appHashOfEntry, type AnchoredEntry } from './anchor-entry.js';
+import type { CometbftChain } from './cometbft-chain.js';
 import { Proto } from './protobuf.js';
 
 export const LIGHT_PROOF_KIND = 'cometbft-light';
@@ -130,7 +131,7 @@ export function lightProofOf(entry: AnchoredEntry, signed: RpcSignedHeader): Lig
  * Reads a batch's proof from any node (the proof is checked, not the node trusted). Undefined when
  * the batch is not anchored or block h+1 does not exist yet.
  */
-export async function fetchLightProof(chain: CometbftChain, batchId: string): Promise<LightProof | undefined> {
+export async function fetchLightProof(chain: Pick<CometbftChain, 'entry' | 'commitAt'>, batchId: string): Promise<LightProof | undefined> {
   const entry = await chain.entry(batchId);
   if (entry === undefined) return undefined;
   const answer = await chain.commitAt(entry.height + 1);

@@ -6,7 +6,7 @@
  */
 import { ChainError, ErrorCodes } from '../../../src/core/errors.js';
 import type { AnchorRequest, AnchoredBatch, ChainClient, HealthStatus } from '../../../src/core/ports.js';
-import type { ChainAnchor, SignerInfo } from '../../../src/core/types.js';
+import type { AnchorProof, ChainAnchor, SignerInfo } from '../../../src/core/types.js';
 import { CometbftChain, type CometbftAdminKey, loadCometbftAdminKey, loadCometbftNetwork } from './cometbft-chain.js';
 
 export interface CometbftLogger {
@@ -37,6 +37,10 @@ class RegisteringChain implements ChainClient {
 
   lookup(batchId: string): Promise<AnchoredBatch | undefined> {
     return this.chain.lookup(batchId);
+  }
+
+  anchorProof(batchId: string): Promise<AnchorProof | undefined> {
+    return this.chain.anchorProof(batchId);
   }
 
   health(): Promise<HealthStatus> {

@@ -130,6 +130,7 @@ export const ReceiptSchema = z.object({
   batch: BatchHeaderSchema,
   signature: base64url.describe('Gateway signature over RFC 8785(batch).'),
   chain: ChainAnchorSchema,
+  anchorProof: z.looseObject({ kind: z.string() }).optional().describe('Only with `?anchorProof=true`: chain-specific evidence for an offline anchor check (docs/receipt-format.md).'),
 });
 apiRegistry.add(ReceiptSchema, { id: 'Receipt', description: 'Verifiable offline with `crossgate verify` (docs/receipt-format.md).' });
 

@@ -102,10 +102,16 @@ export function openApiDocument(serverUrl?: string): Json {
         get: {
           operationId: 'getReceipt',
           summary: 'The receipt of an anchored record',
-          parameters: recordParams,
+          parameters: [
+            ...recordParams,
+            {
+              name: 'anchorProof', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] },
+              description: 'With `true`, the receipt carries `anchorProof` for `crossgate verify --validators` (CometBFT only; `CG_RECEIPT_PENDING` until the block after the anchor\'s exists).',
+            },
+          ],
           responses: {
             '200': { description: 'The receipt; verify it with `crossgate verify`.', content: json(ref('Receipt')) },
-            ...errorResponses(['CG_UNAUTHENTICATED', 'CG_NOT_FOUND', 'CG_RECEIPT_PENDING']),
+            ...errorResponses(['CG_UNAUTHENTICATED', 'CG_NOT_FOUND', 'CG_RECEIPT_PENDING', 'CG_REQUEST_INVALID', 'CG_CHAIN_UNAVAILABLE']),
           },
         },
       },

@@ -2,13 +2,13 @@
  * POST /v1/records, POST /v1/records/batch, GET /v1/records/{source}/{id}[/receipt].
  * Thin: the pipeline validates, authorizes, deduplicates and batches; this maps its outcomes to HTTP.
  */
-import { Controller, Get, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ErrorCodes } from '../../core/errors.js';
+import { ChainError, ErrorCodes } from '../../core/errors.js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { TenantQuotas } from '../../core/quota.js';
-import type { DeadLetter, Store } from '../../core/ports.js';
-import type { Clock, RecordId } from '../../core/types.js';
+import type { ChainClient, DeadLetter, Store } from '../../core/ports.js';
+import type { Clock, Receipt, RecordId } from '../../core/types.js';
 import type { RecordStatusBody, SubmitResult } from './api-schemas.js';
 import { batchAnswerJson, type BatchCounts } from './batch-answer.js';
 import { ApiKeyGuard, type AuthenticatedRequest, mayRead } from './auth.guard.js';
@@ -19,7 +19,7 @@ import { PrepareWorkerError, type RecordPreparer } from '../prepare/preparer.js'
 import { arrayElementRanges } from './array-elements.js';
 import { quotaExceeded, rateLimitHeaders } from './rate-limit.js';
 import { recordLinks, recordPath } from './record-paths.js';
-import { CLOCK, PIPELINE, PREPARER, QUOTAS, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
+import { CHAIN, CLOCK, PIPELINE, PREPARER, QUOTAS, REST_OPTIONS, type RestOptions, SECTOR_OF, STORE } from './tokens.js';
 
 type Accepted = Extract<SubmitOutcome, { status: 'accepted' | 'duplicate' }>;
 
@@ -74,6 +74,7 @@ export class RecordsController {
     @Inject(REST_OPTIONS) private readonly options: RestOptions,
     @Inject(PREPARER) private readonly preparer: RecordPreparer,
     @Inject(QUOTAS) private readonly quotas: TenantQuotas,
+    @Inject(CHAIN) private readonly chain: ChainClient,
   ) {}
 
   /** Takes `records` from the tenant's quota (sets the RateLimit fields) or throws its 429. */
@@ -186,7 +187,12 @@ export class RecordsController {
   }
 
   @Get(':source/:id/receipt')
-  async receipt(@Req() request: AuthenticatedRequest, @Param('source') source: string, @Param('id') id: string): Promise<unknown> {
+  async receipt(
+    @Req() request: AuthenticatedRequest, @Param('source') source: string, @Param('id') id: string, @Query('anchorProof') anchorProof?: string,
+  ): Promise<unknown> {
+    if (anchorProof !== undefined && anchorProof !== 'true' && anchorProof !== 'false') {
+      throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, 'anchorProof must be true or false.'));
+    }
     const recordId: RecordId = { source, id };
     const [stored] = await this.store.findRecords([recordId]);
     if (stored === undefined || !mayRead(request.tenant, stored.tenant)) throw notFound();
@@ -197,7 +203,30 @@ export class RecordsController {
         { 'retry-after': '1' },
       );
     }
-    return receipt;
+    return anchorProof === 'true' ? this.withAnchorProof(receipt) : receipt;
+  }
+
+  /** The receipt with the chain's offline proof of its anchor (docs/receipt-format.md §anchorProof). */
+  private async withAnchorProof(receipt: Receipt): Promise<Receipt> {
+    const read = this.chain.anchorProof?.bind(this.chain);
+    if (read === undefined || receipt.chain.kind !== this.chain.kind) {
+      throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, `Receipts anchored on "${receipt.chain.kind}" carry no anchor proof from this gateway (it has them for CometBFT).`));
+    }
+    let proof;
+    try {
+      proof = await read(receipt.batch.id);
+    } catch (error) {
+      if (!(error instanceof ChainError)) throw error;
+      // The chain's own message names validator addresses: tenants get the fact, not the topology.
+      throw new ProblemException(problem(ErrorCodes.ChainUnavailable, 'The chain did not answer for the anchor proof; retry later.', { retryAfterSeconds: 5 }), { 'retry-after': '5' });
+    }
+    if (proof === undefined) {
+      throw new ProblemException(
+        problem(HttpErrorCodes.ReceiptPending, 'The anchor proof needs the block after the anchor\'s, which is not there yet.', { retryAfterSeconds: 1 }),
+        { 'retry-after': '1' },
+      );
+    }
+    return { ...receipt, anchorProof: proof };
   }
 
   private async latestRejection(request: AuthenticatedRequest, recordId: RecordId): Promise<DeadLetter | undefined> {
