@@ -11,15 +11,12 @@
  * CROSSGATE_BENCH_FABRIC_INFLIGHT (anchors in flight, default 4).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openFabricKeyAdmin } from '../adapters/chains/fabric/fabric-admin.js';
-import { type FabricChain, openFabricChainFromProfile } from '../adapters/chains/fabric/fabric-chain.js';
-import { sha256 } from '../src/core/digest.js';
-import { toBase64Url, toHex } from '../src/core/encoding.js';
-import type { Signer } from '../src/core/ports.js';
-import { type LeafRecord, sealBatch } from '../src/core/seal-batch.js';
+import { openFabricChainFromProfile } from '../adapters/chains/fabric/fabric-chain.js';
+import { toBase64Url } from '../src/core/encoding.js';
 import { generatePrivateKey, newSigner } from '../src/core/signer.js';
+import { anchorRecords } from './anchoring.js';
 import type { BenchResult } from './result.js';
 
 const RECORDS = Number(process.env['CROSSGATE_BENCH_FABRIC_RECORDS'] ?? 50_000);
@@ -36,33 +33,6 @@ function profilePath(): string {
   return out.trim().split('\n').at(-1) as string;
 }
 
-function leaves(count: number, tag: string): LeafRecord[] {
-  return Array.from({ length: count }, (_, i) => {
-    return { recordId: { source: `/bench/fabric/${tag}`, id: String(i) }, digestHex: toHex(sha256(randomBytes(32))), type: 'bench.record', tenant: 'bench' };
-  });
-}
-
-/** Seals `total` records into batches of `perBatch` and anchors them, `INFLIGHT` at a time; records/s. */
-async function anchorRecords(chain: FabricChain, signer: Signer, total: number, perBatch: number): Promise<{ rate: number; txs: number; seconds: number }> {
-  const tag = toHex(randomBytes(6));
-  const started = performance.now();
-  let next = 0;
-  let txs = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const from = next;
-      if (from >= total) return;
-      next = Math.min(total, from + perBatch);
-      const batch = await sealBatch(leaves(next - from, `${tag}-${from}`), { signer, prev: null, sealedAtMillis: Date.now() });
-      await chain.anchor({ header: batch.header, signature: batch.signature });
-      txs += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: INFLIGHT }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  return { rate: total / seconds, txs, seconds };
-}
-
 export async function runFabricBench(): Promise<BenchResult> {
   const profile = profilePath();
   const signer = newSigner('Ed25519', generatePrivateKey('Ed25519'));
@@ -75,9 +45,9 @@ export async function runFabricBench(): Promise<BenchResult> {
   const chain = await openFabricChainFromProfile(profile);
   try {
     // Warm-up: gRPC connections and the peers' first dial of the chaincode services.
-    await anchorRecords(chain, signer, INFLIGHT, 1);
-    const naive = await anchorRecords(chain, signer, NAIVE, 1);
-    const batched = await anchorRecords(chain, signer, RECORDS, BATCH);
+    await anchorRecords(chain, signer, INFLIGHT, 1, INFLIGHT);
+    const naive = await anchorRecords(chain, signer, NAIVE, 1, INFLIGHT);
+    const batched = await anchorRecords(chain, signer, RECORDS, BATCH, INFLIGHT);
     return {
       scenario: 'fabric',
       date: new Date().toISOString(),

@@ -11,6 +11,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   rest: async () => (await import('./rest.js')).runRestBench,
   kafka: async () => (await import('./kafka.js')).runKafkaBench,
   fabric: async () => (await import('./fabric.js')).runFabricBench,
+  cometbft: async () => (await import('./cometbft.js')).runCometbftBench,
   store: async () => (await import('./store.js')).runStoreBench,
   soak: async () => (await import('./soak.js')).runSoakBench,
   chaos: async () => (await import('./chaos.js')).runChaosBench,
