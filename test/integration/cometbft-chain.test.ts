@@ -19,6 +19,7 @@ import {
   AnchorAppCodes, type CometbftAdminKey, CometbftChain, type CometbftNetworkFile, loadCometbftAdminKey, loadCometbftNetwork,
 } from '../../adapters/chains/cometbft/cometbft-chain.js';
 import { appHashOfEntry } from '../../adapters/chains/cometbft/anchor-entry.js';
+import { verifyLightProof } from '../../adapters/chains/cometbft/light-proof.js';
 import { openCometbftChain } from '../../adapters/chains/cometbft/open-cometbft-chain.js';
 import { cometbftNetworkPath, cometbftValidator } from '../support/cometbft.js';
 import { rejectsWith } from '../support/chain-errors.js';
@@ -76,6 +77,7 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
   let chain: CometbftChain;
   const signer = newTestSigner('Ed25519');
   const rpcs = (): string[] => network.validators.map((v) => v.rpc);
+  const trustedSet = () => ({ chainId: network.chainId, validators: network.validators.map((v) => ({ publicKey: v.publicKey, power: v.power })) });
 
   before(async () => {
     network = await loadCometbftNetwork(cometbftNetworkPath());
@@ -115,15 +117,26 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
     assert.notEqual(Buffer.from(appHashOfEntry(otherPrev) ?? []).toString('hex'), next);
   });
 
-  it('anchors batches signed with ES256 and ES256K keys; refuses to register an SM2 key', async () => {
-    for (const alg of ['ES256', 'ES256K'] as const) {
+  it('anchors batches signed with ES256, ES256K and SM2 keys (SM2 verified by gmsm in the app); refuses a forged SM2 signature', async () => {
+    for (const alg of ['ES256', 'ES256K', 'SM2'] as const) {
       const other = newTestSigner(alg);
       await chain.register(signerInfoOf(other), admin);
       const batch = await randomBatch(other, 3);
       const anchor = await chain.anchor({ header: batch.header, signature: batch.signature });
       assert.equal((await chain.lookup(batch.header.id))?.anchor.txId, anchor.txId, alg);
+      if (alg !== 'SM2') continue;
+      const tree = MerkleTree.fromLeaves(batch.leaves, 'sm3');
+      const first = batch.records[0] as (typeof batch.records)[number];
+      const receipt = buildReceipt({ ...first, proof: tree.auditPathHex(first.leafIndex) }, batch.header, batch.signature, anchor);
+      assert.equal(verifyReceipt(receipt).ok, true);
+      const proof = await waitFor('the SM2 batch\'s anchor proof', () => chain.anchorProof(batch.header.id), 30_000, 250);
+      assert.deepEqual(verifyLightProof(receipt, proof, trustedSet()), { ok: true });
+
+      const forged = Buffer.from(batch.signature, 'base64url');
+      forged[40] = (forged[40] as number) ^ 1;
+      const again = await randomBatch(other, 2);
+      await rejectsWith(chain.anchor({ header: again.header, signature: forged.toString('base64url') }), ErrorCodes.ChainRejected, /code 2: .*does not verify/);
     }
-    await rejectsWith(chain.register(signerInfoOf(newTestSigner('SM2')), admin), ErrorCodes.ChainRejected, /SM2 public key/);
   });
 
   it('anchoring the same batch twice returns the first anchor; the app itself refuses a second copy', async () => {

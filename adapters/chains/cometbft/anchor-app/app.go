@@ -303,7 +303,7 @@ func checkPublicKey(alg, publicKey string) error {
 		return err
 	}
 	switch {
-	case alg == "Ed25519" && len(pub) == 32, (alg == "ES256" || alg == "ES256K") && len(pub) == 33:
+	case alg == "Ed25519" && len(pub) == 32, (alg == "ES256" || alg == "ES256K" || alg == "SM2") && len(pub) == 33:
 		return nil
 	default:
 		return fmt.Errorf("a %s public key of %d bytes cannot be registered here", alg, len(pub))

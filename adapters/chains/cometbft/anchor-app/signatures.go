@@ -2,7 +2,8 @@ package main
 
 // The gateway's signature algorithms, as docs/receipt-format.md defines them: raw keys and raw
 // r‖s signatures, base64url without padding. ECDSA signs SHA-256 of the message and must have a
-// low S, so that a header has exactly one valid signature. SM2 is not served by this app yet.
+// low S, so that a header has exactly one valid signature. SM2 (GB/T 32918.2) signs SM3(Z_A ‖ message)
+// with the default identifier; its verification is gmsm's, independent of the gateway's TypeScript.
 
 import (
 	"crypto/ecdsa"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 	secpecdsa "github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm2/sm2ec"
 )
 
 var b64 = base64.RawURLEncoding
@@ -54,6 +57,8 @@ func verifySignature(alg, publicKey, signature string, message []byte) error {
 		return verifyP256(pub, sig, message)
 	case "ES256K":
 		return verifySecp256k1(pub, sig, message)
+	case "SM2":
+		return verifySM2(pub, sig, message)
 	default:
 		return fmt.Errorf("signature algorithm %q is not served by this anchor app", alg)
 	}
@@ -98,6 +103,30 @@ func verifySecp256k1(pub, sig, message []byte) error {
 	}
 	digest := sha256.Sum256(message)
 	if !secpecdsa.NewSignature(&r, &s).Verify(digest[:], key) {
+		return errors.New("signature does not verify")
+	}
+	return nil
+}
+
+// sm2DefaultID is the distinguishing identifier the gateway signs batch headers with (GB/T 35276).
+var sm2DefaultID = []byte("1234567812345678")
+
+func verifySM2(pub, sig, message []byte) error {
+	if len(pub) != 33 {
+		return errors.New("SM2 public key is not a 33-byte compressed point")
+	}
+	// The SM2 curve has a = p − 3, so the standard library's decompression applies to it.
+	x, y := elliptic.UnmarshalCompressed(sm2ec.P256(), pub)
+	if x == nil {
+		return errors.New("SM2 public key is not a point of the SM2 curve")
+	}
+	key, err := sm2.NewPublicKey(elliptic.Marshal(sm2ec.P256(), x, y))
+	if err != nil {
+		return errors.New("SM2 public key is not a point of the SM2 curve")
+	}
+	r := new(big.Int).SetBytes(sig[:32])
+	s := new(big.Int).SetBytes(sig[32:])
+	if !sm2.VerifyWithSM2(key, sm2DefaultID, message, r, s) {
 		return errors.New("signature does not verify")
 	}
 	return nil
