@@ -23,9 +23,11 @@ SRC="$ROOT/adapters/chains/cometbft/anchor-app"
 STATE="${CROSSGATE_STATE_DIR:-/tmp/crossgate-services}/cometbft"
 TIMEOUT="${CROSSGATE_COMETBFT_START_TIMEOUT:-60}"
 VALIDATORS=4
+MARKER=CROSSGATE_COMETBFT_NODE
 
 say() { echo "cometbft: $*" >&2; }
 die() { echo "cometbft: ERROR: $*" >&2; exit 1; }
+source "$ROOT/scripts/lib/processes.sh"
 
 binary() {
   local version hash cache
@@ -43,19 +45,7 @@ binary() {
   echo "$cache/bin/crossgate-anchor-node"
 }
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 rpc_port() { node -e "const n=require(process.argv[1]);process.stdout.write(new URL(n.validators[process.argv[2]].rpc).port)" "$STATE/network.json" "$1"; }
-
-# The pid file alone is not trusted: the process must carry this state dir's marker.
-pid_of() {
-  local f="$STATE/pids/validator$1.pid" pid
-  [[ -f "$f" ]] || return 1
-  pid="$(cat "$f")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "CROSSGATE_COMETBFT_NODE=$1@$STATE" || return 1
-  echo "$pid"
-}
 
 # A base port with 2 free ports per validator after it.
 free_base_port() {
@@ -77,24 +67,11 @@ provision() {
 }
 
 start_node() {
-  local i=$1
-  pid_of "$i" >/dev/null && return 0
-  mkdir -p "$STATE/pids" "$STATE/logs"
-  echo "--- $(date -u +%FT%TZ) start" >>"$STATE/logs/validator$i.log"
-  CROSSGATE_COMETBFT_NODE="$i@$STATE" nohup setsid "$BIN" start --home "$STATE/validator$i" \
-    >>"$STATE/logs/validator$i.log" 2>&1 </dev/null &
-  echo $! >"$STATE/pids/validator$i.pid"
+  pid_of "validator$1" >/dev/null && return 0
+  launch "validator$1" "$BIN" start --home "$STATE/validator$1"
 }
 
-wait_rpc() {
-  local i=$1 port deadline=$((SECONDS + TIMEOUT))
-  port="$(rpc_port "$i")"
-  until listening "$port"; do
-    pid_of "$i" >/dev/null || { tail -n 30 "$STATE/logs/validator$i.log" >&2 || true; die "validator$i exited during start-up (log: $STATE/logs/validator$i.log)"; }
-    ((SECONDS < deadline)) || die "validator$i did not listen on 127.0.0.1:$port within ${TIMEOUT}s"
-    sleep 0.2
-  done
-}
+wait_rpc() { wait_listening "validator$1" "$(rpc_port "$1")"; }
 
 # Ready means a block has been committed since start, i.e. more than two thirds of the voting power take part.
 wait_blocks() {
@@ -106,22 +83,12 @@ wait_blocks() {
   done
 }
 
-stop_node() {
-  local i=$1 pid deadline
-  pid="$(pid_of "$i")" || { rm -f "$STATE/pids/validator$i.pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + 15))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then say "validator$i did not stop on TERM, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
-  rm -f "$STATE/pids/validator$i.pid"
-}
-
 check_index() { [[ "$1" =~ ^[0-9]+$ ]] && (($1 < VALIDATORS)) || die "no validator $1 (0..$((VALIDATORS - 1)))"; }
 
 cmd_status() {
   local rc=0 i pid
   for ((i = 0; i < VALIDATORS; i++)); do
-    if pid="$(pid_of "$i")"; then echo "validator$i running (pid $pid)"; else echo "validator$i stopped"; rc=3; fi
+    if pid="$(pid_of "validator$i")"; then echo "validator$i running (pid $pid)"; else echo "validator$i stopped"; rc=3; fi
   done
   return $rc
 }
@@ -136,11 +103,11 @@ case "${1:-}" in
     for ((i = 0; i < VALIDATORS; i++)); do wait_rpc "$i"; done
     wait_blocks
     say "ready: $VALIDATORS validators, network $STATE/network.json" ;;
-  stop) for ((i = 0; i < VALIDATORS; i++)); do stop_node "$i"; done; say "stopped" ;;
+  stop) for ((i = 0; i < VALIDATORS; i++)); do stop_process "validator$i"; done; say "stopped" ;;
   status) cmd_status ;;
   network) [[ -f "$STATE/network.json" ]] || die "no network yet (run: $0 start)"; echo "$STATE/network.json" ;;
-  clean) for ((i = 0; i < VALIDATORS; i++)); do stop_node "$i"; done; rm -rf "$STATE"; say "cleaned" ;;
-  stop-node) check_index "${2:-}"; stop_node "$2" ;;
+  clean) for ((i = 0; i < VALIDATORS; i++)); do stop_process "validator$i"; done; rm -rf "$STATE"; say "cleaned" ;;
+  stop-node) check_index "${2:-}"; stop_process "validator$2" ;;
   start-node) check_index "${2:-}"; BIN="$(binary)"; start_node "$2"; wait_rpc "$2" ;;
   *) echo "usage: $0 start|stop|status|network|clean|build|stop-node N|start-node N" >&2; exit 2 ;;
 esac

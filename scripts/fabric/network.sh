@@ -21,6 +21,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 export PATH="$ROOT/node_modules/.bin:$PATH"
 source "$HERE/versions.sh"
+source "$ROOT/scripts/lib/processes.sh"
 
 CACHE_DIR="${CROSSGATE_FABRIC_CACHE:-$HOME/.cache/crossgate/fabric-$FABRIC_VERSION}"
 BIN="$CACHE_DIR/bin"
@@ -28,6 +29,7 @@ SAMPLE="$CACHE_DIR/sampleconfig"
 BUILDER="$HERE/ccaas-builder"
 STATE="${CROSSGATE_STATE_DIR:-/tmp/crossgate-services}/fabric"
 TIMEOUT="${CROSSGATE_FABRIC_START_TIMEOUT:-60}"
+MARKER=CROSSGATE_FABRIC_NODE
 CHANNEL=crossgate
 CC_NAME=anchor
 CC_LABEL=anchor_1
@@ -46,17 +48,6 @@ domain() { echo "$1.example.com"; }
 peer_tls_ca() { echo "$STATE/crypto/peerOrganizations/$(domain "$1")/peers/peer0.$(domain "$1")/tls/ca.crt"; }
 orderer_ca() { echo "$STATE/crypto/ordererOrganizations/example.com/orderers/orderer.example.com/tls/ca.crt"; }
 
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-wait_port() {
-  local name=$1 p=$2 deadline=$((SECONDS + TIMEOUT))
-  until listening "$p"; do
-    pid_of "$name" >/dev/null || { tail -n 30 "$STATE/logs/$name.log" >&2 || true; die "$name exited during start-up (log: $STATE/logs/$name.log)"; }
-    ((SECONDS < deadline)) || die "$name did not listen on 127.0.0.1:$p within ${TIMEOUT}s (log: $STATE/logs/$name.log)"
-    sleep 0.2
-  done
-}
-
 # A restarted etcdraft orderer listens at once but refuses transactions ("no Raft leader") until
 # its single node has elected itself, several ticks later: wait for that, not for the port.
 wait_orderer_leader() {
@@ -67,25 +58,6 @@ wait_orderer_leader() {
     ((SECONDS < deadline)) || die "orderer elected no Raft leader within ${TIMEOUT}s (log: $log)"
     sleep 0.2
   done
-}
-
-# The pid file alone is not trusted: the process must carry this state dir's marker, so a reused
-# pid never gets killed or reported as ours.
-pid_of() {
-  local f="$STATE/pids/$1.pid" pid
-  [[ -f "$f" ]] || return 1
-  pid="$(cat "$f")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "CROSSGATE_FABRIC_NODE=$1@$STATE" || return 1
-  echo "$pid"
-}
-
-launch() {
-  local name=$1; shift
-  mkdir -p "$STATE/pids" "$STATE/logs"
-  echo "--- $(date -u +%FT%TZ) start" >>"$STATE/logs/$name.log"
-  CROSSGATE_FABRIC_NODE="$name@$STATE" nohup setsid "$@" >>"$STATE/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$STATE/pids/$name.pid"
 }
 
 node_port() {
@@ -112,16 +84,6 @@ start_node() {
         launch "$name" node "$STATE/chaincode/dist/adapters/chains/fabric/chaincode/server.js" ;;
     *) die "unknown node $name (one of: ${NODES[*]})" ;;
   esac
-}
-
-stop_node() {
-  local name=$1 pid deadline
-  pid="$(pid_of "$name")" || { rm -f "$STATE/pids/$name.pid"; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + 15))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then say "$name did not stop on TERM, killing"; kill -KILL "$pid" 2>/dev/null || true; fi
-  rm -f "$STATE/pids/$name.pid"
 }
 
 # Runs the peer CLI as the organization's admin against its own peer.
@@ -192,12 +154,12 @@ provision() {
 
   start_node orderer
   for org in "${ORGS[@]}"; do start_node "peer-$org"; done
-  wait_port orderer "$(port ordererAdmin)"
+  wait_listening orderer "$(port ordererAdmin)"
   local admin="$STATE/crypto/ordererOrganizations/example.com/users/Admin@example.com/tls"
   retry "osnadmin channel join" "$BIN/osnadmin" channel join --channelID "$CHANNEL" --config-block "$STATE/artifacts/$CHANNEL.block" \
     -o "127.0.0.1:$(port ordererAdmin)" --ca-file "$(orderer_ca)" --client-cert "$admin/client.crt" --client-key "$admin/client.key" >/dev/null
   for org in "${ORGS[@]}"; do
-    wait_port "peer-$org" "$(port "${org}Peer")"
+    wait_listening "peer-$org" "$(port "${org}Peer")"
     retry "peer channel join ($org)" peer_as_admin "$org" channel join -b "$STATE/artifacts/$CHANNEL.block" >/dev/null
   done
   say "orderer and peers up, channel $CHANNEL joined ($((SECONDS - t0))s)"
@@ -224,7 +186,7 @@ provision() {
     --peerAddresses "127.0.0.1:$(port org2Peer)" --tlsRootCertFiles "$(peer_tls_ca org2)" >/dev/null
   for org in "${ORGS[@]}"; do
     retry "querycommitted ($org)" peer_as_admin "$org" lifecycle chaincode querycommitted --channelID "$CHANNEL" --name "$CC_NAME" >/dev/null
-    wait_port "cc-$org" "$(port "${org}Chaincode")"
+    wait_listening "cc-$org" "$(port "${org}Chaincode")"
   done
 
   node "$HERE/render-config.mjs" profile "$STATE" \
@@ -236,13 +198,13 @@ provision() {
 resume() {
   local t0=$SECONDS
   for n in "${NODES[@]}"; do start_node "$n"; done
-  for n in "${NODES[@]}"; do wait_port "$n" "$(node_port "$n")"; done
+  for n in "${NODES[@]}"; do wait_listening "$n" "$(node_port "$n")"; done
   wait_orderer_leader
   say "network resumed from $STATE in $((SECONDS - t0))s"
 }
 
 stop_all() {
-  for n in cc-org1 cc-org2 peer-org1 peer-org2 orderer; do stop_node "$n"; done
+  for n in cc-org1 cc-org2 peer-org1 peer-org2 orderer; do stop_process "$n"; done
 }
 
 all_running() {
@@ -280,10 +242,10 @@ case "${1:-}" in
   status) cmd_status ;;
   profile) [[ -f "$STATE/profile.json" ]] || die "no profile: the network was never started (run: $0 start)"; echo "$STATE/profile.json" ;;
   clean) stop_all; rm -rf "$STATE"; say "removed $STATE" ;;
-  stop-node) [[ -n "${2:-}" ]] || die "stop-node needs a node name"; stop_node "$2" ;;
+  stop-node) [[ -n "${2:-}" ]] || die "stop-node needs a node name"; stop_process "$2" ;;
   start-node)
     [[ -n "${2:-}" ]] || die "start-node needs a node name"
-    start_node "$2"; wait_port "$2" "$(node_port "$2")"
+    start_node "$2"; wait_listening "$2" "$(node_port "$2")"
     if [[ "$2" == orderer ]]; then wait_orderer_leader; fi ;;
   *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
