@@ -270,7 +270,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         OpsModule.forRoot({ ...context, ...kafkaOps, signers: key.rotation === undefined ? [key.signer] : [key.signer, key.rotation.next] }),
         ...(kafka === undefined ? [] : [KafkaIngestModule.forRoot(kafka)]),
         ...(config.grpc === undefined ? [] : [GrpcModule.forRoot({
-          pipeline, preparer, store, tenants, quotas, clock, sectorOf: context.sectorOf, batchLimit: config.rest.batchLimit,
+          pipeline, preparer, store, chain, tenants, quotas, clock, sectorOf: context.sectorOf, batchLimit: config.rest.batchLimit,
           metrics: createGrpcMetrics(metrics.registry), anchors,
         })]),
         ...(options.modules?.(context) ?? []),

@@ -131,6 +131,8 @@ describe('gRPC door (crossgate.v1.Gateway)', () => {
       const viaRest = await http(gateway.url, 'GET', `/v1/records/${encodeURIComponent(record.source)}/${encodeURIComponent(record.id)}/receipt`, { apiKey: KEY_ALL });
       assert.equal(viaRest.status, 200);
       assert.deepEqual(receipt, viaRest.body, `${file}: the gRPC receipt converts to the REST receipt, member for member`);
+      // The embedded ledger has no offline anchor proof: asking for one is a clear INVALID_ARGUMENT.
+      await refusal(call(client, 'GetReceipt', { recordId, anchorProof: true }, KEY_ALL), grpc.status.INVALID_ARGUMENT, /^CG_REQUEST_INVALID: receipts anchored on "embedded" carry no anchor proof/);
       const receiptFile = join(gateway.dataDir, `${file}.grpc-receipt.json`);
       writeFileSync(receiptFile, JSON.stringify(receipt));
       const verified = runCli(['verify', receiptFile, '--record', join(REPO_ROOT, 'examples', file), '--ledger', join(gateway.dataDir, 'ledger')]);

@@ -30,6 +30,9 @@ import { runCli } from '../support/run-cli.js';
 import { KafkaTestContext, kafkaConsumerEnv, uniqueGroupId } from '../support/kafka.js';
 import { sectorMessage } from '../support/kafka-wire.js';
 import { toBase64Url } from '../../src/core/encoding.js';
+import * as grpc from '@grpc/grpc-js';
+import { receiptOfGrpc, type GrpcReceipt } from '../../src/ingest/grpc/grpc-records.js';
+import { freePort, gatewayClient } from '../support/grpc.js';
 
 const run = randomBytes(4).toString('hex');
 const apiKey = `cg_test_cometbft_gw_${run}_${randomBytes(12).toString('base64url')}`;
@@ -69,6 +72,16 @@ async function broadcastRaw(rpc: string, tx: string): Promise<{ code: number; lo
   const refusal = /code=(\d+), data=.*?, log='(.*?)'/s.exec(body.error?.data ?? '');
   assert.ok(refusal, `unexpected answer ${JSON.stringify(body)}`);
   return { code: Number(refusal[1]), log: refusal[2] ?? '' };
+}
+
+type GrpcGatewayClient = grpc.Client & {
+  GetReceipt(request: unknown, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response: GrpcReceipt) => void): void;
+};
+
+function grpcGetReceipt(client: GrpcGatewayClient, request: unknown): Promise<GrpcReceipt> {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${apiKey}`);
+  return new Promise((resolve, reject) => client.GetReceipt(request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
 }
 
 describe('CometBFT chain adapter and anchor app (4 validators)', () => {
@@ -206,6 +219,8 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crossgate-cometbft-proof-'));
     const kafka = await KafkaTestContext.open('cometbft-gateway');
     let gw: GatewayProcess | undefined;
+    let client: GrpcGatewayClient | undefined;
+    const grpcPort = await freePort();
     try {
       const { topics, prefix } = await kafka.createSectorTopics();
       const fromKafka = [
@@ -223,6 +238,7 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
           CROSSGATE_BATCH_MAX_RECORDS: '4',
           CROSSGATE_BATCH_LINGER_MS: '50',
           ...kafkaConsumerEnv(topics, uniqueGroupId('cometbft')),
+          CROSSGATE_GRPC_PORT: String(grpcPort),
         },
         readyTimeoutMs: 120_000,
       });
@@ -260,6 +276,16 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       assert.ok(batches.size >= 2, 'records of both doors were anchored');
       const badFlag = await http(gw.url, 'GET', `${recordUrl(fromRest[0] as GeneratedRecord)}/receipt?anchorProof=1`, { apiKey });
       assert.equal(badFlag.status, 400, badFlag.text);
+
+      // The gRPC door serves the same proof (Receipt.anchor_proof_json), and it verifies offline.
+      client = gatewayClient<GrpcGatewayClient>(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+      const viaGrpc = receiptOfGrpc(await grpcGetReceipt(client, { recordId: { source: fromKafka[0]?.source, id: fromKafka[0]?.id }, anchorProof: true }));
+      assert.equal(viaGrpc.anchorProof?.kind, 'cometbft-light');
+      writeFileSync(join(dir, 'grpc.json'), JSON.stringify(viaGrpc));
+      const grpcChecked = runCli(['verify', join(dir, 'grpc.json'), '--validators', cometbftNetworkPath()]);
+      assert.equal(grpcChecked.status, 0, grpcChecked.stdout + grpcChecked.stderr);
+      const plain = receiptOfGrpc(await grpcGetReceipt(client, { recordId: { source: fromKafka[0]?.source, id: fromKafka[0]?.id } }));
+      assert.equal(plain.anchorProof, undefined, 'no proof unless asked for');
       // A proof checked against a validator set that is not the chain's is refused.
       const proven = JSON.parse(readFileSync(join(dir, 'proven-0.json'), 'utf8')) as Receipt;
       const stranger = { chainId: network.chainId, validators: [{ publicKey: toBase64Url(newTestSigner('Ed25519').publicKey), power: 10 }] };
@@ -269,6 +295,7 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       assert.match(strangerCheck.stderr, /anchor-proof: .*not the trusted one/);
       assert.equal(proven.anchorProof?.kind, 'cometbft-light');
     } finally {
+      client?.close();
       await gw?.stop();
       await kafka.close();
       rmSync(dir, { recursive: true, force: true });

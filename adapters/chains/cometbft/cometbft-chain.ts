@@ -25,6 +25,8 @@ export const COMETBFT_CHAIN_KIND = 'cometbft';
 export const AnchorAppCodes = { ok: 0, malformed: 1, badSignature: 2, unregistered: 3, duplicate: 4, unauthorized: 5 } as const;
 
 const REGISTER_PURPOSE = 'crossgate-cometbft-register-gateway-key';
+/** Anchor proofs kept by anchorProof() (a few KB each). */
+const PROOFS_KEPT = 1024;
 
 export interface CometbftChainOptions {
   readonly chainId: string;
@@ -52,6 +54,7 @@ export class CometbftChain implements ChainClient {
   readonly #requestTimeoutMs: number;
   readonly #commitTimeoutMs: number;
   #current = 0;
+  readonly #proofs = new Map<string, LightProof>();
 
   constructor(options: CometbftChainOptions) {
     if (options.rpc.length === 0) throw new Error('CometBFT: at least one RPC address is needed');
@@ -86,9 +89,19 @@ export class CometbftChain implements ChainClient {
     return { header, signature: entry.signature, anchor: this.#anchorOf(entry) };
   }
 
-  /** The offline proof of a batch's anchor (receipt `anchorProof`), or undefined until block h+1 exists. */
-  anchorProof(batchId: string): Promise<LightProof | undefined> {
-    return fetchLightProof(this, batchId);
+  /**
+   * The offline proof of a batch's anchor (receipt `anchorProof`), or undefined until block h+1
+   * exists. A proof never changes once read, so the last few are kept: tenants asking for the same
+   * receipts do not turn into validator load.
+   */
+  async anchorProof(batchId: string): Promise<LightProof | undefined> {
+    const kept = this.#proofs.get(batchId);
+    if (kept !== undefined) return kept;
+    const proof = await fetchLightProof(this, batchId);
+    if (proof === undefined) return undefined;
+    this.#proofs.set(batchId, proof);
+    if (this.#proofs.size > PROOFS_KEPT) this.#proofs.delete(this.#proofs.keys().next().value as string);
+    return proof;
   }
 
   /** The app's entry for a batch (signed header bytes, height, proof), or undefined. */

@@ -8,6 +8,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod, GrpcStreamCall, RpcException } from '@nestjs/microservices';
 import { type Metadata, type ServerDuplexStream, type ServerWritableStream, status } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
+import { withAnchorProof } from '../../core/anchor-proof.js';
 import { ErrorCodes, type Rejection } from '../../core/errors.js';
 import type { SubmitOutcome } from '../../core/pipeline.js';
 import type { ReceiptCursor } from '../../core/ports.js';
@@ -178,7 +179,7 @@ export class GatewayGrpcController {
   }
 
   @GrpcMethod('Gateway', 'GetReceipt')
-  getReceipt(request: { recordId?: { source?: string; id?: string } }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
+  getReceipt(request: { recordId?: { source?: string; id?: string }; anchorProof?: boolean }, metadata: Metadata, call: CallIdentity): Promise<Record<string, unknown>> {
     return this.deps.metrics.unary('GetReceipt', async () => {
       const tenant = this.#tenant(metadata, call);
       const recordId = recordIdOf(request.recordId);
@@ -188,7 +189,21 @@ export class GatewayGrpcController {
       if (stored === undefined || !mayRead(tenant, stored.tenant)) throw failure(status.NOT_FOUND, 'CG_NOT_FOUND', 'no such record for this tenant');
       const receipt = await this.deps.store.getReceipt(recordId);
       if (receipt === undefined) throw failure(status.UNAVAILABLE, 'CG_RECEIPT_PENDING', `the record is ${stored.status}; its batch is not anchored yet, retry after 1 s`, { retryAfterSeconds: 1 });
-      return grpcReceipt(receipt);
+      if (request.anchorProof !== true) return grpcReceipt(receipt);
+      const read = await withAnchorProof(this.deps.chain, receipt);
+      switch (read.outcome) {
+        case 'proof':
+          return grpcReceipt(read.receipt);
+        case 'unsupported':
+          throw failure(status.INVALID_ARGUMENT, 'CG_REQUEST_INVALID', `receipts anchored on "${receipt.chain.kind}" carry no anchor proof from this gateway (it has them for CometBFT)`, {
+            fieldViolations: [{ field: 'anchor_proof', description: 'not available for this chain', reason: 'unsupported' }],
+          });
+        case 'pending':
+          throw failure(status.UNAVAILABLE, 'CG_RECEIPT_PENDING', 'the anchor proof needs the block after the anchor\'s, which is not there yet; retry after 1 s', { retryAfterSeconds: 1 });
+        case 'unavailable':
+          // The chain's own message names validator addresses: tenants get the fact, not the topology.
+          throw failure(status.UNAVAILABLE, 'CG_CHAIN_UNAVAILABLE', 'the chain did not answer for the anchor proof; retry later', { retryAfterSeconds: 5 });
+      }
     });
   }
 

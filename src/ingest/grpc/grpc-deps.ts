@@ -1,7 +1,7 @@
 /** What the gRPC door shares with the rest of the gateway (one injection token: it has no runtime class). */
 import type { TenantDirectory } from '../../config/tenants.js';
 import type { Pipeline } from '../../core/pipeline.js';
-import type { Store } from '../../core/ports.js';
+import type { ChainClient, Store } from '../../core/ports.js';
 import type { TenantQuotas } from '../../core/quota.js';
 import type { Clock } from '../../core/types.js';
 import type { SectorOf } from '../rest/dead-letters.js';
@@ -14,6 +14,8 @@ export interface GrpcDeps {
   /** Prepares SubmitBatch and SubmitStream requests on the prepare workers REST and Kafka share. */
   readonly preparer: CloudEventPreparer;
   readonly store: Store;
+  /** For GetReceipt's anchor proof. */
+  readonly chain: ChainClient;
   readonly tenants: TenantDirectory;
   readonly quotas: TenantQuotas;
   readonly clock: Clock;

@@ -12,7 +12,7 @@
 import { isJsonMediaType, mediaType, parseJson, utf8OrUndefined } from '../../../adapters/kafka/kafka-message.js';
 import { ErrorCodes, type Rejection } from '../../core/errors.js';
 import type { SubmitOutcome } from '../../core/pipeline.js';
-import type { Receipt, SignatureAlg } from '../../core/types.js';
+import type { AnchorProof, Receipt, SignatureAlg } from '../../core/types.js';
 
 /** io.cloudevents.v1.CloudEvent as @grpc/proto-loader gives it (camelCase fields, `oneofs: true`). */
 export interface GrpcCloudEvent {
@@ -151,6 +151,7 @@ export function grpcReceipt(receipt: Receipt): Record<string, unknown> {
     },
     signature: receipt.signature,
     chain: { kind: chain.kind, network: chain.network, txId: chain.txId, blockNumber: chain.blockNumber },
+    ...(receipt.anchorProof === undefined ? {} : { anchorProofJson: JSON.stringify(receipt.anchorProof) }),
   };
 }
 
@@ -166,6 +167,7 @@ export interface GrpcReceipt {
   };
   readonly signature: string;
   readonly chain: { readonly kind: string; readonly network: string; readonly txId: string; readonly blockNumber?: string | number };
+  readonly anchorProofJson?: string;
 }
 
 /** The JSON receipt (docs/receipt-format.md) of a Receipt message: what `crossgate verify` reads. */
@@ -182,5 +184,6 @@ export function receiptOfGrpc(message: GrpcReceipt): Receipt {
     },
     signature: message.signature,
     chain: { kind: chain.kind, network: chain.network, txId: chain.txId, blockNumber: Number(chain.blockNumber ?? 0) },
+    ...(message.anchorProofJson ? { anchorProof: JSON.parse(message.anchorProofJson) as AnchorProof } : {}),
   };
 }

@@ -4,7 +4,8 @@
  */
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ChainError, ErrorCodes } from '../../core/errors.js';
+import { withAnchorProof } from '../../core/anchor-proof.js';
+import { ErrorCodes } from '../../core/errors.js';
 import type { Pipeline, SubmitOutcome } from '../../core/pipeline.js';
 import type { TenantQuotas } from '../../core/quota.js';
 import type { ChainClient, DeadLetter, Store } from '../../core/ports.js';
@@ -206,27 +207,22 @@ export class RecordsController {
     return anchorProof === 'true' ? this.withAnchorProof(receipt) : receipt;
   }
 
-  /** The receipt with the chain's offline proof of its anchor (docs/receipt-format.md §anchorProof). */
+  /** The receipt with the chain's offline proof of its anchor (docs/receipt-format.md §7). */
   private async withAnchorProof(receipt: Receipt): Promise<Receipt> {
-    const read = this.chain.anchorProof?.bind(this.chain);
-    if (read === undefined || receipt.chain.kind !== this.chain.kind) {
-      throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, `Receipts anchored on "${receipt.chain.kind}" carry no anchor proof from this gateway (it has them for CometBFT).`));
+    const read = await withAnchorProof(this.chain, receipt);
+    switch (read.outcome) {
+      case 'proof':
+        return read.receipt;
+      case 'unsupported':
+        throw new ProblemException(problem(HttpErrorCodes.RequestInvalid, `Receipts anchored on "${receipt.chain.kind}" carry no anchor proof from this gateway (it has them for CometBFT).`));
+      case 'pending':
+        throw new ProblemException(
+          problem(HttpErrorCodes.ReceiptPending, 'The anchor proof needs the block after the anchor\'s, which is not there yet.', { retryAfterSeconds: 1 }),
+          { 'retry-after': '1' },
+        );
+      case 'unavailable':
+        throw new ProblemException(problem(ErrorCodes.ChainUnavailable, 'The chain did not answer for the anchor proof; retry later.', { retryAfterSeconds: 5 }), { 'retry-after': '5' });
     }
-    let proof;
-    try {
-      proof = await read(receipt.batch.id);
-    } catch (error) {
-      if (!(error instanceof ChainError)) throw error;
-      // The chain's own message names validator addresses: tenants get the fact, not the topology.
-      throw new ProblemException(problem(ErrorCodes.ChainUnavailable, 'The chain did not answer for the anchor proof; retry later.', { retryAfterSeconds: 5 }), { 'retry-after': '5' });
-    }
-    if (proof === undefined) {
-      throw new ProblemException(
-        problem(HttpErrorCodes.ReceiptPending, 'The anchor proof needs the block after the anchor\'s, which is not there yet.', { retryAfterSeconds: 1 }),
-        { 'retry-after': '1' },
-      );
-    }
-    return { ...receipt, anchorProof: proof };
   }
 
   private async latestRejection(request: AuthenticatedRequest, recordId: RecordId): Promise<DeadLetter | undefined> {
