@@ -10,6 +10,7 @@
 #   scripts/cometbft.sh network        print the path of network.json (chain id, RPC addresses, admin key file)
 #   scripts/cometbft.sh clean          stop and delete the state directory
 #   scripts/cometbft.sh stop-node N    stop validator N (0..3)
+#   scripts/cometbft.sh kill-node N    SIGKILL validator N, as a crash would
 #   scripts/cometbft.sh start-node N   start validator N again and wait until its RPC answers
 #   scripts/cometbft.sh build          build the binary (cached) and print its path
 #
@@ -108,6 +109,7 @@ case "${1:-}" in
   network) [[ -f "$STATE/network.json" ]] || die "no network yet (run: $0 start)"; echo "$STATE/network.json" ;;
   clean) for ((i = 0; i < VALIDATORS; i++)); do stop_process "validator$i"; done; rm -rf "$STATE"; say "cleaned" ;;
   stop-node) check_index "${2:-}"; stop_process "validator$2" ;;
+  kill-node) check_index "${2:-}"; kill_process "validator$2" ;;
   start-node) check_index "${2:-}"; BIN="$(binary)"; start_node "$2"; wait_rpc "$2" ;;
-  *) echo "usage: $0 start|stop|status|network|clean|build|stop-node N|start-node N" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|network|clean|build|stop-node N|kill-node N|start-node N" >&2; exit 2 ;;
 esac

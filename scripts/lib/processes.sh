@@ -35,6 +35,15 @@ stop_process() {
   rm -f "$STATE/pids/$name.pid"
 }
 
+# kill_process <name>: SIGKILL at once, as a crash would.
+kill_process() {
+  local name=$1 pid
+  pid="$(pid_of "$name")" || { rm -f "$STATE/pids/$name.pid"; return 0; }
+  kill -KILL "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$STATE/pids/$name.pid"
+}
+
 # wait_listening <name> <port>: until the process listens on 127.0.0.1:<port>; fails if it exits.
 wait_listening() {
   local name=$1 p=$2 deadline=$((SECONDS + TIMEOUT))

@@ -302,7 +302,7 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
     }
   });
 
-  it('a gateway on CometBFT: REST records get receipts that verify; with two validators down they wait in the outbox, then anchor once', async () => {
+  it('a gateway on CometBFT: REST records get receipts that verify; one validator killed under load, anchoring goes on; with two down they wait in the outbox, then anchor once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crossgate-cometbft-gw-'));
     const gw = await startGatewayProcess({
       env: {
@@ -334,6 +334,24 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       const cli = runCli(['verify', file, '--cometbft', rpcs()[2] ?? '']);
       assert.equal(cli.status, 0, cli.stdout + cli.stderr);
 
+      // Under load, one validator crashes (SIGKILL) after the 8th of 24 records: anchoring goes on.
+      const underLoad = Array.from({ length: 24 }, () => record());
+      for (const [i, r] of underLoad.entries()) {
+        assert.equal((await http(gw.url, 'POST', '/v1/records', { apiKey, body: r })).status, 202);
+        if (i === 7) {
+          await cometbftValidator('kill-node', 1);
+          await assert.rejects(fetch(`${rpcs()[1] ?? ''}/status`), 'validator1 is down for the 16 records still to come');
+        }
+      }
+      const anchoredBatches = new Map<string, Receipt['chain']>();
+      for (const r of underLoad) {
+        const receipt = await receiptOf(gw, r, 60_000);
+        assert.equal(verifyReceipt(receipt, { record: r }).ok, true);
+        anchoredBatches.set(receipt.batch.id, receipt.chain);
+      }
+      for (const [batchId, anchor] of anchoredBatches) assert.deepEqual((await chain.lookup(batchId))?.anchor, anchor, 'on chain once, where the receipt says');
+      await cometbftValidator('start-node', 1);
+
       await cometbftValidator('stop-node', 2);
       await cometbftValidator('stop-node', 3);
       const waiting = Array.from({ length: 4 }, () => record());
@@ -357,6 +375,7 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       for (const [i, receipt] of receipts.entries()) assert.equal(verifyReceipt(receipt, { record: waiting[i] }).ok, true);
     } finally {
       await gw.stop();
+      await cometbftValidator('start-node', 1);
       await cometbftValidator('start-node', 3);
       rmSync(dir, { recursive: true, force: true });
     }

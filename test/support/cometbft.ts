@@ -21,7 +21,7 @@ export function cometbftNetworkPath(): string {
   return path;
 }
 
-/** Stops or starts validator `index` of the test network. */
-export async function cometbftValidator(action: 'stop-node' | 'start-node', index: number): Promise<void> {
+/** Stops (TERM), kills (KILL) or starts validator `index` of the test network. */
+export async function cometbftValidator(action: 'stop-node' | 'kill-node' | 'start-node', index: number): Promise<void> {
   await promisify(execFile)('bash', [COMETBFT_SH, action, String(index)], { timeout: 120_000 });
 }
