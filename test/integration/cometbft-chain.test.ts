@@ -21,7 +21,7 @@ import {
 import { appHashOfEntry } from '../../adapters/chains/cometbft/anchor-entry.js';
 import { verifyLightProof } from '../../adapters/chains/cometbft/light-proof.js';
 import { openCometbftChain } from '../../adapters/chains/cometbft/open-cometbft-chain.js';
-import { cometbftNetworkPath, cometbftValidator } from '../support/cometbft.js';
+import { cometbftNetworkPath, cometbftValidator, lastHandshake } from '../support/cometbft.js';
 import { rejectsWith } from '../support/chain-errors.js';
 import { newTestSigner, randomBatch, signerInfoOf } from '../support/fabric.js';
 import { type GatewayProcess, http, startGatewayProcess, waitFor } from '../support/gateway.js';
@@ -367,6 +367,13 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       }
 
       await cometbftValidator('start-node', 2);
+      // The restarted validator's app resumed from its own state on disk: no block replayed into it.
+      const handshake = lastHandshake(2);
+      assert.ok(handshake.appHeight > 0, JSON.stringify(handshake));
+      assert.equal(handshake.appHeight, handshake.storeHeight);
+      const before = await receiptOf(gw, first[0] as GeneratedRecord, 1_000);
+      const fromRestarted = await new CometbftChain({ chainId: network.chainId, rpc: [rpcs()[2] ?? ''] }).lookup(before.batch.id);
+      assert.deepEqual(fromRestarted?.anchor, before.chain, 'the restarted validator still holds what was anchored before');
       const receipts = [];
       for (const r of waiting) receipts.push(await receiptOf(gw, r, 120_000));
       for (const receipt of receipts) {

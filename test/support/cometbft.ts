@@ -4,7 +4,8 @@
  * never skip).
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -24,4 +25,16 @@ export function cometbftNetworkPath(): string {
 /** Stops (TERM), kills (KILL) or starts validator `index` of the test network. */
 export async function cometbftValidator(action: 'stop-node' | 'kill-node' | 'start-node', index: number): Promise<void> {
   await promisify(execFile)('bash', [COMETBFT_SH, action, String(index)], { timeout: 120_000 });
+}
+
+/**
+ * The app and block-store heights of validator `index`'s last start (its log's "ABCI Replay Blocks"
+ * line): equal heights mean the app resumed from its own state, nothing replayed into it.
+ */
+export function lastHandshake(index: number): { appHeight: number; storeHeight: number } {
+  const log = readFileSync(join(dirname(cometbftNetworkPath()), 'logs', `validator${index}.log`), 'utf8');
+  const lines = [...log.matchAll(/ABCI Replay Blocks .*appHeight=(\d+) storeHeight=(\d+)/g)];
+  const last = lines.at(-1);
+  if (last === undefined) throw new Error(`validator${index}'s log has no handshake line`);
+  return { appHeight: Number(last[1]), storeHeight: Number(last[2]) };
 }

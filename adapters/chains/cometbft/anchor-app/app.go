@@ -15,8 +15,8 @@ package main
 // that root), unchanged by blocks with nothing accepted. A header's proof is its Merkle path plus the
 // previous app hash, checked against the app hash of the next block's header.
 //
-// State lives in memory. After a restart CometBFT replays the block store into a fresh app (Info
-// reports height 0), which rebuilds exactly the same state and app hashes.
+// State is on disk (store.go): Info reports the last committed block, so after a restart CometBFT
+// replays only the blocks the app had not committed.
 
 import (
 	"context"
@@ -27,6 +27,7 @@ import (
 	"regexp"
 	"sync"
 
+	dbm "github.com/cometbft/cometbft-db"
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/crypto/merkle"
 )
@@ -107,18 +108,33 @@ type pending struct {
 type AnchorApp struct {
 	abci.BaseApplication
 	mu      sync.Mutex
+	store   appStore
 	chainID string
 	admins  map[string]bool // alg + ":" + publicKey
 	keys    map[string]bool // alg + ":" + publicKey
-	batches map[string]*anchored
 	appHash []byte
 	height  int64
 	staged  []pending
 	newHash []byte
+	// failed is a store error of FinalizeBlock's reads: the block cannot be decided, the node must stop.
+	failed error
 }
 
-func NewAnchorApp() *AnchorApp {
-	return &AnchorApp{admins: map[string]bool{}, keys: map[string]bool{}, batches: map[string]*anchored{}}
+// NewAnchorApp opens the app on its database, at the last block it committed.
+func NewAnchorApp(db dbm.DB) (*AnchorApp, error) {
+	app := &AnchorApp{store: appStore{db}, admins: map[string]bool{}, keys: map[string]bool{}}
+	if err := app.store.load(app); err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+func (app *AnchorApp) hasBatch(id string) bool {
+	e, err := app.store.batch(id)
+	if err != nil && app.failed == nil {
+		app.failed = err
+	}
+	return e != nil
 }
 
 func keyRef(alg, publicKey string) string { return alg + ":" + publicKey }
@@ -136,12 +152,18 @@ func (app *AnchorApp) InitChain(_ context.Context, req *abci.InitChainRequest) (
 	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
 		return nil, fmt.Errorf("genesis app_state: %w", err)
 	}
+	admins := make([]string, 0, len(g.Admins))
 	for _, a := range g.Admins {
 		app.admins[keyRef(a.Alg, a.PublicKey)] = true
+		admins = append(admins, keyRef(a.Alg, a.PublicKey))
 	}
 	app.chainID = req.ChainId
 	genesis := sha256.Sum256(req.AppStateBytes)
 	app.appHash = genesis[:]
+	app.height = 0
+	if err := app.store.commit(meta{Height: 0, AppHash: hex.EncodeToString(app.appHash), ChainID: app.chainID}, admins, nil); err != nil {
+		return nil, err
+	}
 	return &abci.InitChainResponse{AppHash: app.appHash}, nil
 }
 
@@ -167,7 +189,7 @@ func (app *AnchorApp) check(raw []byte, staged map[string]bool) (pending, uint32
 		if err := verifySignature(h.Signer.Alg, h.Signer.PublicKey, t.Signature, []byte(t.Header)); err != nil {
 			return pending{}, codeBadSignature, "batch signature: " + err.Error()
 		}
-		if app.batches[h.ID] != nil || staged["batch:"+h.ID] {
+		if staged["batch:"+h.ID] || app.hasBatch(h.ID) {
 			return pending{}, codeDuplicate, "batch " + h.ID + " is already anchored"
 		}
 		return pending{leaf: []byte(leafTags["anchor"] + t.Header), batchID: h.ID, entry: &anchored{Header: t.Header, Signature: t.Signature}}, codeOK, ""
@@ -209,6 +231,7 @@ func (app *AnchorApp) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 	app.mu.Lock()
 	defer app.mu.Unlock()
 	app.staged = app.staged[:0]
+	app.failed = nil
 	seen := map[string]bool{}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, raw := range req.Txs {
@@ -251,6 +274,9 @@ func (app *AnchorApp) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 		next.Write(root)
 		app.newHash = next.Sum(nil)
 	}
+	if app.failed != nil {
+		return nil, fmt.Errorf("anchor app state unreadable: %w", app.failed)
+	}
 	app.height = req.Height
 	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: app.newHash}, nil
 }
@@ -258,10 +284,11 @@ func (app *AnchorApp) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 func (app *AnchorApp) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	app.mu.Lock()
 	defer app.mu.Unlock()
+	if err := app.store.commit(meta{Height: app.height, AppHash: hex.EncodeToString(app.newHash), ChainID: app.chainID}, nil, app.staged); err != nil {
+		return nil, err
+	}
 	for _, p := range app.staged {
-		if p.entry != nil {
-			app.batches[p.batchID] = p.entry
-		} else {
+		if p.entry == nil {
 			app.keys[p.keyRef] = true
 		}
 	}
@@ -278,7 +305,11 @@ func (app *AnchorApp) Query(_ context.Context, req *abci.QueryRequest) (*abci.Qu
 	resp := &abci.QueryResponse{Key: req.Data, Height: app.height}
 	switch req.Path {
 	case "/batch":
-		if e := app.batches[string(req.Data)]; e != nil {
+		e, err := app.store.batch(string(req.Data))
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
 			value, err := json.Marshal(e)
 			if err != nil {
 				return nil, err

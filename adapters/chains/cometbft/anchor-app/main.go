@@ -29,8 +29,16 @@ func newNode(config *cfg.Config, logger cmtlog.Logger, cliParams nm.CliParams, k
 	if err != nil {
 		return nil, err
 	}
+	db, err := cfg.DefaultDBProvider(&cfg.DBContext{ID: "anchor-app", Config: config})
+	if err != nil {
+		return nil, err
+	}
+	app, err := NewAnchorApp(db)
+	if err != nil {
+		return nil, err
+	}
 	return nm.NewNodeWithCliParams(context.Background(), config, pv, nodeKey,
-		proxy.NewLocalClientCreator(NewAnchorApp()),
+		proxy.NewLocalClientCreator(app),
 		nm.DefaultGenesisDocProviderFunc(config),
 		cfg.DefaultDBProvider,
 		nm.DefaultMetricsProvider(config.Instrumentation),
