@@ -213,6 +213,26 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       const unknown = { ...receipt, batch: { ...receipt.batch, id: 'f'.repeat(64) } };
       assert.equal((await cometbftChecker(rpcs()[2] ?? '')(unknown)).ok, false);
     });
+
+    it('crossgate cometbft proof: exit 1 for a batch the chain does not hold, 2 for a receipt of another chain or no --rpc', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'crossgate-cometbft-cli-'));
+      try {
+        const receipt = receipts[0] as Receipt;
+        const write = (name: string, value: unknown) => (writeFileSync(join(dir, name), JSON.stringify(value)), join(dir, name));
+        const unknown = runCli(['cometbft', 'proof', write('unknown.json', { ...receipt, batch: { ...receipt.batch, id: 'f'.repeat(64) } }), '--rpc', rpcs()[0] ?? '']);
+        assert.equal(unknown.status, 1, unknown.stderr);
+        assert.match(unknown.stderr, /is not anchored on the chain at/);
+        const fabric = runCli(['cometbft', 'proof', write('fabric.json', { ...receipt, chain: { ...receipt.chain, kind: 'fabric' } }), '--rpc', rpcs()[0] ?? '']);
+        assert.equal(fabric.status, 2);
+        assert.match(fabric.stderr, /anchored on a "fabric" chain, not CometBFT/);
+        assert.equal(runCli(['cometbft', 'proof', write('ok.json', receipt)]).status, 2, '--rpc is required');
+        const added = runCli(['cometbft', 'proof', join(dir, 'ok.json'), '--rpc', rpcs()[3] ?? '']);
+        assert.equal(added.status, 0, added.stderr);
+        assert.equal((JSON.parse(added.stdout) as Receipt).anchorProof?.kind, 'cometbft-light', 'printed on stdout without --out');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   it('a gateway on CometBFT anchors REST and Kafka records; each receipt gets an anchor proof that crossgate verify --validators accepts offline', async () => {
