@@ -10,7 +10,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   core: async () => (await import('./core.js')).runCoreBench,
   rest: async () => (await import('./rest.js')).runRestBench,
   kafka: async () => (await import('./kafka.js')).runKafkaBench,
-  'kafka-rebalance': async () => (await import('./kafka-rebalance.js')).runKafkaRebalanceBench,
+  'kafka-group': async () => (await import('./kafka-group.js')).runKafkaGroupBench,
   fabric: async () => (await import('./fabric.js')).runFabricBench,
   cometbft: async () => (await import('./cometbft.js')).runCometbftBench,
   store: async () => (await import('./store.js')).runStoreBench,
