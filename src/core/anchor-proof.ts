@@ -13,7 +13,7 @@ export type AnchorProofRead =
   | { readonly outcome: 'unsupported' }
   /** Not yet: the block that carries the proof does not exist. */
   | { readonly outcome: 'pending' }
-  /** The chain did not answer (its error names nodes: log it, do not send it to tenants). */
+  /** The chain did not answer. Its message names nodes, so it is not for tenants; operators see the outage in the chain's health check. */
   | { readonly outcome: 'unavailable'; readonly error: ChainError };
 
 export async function withAnchorProof(chain: ChainClient, receipt: Receipt): Promise<AnchorProofRead> {
