@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCodes } from '../../src/core/errors.js';
 import { signedBytesOfHeader } from '../../src/core/batch-header.js';
@@ -313,6 +313,10 @@ describe('CometBFT chain adapter and anchor app (4 validators)', () => {
       const strangerCheck = runCli(['verify', join(dir, 'proven-0.json'), '--validators', join(dir, 'stranger.json')]);
       assert.equal(strangerCheck.status, 1);
       assert.match(strangerCheck.stderr, /anchor-proof: .*not the trusted one/);
+      // The chain's own genesis.json serves as the trusted set.
+      const genesis = join(dirname(cometbftNetworkPath()), 'validator1', 'config', 'genesis.json');
+      const fromGenesis = runCli(['verify', join(dir, 'proven-0.json'), '--validators', genesis]);
+      assert.equal(fromGenesis.status, 0, fromGenesis.stdout + fromGenesis.stderr);
       assert.equal(proven.anchorProof?.kind, 'cometbft-light');
     } finally {
       client?.close();

@@ -81,6 +81,30 @@ export const validatorSetSchema = z.object({
 });
 export type TrustedValidatorSet = z.infer<typeof validatorSetSchema>;
 
+/** CometBFT's genesis.json, which every node operator holds: its chain id and initial validators. */
+const genesisSchema = z.object({
+  chain_id: z.string().min(1),
+  validators: z.array(z.object({
+    pub_key: z.object({
+      type: z.literal('tendermint/PubKeyEd25519', 'only Ed25519 validator keys are supported'),
+      value: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected a 32-byte Ed25519 key in base64'),
+    }),
+    power: z.string().regex(/^[1-9]\d{0,15}$/, 'expected a positive voting power'),
+  })).min(1),
+});
+
+/** A trusted validator set from its file: `{ chainId, validators: [{ publicKey, power }] }` (network.json) or a CometBFT genesis.json. */
+export function parseValidatorSet(json: unknown): TrustedValidatorSet {
+  if (typeof json === 'object' && json !== null && 'chain_id' in json) {
+    const genesis = genesisSchema.parse(json);
+    return validatorSetSchema.parse({
+      chainId: genesis.chain_id,
+      validators: genesis.validators.map((v) => ({ publicKey: toBase64Url(Buffer.from(v.pub_key.value, 'base64')), power: Number(v.power) })),
+    });
+  }
+  return validatorSetSchema.parse(json);
+}
+
 // ---- from the RPC's JSON to the proof -------------------------------------------------------------
 
 const rpcBlockId = z.object({ hash: z.string(), parts: z.object({ total: z.number(), hash: z.string() }) });

@@ -24,8 +24,9 @@ options:
   --cometbft <rpc>    check the anchor on CometBFT (a validator's RPC, http://host:port): the anchor
                       app holds the batch, and its proof leads to the next block's app hash
   --validators <file> check the receipt's anchorProof offline against a CometBFT validator set
-                      (JSON { chainId, validators: [{ publicKey, power }] }, e.g. network.json):
-                      more than 2/3 of the power signed the block that commits the anchor
+                      (the chain's genesis.json, or { chainId, validators: [{ publicKey, power }] }
+                      such as network.json): more than 2/3 of the power signed the block that
+                      commits the anchor
   --json              print the result as JSON on stdout
 
 exit status: 0 verified, 1 a check failed (named on stderr), 2 usage or I/O error

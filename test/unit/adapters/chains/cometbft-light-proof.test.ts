@@ -167,6 +167,24 @@ describe('crossgate verify --validators', () => {
     assert.match(none.stderr, /receipt carries no anchorProof \(crossgate cometbft proof adds it\)/);
   });
 
+  it('takes the chain\'s genesis.json as the validator set too; refuses a genesis with a key type it cannot check', () => {
+    const genesis = {
+      genesis_time: '2026-12-08T02:30:00Z', chain_id: validatorSet.chainId, initial_height: '1', app_hash: '',
+      validators: validatorSet.validators.map((v, i) => ({
+        address: validatorAddress(fromBase64Url(v.publicKey)).toUpperCase(),
+        pub_key: { type: 'tendermint/PubKeyEd25519', value: Buffer.from(fromBase64Url(v.publicKey)).toString('base64') },
+        power: String(v.power), name: `validator${i}`,
+      })),
+    };
+    const r = runCli(['verify', write('receipt3.json', fixture.receipt), '--validators', write('genesis.json', genesis)]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /ok {2}anchor-proof: /);
+    const secp = { ...genesis, validators: genesis.validators.map((v) => ({ ...v, pub_key: { ...v.pub_key, type: 'tendermint/PubKeySecp256k1' } })) };
+    const refused = runCli(['verify', join(dir, 'receipt3.json'), '--validators', write('genesis-secp.json', secp)]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /only Ed25519 validator keys are supported/);
+  });
+
   it('exits 2 for an unreadable validator set and for two chain options at once', () => {
     const receiptPath = write('receipt2.json', fixture.receipt);
     assert.equal(runCli(['verify', receiptPath, '--validators', join(dir, 'missing.json')]).status, 2);
