@@ -33,6 +33,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The subcommand in `args[0]`, one of `names`, and the arguments after it; a UsageError otherwise. */
+export function subcommandOf<Name extends string>(args: readonly string[], names: readonly Name[]): { sub: Name; rest: string[] } {
+  const [sub, ...rest] = args;
+  if (sub !== undefined && (names as readonly string[]).includes(sub)) return { sub: sub as Name, rest };
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+  throw new UsageError(sub === undefined ? `expected a subcommand: ${list}` : `unknown subcommand "${sub}"`);
+}
+
 /**
  * `args` with `--<name> -value` written as `--<name>=-value` for the options named. Key ids are
  * RFC 7638 thumbprints in base64url, and one in 64 starts with '-', which node's parseArgs refuses as

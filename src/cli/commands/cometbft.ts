@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { receiptSchema } from '../../core/receipt.js';
 import { NEXT_BLOCK_WAIT_MS, untilDefined } from '../anchor-checkers.js';
-import { ExitCode, UsageError, type Command } from '../command.js';
+import { ExitCode, subcommandOf, UsageError, type Command } from '../command.js';
 
 const usage = `usage: crossgate cometbft proof <receipt.json> --rpc <url> [--out <file>]
 
@@ -30,8 +30,7 @@ export const cometbftCommand: Command = {
   summary: 'add a CometBFT anchor proof to a receipt',
   usage,
   async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub !== 'proof') throw new UsageError(sub === undefined ? 'expected a subcommand: proof' : `unknown subcommand "${sub}"`);
+    const { rest } = subcommandOf(args, ['proof']);
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,

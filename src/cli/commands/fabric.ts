@@ -14,7 +14,7 @@ import { fromBase64Url, toBase64Url } from '../../core/encoding.js';
 import { KeyFileError, parseKeyFile } from '../../core/key-files.js';
 import { isSignatureAlg, keyIdFor, publicKeyOf } from '../../core/signer.js';
 import type { SignerInfo } from '../../core/types.js';
-import { ExitCode, UsageError, withDashValues, type CliIo, type Command } from '../command.js';
+import { ExitCode, subcommandOf, UsageError, withDashValues, type CliIo, type Command } from '../command.js';
 
 const usage = `usage: crossgate fabric register-key --profile <profile.json> --key <key file> [--identity <name>]
        crossgate fabric revoke-key --profile <profile.json> --key-id <id> [--identity <name>]
@@ -98,10 +98,7 @@ export const fabricCommand: Command = {
   summary: 'register, revoke or show gateway keys on the Fabric anchor chaincode',
   usage,
   async run(args, io) {
-    const [sub, ...rest] = args;
-    if (sub !== 'register-key' && sub !== 'revoke-key' && sub !== 'show-key') {
-      throw new UsageError(sub === undefined ? 'expected a subcommand: register-key, revoke-key or show-key' : `unknown subcommand "${sub}"`);
-    }
+    const { sub, rest } = subcommandOf(args, ['register-key', 'revoke-key', 'show-key']);
     const { values, positionals } = parseArgs({
       args: withDashValues(rest, ['key-id']),
       allowPositionals: true,

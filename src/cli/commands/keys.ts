@@ -11,7 +11,7 @@ import { toBase64Url } from '../../core/encoding.js';
 import { encodePrivateKeyJwk, encodePrivateKeyPem, KeyFileError, parseKeyFile } from '../../core/key-files.js';
 import { generatePrivateKey, keyIdFor, publicKeyOf } from '../../core/signer.js';
 import type { SignatureAlg } from '../../core/types.js';
-import { ExitCode, UsageError, type CliIo, type Command } from '../command.js';
+import { ExitCode, subcommandOf, UsageError, type CliIo, type Command } from '../command.js';
 
 const usage = `usage: crossgate keys generate --alg <ed25519|p256|secp256k1|sm2> [--out <file>] [--format pem|jwk]
        crossgate keys generate --alg <ed25519|p256|secp256k1> --pkcs11-module <library> --token <label>
@@ -72,7 +72,7 @@ export const keysCommand: Command = {
   summary: 'generate a signing key, or show the public half of a key file',
   usage,
   async run(args, io) {
-    const [sub, ...rest] = args;
+    const { sub, rest } = subcommandOf(args, ['generate', 'show']);
     if (sub === 'generate') {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -106,25 +106,23 @@ export const keysCommand: Command = {
       io.stdout(publicInfo(alg, privateKey));
       return ExitCode.Ok;
     }
-    if (sub === 'show') {
-      const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
-      if (positionals.length !== 1) throw new UsageError('expected exactly one key file');
-      const path = positionals[0] as string;
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (error) {
-        throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
-      try {
-        const { alg, privateKey } = parseKeyFile(text);
-        io.stdout(publicInfo(alg, privateKey));
-        return ExitCode.Ok;
-      } catch (error) {
-        if (error instanceof KeyFileError) throw new UsageError(`${path}: ${error.message}`);
-        throw error;
-      }
+    // show
+    const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: {} });
+    if (positionals.length !== 1) throw new UsageError('expected exactly one key file');
+    const path = positionals[0] as string;
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
-    throw new UsageError(sub === undefined ? 'expected a subcommand: generate or show' : `unknown subcommand "${sub}"`);
+    try {
+      const { alg, privateKey } = parseKeyFile(text);
+      io.stdout(publicInfo(alg, privateKey));
+      return ExitCode.Ok;
+    } catch (error) {
+      if (error instanceof KeyFileError) throw new UsageError(`${path}: ${error.message}`);
+      throw error;
+    }
   },
 };
