@@ -19,7 +19,7 @@ import { MerkleTree } from '../src/core/merkle-tree.js';
 import { buildReceipt } from '../src/core/receipt.js';
 import { type LeafRecord, sealBatch } from '../src/core/seal-batch.js';
 import { generatePrivateKey, newSigner } from '../src/core/signer.js';
-import { anchorRecords } from './anchoring.js';
+import { compareBatching } from './anchoring.js';
 import type { BenchResult } from './result.js';
 
 const RECORDS = Number(process.env['CROSSGATE_BENCH_COMETBFT_RECORDS'] ?? 50_000);
@@ -67,29 +67,18 @@ export async function runCometbftBench(): Promise<BenchResult> {
   await chain.register({ keyId: signer.keyId, alg: signer.alg, publicKey: toBase64Url(signer.publicKey) }, admin);
   const trusted = { chainId: network.chainId, validators: network.validators.map((v) => ({ publicKey: v.publicKey, power: v.power })) };
 
-  await anchorRecords(chain, signer, INFLIGHT, 1, INFLIGHT); // warm-up: HTTP connections, first blocks
-  const naive = await anchorRecords(chain, signer, NAIVE, 1, INFLIGHT);
-  const batched = await anchorRecords(chain, signer, RECORDS, BATCH, INFLIGHT);
+  const compared = await compareBatching(chain, signer, { records: RECORDS, perBatch: BATCH, naive: NAIVE, inFlight: INFLIGHT });
   const proofMicros = await proofCheckMicros(chain, signer, trusted);
   return {
     scenario: 'cometbft',
     date: new Date().toISOString(),
-    metrics: {
-      'batched records/s': { value: batched.rate, unit: 'records/s' },
-      'batched transactions': { value: batched.txs, unit: 'tx' },
-      'batched records': { value: RECORDS, unit: 'records' },
-      'records per batch': { value: BATCH, unit: 'records' },
-      'offline anchor-proof check (median)': { value: proofMicros, unit: 'µs' },
-    },
-    baseline: {
-      'naive records/s (one tx per record)': { value: naive.rate, unit: 'records/s' },
-      'naive records': { value: NAIVE, unit: 'records' },
-    },
-    ratio: batched.rate / naive.rate,
+    metrics: { ...compared.metrics, 'offline anchor-proof check (median)': { value: proofMicros, unit: 'µs' } },
+    baseline: compared.baseline,
+    ratio: compared.ratio,
     notes: [
       `Real CometBFT v1.0.1 network on 127.0.0.1: ${network.validators.length} validators with the anchor app in process; timeouts propose 1 s, prevote/precommit 0.5 s, commit 0.3 s.`,
       `Both runs through the same CometbftChain client (broadcast_tx_sync, then the app's /batch query until committed), ${INFLIGHT} anchors in flight.`,
-      `Batched: ${RECORDS} records in batches of ${BATCH} (seal + sign + anchor). Naive: ${NAIVE} records, one transaction each.`,
+      compared.note,
       `Offline check: verifyLightProof (app-hash proof, header hash, validator-set hash, ${network.validators.length} Ed25519 precommits), median of ${PROOF_CHECKS}.`,
       `Machine: ${process.platform}/${process.arch}, Node ${process.version}.`,
     ],

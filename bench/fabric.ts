@@ -16,7 +16,7 @@ import { openFabricKeyAdmin } from '../adapters/chains/fabric/fabric-admin.js';
 import { openFabricChainFromProfile } from '../adapters/chains/fabric/fabric-chain.js';
 import { toBase64Url } from '../src/core/encoding.js';
 import { generatePrivateKey, newSigner } from '../src/core/signer.js';
-import { anchorRecords } from './anchoring.js';
+import { compareBatching } from './anchoring.js';
 import type { BenchResult } from './result.js';
 
 const RECORDS = Number(process.env['CROSSGATE_BENCH_FABRIC_RECORDS'] ?? 50_000);
@@ -44,28 +44,17 @@ export async function runFabricBench(): Promise<BenchResult> {
   }
   const chain = await openFabricChainFromProfile(profile);
   try {
-    // Warm-up: gRPC connections and the peers' first dial of the chaincode services.
-    await anchorRecords(chain, signer, INFLIGHT, 1, INFLIGHT);
-    const naive = await anchorRecords(chain, signer, NAIVE, 1, INFLIGHT);
-    const batched = await anchorRecords(chain, signer, RECORDS, BATCH, INFLIGHT);
+    const compared = await compareBatching(chain, signer, { records: RECORDS, perBatch: BATCH, naive: NAIVE, inFlight: INFLIGHT });
     return {
       scenario: 'fabric',
       date: new Date().toISOString(),
-      metrics: {
-        'batched records/s': { value: batched.rate, unit: 'records/s' },
-        'batched transactions': { value: batched.txs, unit: 'tx' },
-        'batched records': { value: RECORDS, unit: 'records' },
-        'records per batch': { value: BATCH, unit: 'records' },
-      },
-      baseline: {
-        'naive records/s (one tx per record)': { value: naive.rate, unit: 'records/s' },
-        'naive records': { value: NAIVE, unit: 'records' },
-      },
-      ratio: batched.rate / naive.rate,
+      metrics: compared.metrics,
+      baseline: compared.baseline,
+      ratio: compared.ratio,
       notes: [
         'Real Fabric 2.5 network on 127.0.0.1: one etcdraft orderer (BatchTimeout 250ms), two orgs with one peer each, endorsement by both, TLS on.',
         `Both runs through the same FabricChain client, ${INFLIGHT} anchors in flight, each counted after its commit status.`,
-        `Batched: ${RECORDS} records in batches of ${BATCH} (seal + sign + anchor). Naive: ${NAIVE} records, one transaction each.`,
+        compared.note,
         `Machine: ${process.platform}/${process.arch}, Node ${process.version}.`,
       ],
     };
