@@ -157,7 +157,11 @@ export function lightProofOf(entry: AnchoredEntry, signed: RpcSignedHeader): Lig
  */
 export async function fetchLightProof(chain: Pick<CometbftChain, 'entry' | 'commitAt'>, batchId: string): Promise<LightProof | undefined> {
   const entry = await chain.entry(batchId);
-  if (entry === undefined) return undefined;
+  return entry === undefined ? undefined : lightProofForEntry(chain, entry);
+}
+
+/** The proof for an entry already read: block entry.height + 1's commit, or undefined before that block exists. */
+export async function lightProofForEntry(chain: Pick<CometbftChain, 'commitAt'>, entry: AnchoredEntry): Promise<LightProof | undefined> {
   const answer = await chain.commitAt(entry.height + 1);
   return answer === undefined ? undefined : lightProofOf(entry, rpcSignedHeaderSchema.parse(answer).signed_header);
 }

@@ -49,15 +49,16 @@ export const cometbftCommand: Command = {
     if (receipt.chain.kind !== 'cometbft') throw new UsageError(`receipt is anchored on a "${receipt.chain.kind}" chain, not CometBFT`);
 
     const { CometbftChain } = await import('../../../adapters/chains/cometbft/cometbft-chain.js');
-    const { fetchLightProof } = await import('../../../adapters/chains/cometbft/light-proof.js');
+    const { lightProofForEntry } = await import('../../../adapters/chains/cometbft/light-proof.js');
     const chain = new CometbftChain({ chainId: receipt.chain.network, rpc: [values.rpc] });
     let proof;
     try {
-      if ((await chain.entry(receipt.batch.id)) === undefined) {
+      const entry = await chain.entry(receipt.batch.id);
+      if (entry === undefined) {
         io.stderr(`batch ${receipt.batch.id} is not anchored on the chain at ${values.rpc}\n`);
         return ExitCode.Failed;
       }
-      proof = await untilDefined(() => fetchLightProof(chain, receipt.batch.id), NEXT_BLOCK_WAIT_MS);
+      proof = await untilDefined(() => lightProofForEntry(chain, entry), NEXT_BLOCK_WAIT_MS);
     } catch (error) {
       throw new UsageError(`CometBFT read failed: ${error instanceof Error ? error.message : String(error)}`);
     }
