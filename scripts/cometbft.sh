@@ -48,11 +48,13 @@ binary() {
 
 rpc_port() { node -e "const n=require(process.argv[1]);process.stdout.write(new URL(n.validators[process.argv[2]].rpc).port)" "$STATE/network.json" "$1"; }
 
-# A base port with 2 free ports per validator after it.
+# A base port with 2 free ports per validator after it, below the ephemeral range: the fault tests
+# stop validators, and another test's listen(0) must not take a stopped validator's port meanwhile.
 free_base_port() {
-  local base i
+  local base i top
+  top=$(($(ephemeral_low) - 2 * VALIDATORS))
   for _ in $(seq 1 50); do
-    base=$((20000 + RANDOM % 20000))
+    base=$((20000 + RANDOM % (top - 20000)))
     for ((i = 0; i < 2 * VALIDATORS; i++)); do listening $((base + i)) && continue 2; done
     echo "$base"; return 0
   done
@@ -72,7 +74,17 @@ start_node() {
   launch "validator$1" "$BIN" start --home "$STATE/validator$1"
 }
 
-wait_rpc() { wait_listening "validator$1" "$(rpc_port "$1")"; }
+# Up means this validator answers on its RPC port: a port that merely listens may be another process's.
+wait_rpc() {
+  local i=$1 port deadline=$((SECONDS + TIMEOUT))
+  port="$(rpc_port "$i")"
+  wait_listening "validator$i" "$port"
+  until [[ "$(node -e "fetch('http://127.0.0.1:$port/status').then(r=>r.json()).then(s=>process.stdout.write(s.result.node_info.moniker)).catch(()=>{})")" == "validator$i" ]]; do
+    pid_of "validator$i" >/dev/null || { tail -n 30 "$STATE/logs/validator$i.log" >&2 || true; die "validator$i exited during start-up (log: $STATE/logs/validator$i.log)"; }
+    ((SECONDS < deadline)) || die "127.0.0.1:$port does not answer as validator$i within ${TIMEOUT}s (another process may hold the port)"
+    sleep 0.2
+  done
+}
 
 # Ready means a block has been committed since start, i.e. more than two thirds of the voting power take part.
 wait_blocks() {

@@ -6,6 +6,10 @@
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The low end of the kernel's ephemeral port range. A service port below it is never handed to
+# another process's listen(0) or outgoing connection while the service is stopped.
+ephemeral_low() { cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768; }
+
 pid_of() {
   local f="$STATE/pids/$1.pid" pid
   [[ -f "$f" ]] || return 1
